@@ -1,0 +1,198 @@
+"""The catalogue: papers, their authors and categories, and the daily feed listing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F
+from django.urls import reverse
+
+
+def author_key(name: str) -> str:
+    """How two spellings of one author's name are matched: case, accents and spacing ignored."""
+    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode() or name
+    return " ".join(folded.casefold().replace(".", ". ").split())[:300]
+
+
+class Category(models.Model):
+    code = models.CharField(max_length=40, primary_key=True)  # "cs.CL"
+    name = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name_plural = "categories"
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class Author(models.Model):
+    name = models.CharField(max_length=300)
+    key = models.CharField(max_length=300, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PaperQuerySet(models.QuerySet):
+    def visible(self) -> PaperQuerySet:
+        return self.filter(hidden=False)
+
+    def with_votes(self) -> PaperQuerySet:
+        return self.annotate(votes=F("upvote_count") + F("imported_upvotes"))
+
+
+# Display names of the sites whose figures we import.
+SITE_NAMES = {"huggingface": "Hugging Face"}
+
+
+class Paper(models.Model):
+    arxiv_id = models.CharField("arXiv id", max_length=40, unique=True)  # without version
+    version = models.PositiveSmallIntegerField(null=True, blank=True)  # latest known
+    title = models.TextField()
+    abstract = models.TextField(blank=True)
+    authors = models.ManyToManyField(Author, through="Authorship", related_name="papers")
+    categories = models.ManyToManyField(Category, related_name="papers", blank=True)
+    primary_category = models.ForeignKey(
+        Category, null=True, blank=True, on_delete=models.SET_NULL, related_name="primary_papers"
+    )
+    published_at = models.DateTimeField(null=True, blank=True)  # first version
+    updated_at = models.DateTimeField(null=True, blank=True)  # latest version
+    comments = models.TextField(blank=True)  # the authors' arXiv comments ("12 pages, 3 figures")
+    journal_ref = models.TextField(blank=True)
+    doi = models.CharField(max_length=200, blank=True)
+    license = models.CharField(max_length=200, blank=True)
+    github_repo = models.URLField(max_length=500, blank=True)
+    github_stars = models.PositiveIntegerField(null=True, blank=True)
+    project_page = models.URLField(max_length=500, blank=True)
+    thumbnail = models.URLField(max_length=500, blank=True)
+    ai_summary = models.TextField(blank=True)
+    ai_keywords = models.JSONField(default=list, blank=True)
+    withdrawn = models.BooleanField(default=False)
+    hidden = models.BooleanField(default=False, help_text="Hidden by a moderator from every page.")
+
+    # Local community figures, kept in step with community.Upvote / community.Comment.
+    upvote_count = models.PositiveIntegerField(default=0)
+    comment_count = models.PositiveIntegerField(default=0)
+    # Figures imported from another site (e.g. Hugging Face), never mixed into the local ones.
+    imported_site = models.CharField(max_length=100, blank=True)
+    imported_upvotes = models.PositiveIntegerField(default=0)
+    imported_comments = models.PositiveIntegerField(default=0)
+    imported_as_of = models.DateTimeField(null=True, blank=True)
+
+    added_at = models.DateTimeField(auto_now_add=True)
+    # When the source record behind the metadata was observed: older observations never overwrite newer.
+    metadata_as_of = models.DateTimeField(null=True, blank=True)
+
+    objects = PaperQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at"]
+        indexes = [models.Index(fields=["published_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.arxiv_id}: {self.title[:80]}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("papers:detail", args=[self.arxiv_id])
+
+    @property
+    def total_votes(self) -> int:
+        return self.upvote_count + self.imported_upvotes
+
+    @property
+    def imported_site_name(self) -> str:
+        return SITE_NAMES.get(self.imported_site, self.imported_site)
+
+    @property
+    def total_comments(self) -> int:
+        return self.comment_count + self.imported_comments
+
+    @property
+    def abs_url(self) -> str:
+        return f"https://arxiv.org/abs/{self.arxiv_id}"
+
+    @property
+    def pdf_url(self) -> str:
+        return f"https://arxiv.org/pdf/{self.arxiv_id}"
+
+    @property
+    def doi_url(self) -> str:
+        return f"https://doi.org/{self.doi}" if self.doi else ""
+
+
+class Authorship(models.Model):
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="authorships")
+    author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="authorships")
+    position = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [models.UniqueConstraint(fields=["paper", "position"], name="one_author_per_position")]
+
+
+class ListingQuerySet(models.QuerySet):
+    def visible(self) -> ListingQuerySet:
+        return self.filter(hidden=False, paper__hidden=False)
+
+    def between(self, start: dt.date, end: dt.date) -> ListingQuerySet:
+        return self.filter(day__gte=start, day__lte=end)
+
+    def ranked(self, sort: str = "votes") -> ListingQuerySet:
+        qs = self.annotate(votes=F("paper__upvote_count") + F("paper__imported_upvotes"))
+        if sort == "new":
+            return qs.order_by(F("submitted_at").desc(nulls_last=True), "-day", "-votes", "paper__arxiv_id")
+        return qs.order_by("-votes", "-day", F("submitted_at").desc(nulls_last=True), "paper__arxiv_id")
+
+
+class Listing(models.Model):
+    """A paper's appearance in the daily feed on one feed day."""
+
+    class Source(models.TextChoices):
+        IMPORT = "import", "imported"
+        SUBMISSION = "submission", "submitted here"
+        AUTO = "auto", "auto-listed"
+
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="listings")
+    day = models.DateField(db_index=True)
+    source = models.CharField(max_length=20, choices=Source.choices, default=Source.IMPORT)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="listings"
+    )
+    # Who submitted it on the site it was imported from (a handle there, not a local account).
+    submitter_name = models.CharField(max_length=150, blank=True)
+    submitter_fullname = models.CharField(max_length=300, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    note = models.TextField(blank=True)
+    hidden = models.BooleanField(default=False)
+
+    objects = ListingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-day"]
+        constraints = [models.UniqueConstraint(fields=["paper", "day"], name="one_listing_per_day")]
+        indexes = [models.Index(fields=["day", "hidden"])]
+
+    def __str__(self) -> str:
+        return f"{self.paper.arxiv_id} on {self.day}"
+
+    @property
+    def submitter_display(self) -> str:
+        if self.submitted_by_id:
+            return self.submitted_by.get_username()
+        return self.submitter_name
+
+
+def listed_day_near(day: dt.date, before: bool) -> dt.date | None:
+    """The nearest feed day with papers strictly before (or after) `day`."""
+    qs = Listing.objects.visible()
+    if before:
+        return qs.filter(day__lt=day).aggregate(d=models.Max("day"))["d"]
+    return qs.filter(day__gt=day).aggregate(d=models.Min("day"))["d"]
+

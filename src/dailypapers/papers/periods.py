@@ -1,0 +1,79 @@
+"""The spans a feed can show: a day, an ISO week or a month, and their URLs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from django.urls import reverse
+
+_WEEK = re.compile(r"(\d{4})-W(\d{2})")
+_MONTH = re.compile(r"(\d{4})-(\d{2})")
+
+
+@dataclass(frozen=True)
+class Period:
+    kind: str  # "day" | "week" | "month"
+    start: dt.date
+    end: dt.date  # inclusive
+
+    @classmethod
+    def day(cls, day: dt.date) -> Period:
+        return cls("day", day, day)
+
+    @classmethod
+    def week_of(cls, day: dt.date) -> Period:
+        start = day - dt.timedelta(days=day.weekday())
+        return cls("week", start, start + dt.timedelta(days=6))
+
+    @classmethod
+    def month_of(cls, day: dt.date) -> Period:
+        start = day.replace(day=1)
+        following = (start + dt.timedelta(days=32)).replace(day=1)
+        return cls("month", start, following - dt.timedelta(days=1))
+
+    @classmethod
+    def containing(cls, kind: str, day: dt.date) -> Period:
+        return {"day": cls.day, "week": cls.week_of, "month": cls.month_of}[kind](day)
+
+    @classmethod
+    def parse(cls, kind: str, slug: str) -> Period | None:
+        """Read a URL slug (2026-08-21, 2026-W34, 2026-08); None when it names no real period."""
+        try:
+            if kind == "day":
+                return cls.day(dt.date.fromisoformat(slug))
+            if kind == "week" and (m := _WEEK.fullmatch(slug)):
+                return cls.week_of(dt.date.fromisocalendar(int(m[1]), int(m[2]), 1))
+            if kind == "month" and (m := _MONTH.fullmatch(slug)):
+                return cls.month_of(dt.date(int(m[1]), int(m[2]), 1))
+        except ValueError:
+            return None
+        return None
+
+    @property
+    def slug(self) -> str:
+        if self.kind == "week":
+            year, week, _ = self.start.isocalendar()
+            return f"{year}-W{week:02d}"
+        if self.kind == "month":
+            return self.start.strftime("%Y-%m")
+        return self.start.isoformat()
+
+    @property
+    def title(self) -> str:
+        if self.kind == "week":
+            year, week, _ = self.start.isocalendar()
+            return f"Week {week}, {year}"
+        if self.kind == "month":
+            return self.start.strftime("%B %Y")
+        return self.start.strftime("%A, %B %-d, %Y")
+
+    @property
+    def range_label(self) -> str:
+        if self.kind == "week":
+            return f"{self.start:%b %-d} – {self.end:%b %-d, %Y}"
+        return ""
+
+    def url(self) -> str:
+        return reverse(f"papers:{self.kind}", args=[self.slug])

@@ -1,0 +1,17 @@
+from django.urls import path, re_path
+
+from dailypapers.papers import views
+
+app_name = "papers"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("papers/week", views.latest, {"kind": "week"}, name="latest_week"),
+    path("papers/month", views.latest, {"kind": "month"}, name="latest_month"),
+    re_path(r"^papers/date/(?P<slug>\d{4}-\d{2}-\d{2})/?$", views.day_feed, name="day"),
+    re_path(r"^papers/week/(?P<slug>\d{4}-W\d{2})/?$", views.week_feed, name="week"),
+    re_path(r"^papers/month/(?P<slug>\d{4}-\d{2})/?$", views.month_feed, name="month"),
+    path("papers/<path:ref>", views.paper_detail, name="detail"),
+    # arXiv-style addresses: swap the host of an arXiv link for ours and land on the paper.
+    re_path(r"^(?:abs|pdf|html)/(?P<ref>.+)$", views.paper_detail),
+]

@@ -1,0 +1,122 @@
+"""Feed pages (day, week, month) and paper pages."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.db.models import Max, Prefetch, prefetch_related_objects
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from dailypapers.papers.arxiv_ids import parse_arxiv_id
+from dailypapers.papers.models import Authorship, Listing, Paper, listed_day_near
+from dailypapers.papers.periods import Period
+
+SORTS = {"votes": "Most votes", "new": "Newest"}
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    latest = Listing.objects.visible().aggregate(day=Max("day"))["day"]
+    if latest is None:
+        return render(request, "papers/empty.html")
+    return _feed(request, Period.day(latest), is_home=True)
+
+
+def latest(request: HttpRequest, kind: str) -> HttpResponse:
+    """The week or month holding the newest papers."""
+    latest_day = Listing.objects.visible().aggregate(day=Max("day"))["day"]
+    if latest_day is None:
+        return redirect("papers:home")
+    return redirect(Period.containing(kind, latest_day).url())
+
+
+def day_feed(request: HttpRequest, slug: str) -> HttpResponse:
+    return _feed(request, _period("day", slug))
+
+
+def week_feed(request: HttpRequest, slug: str) -> HttpResponse:
+    return _feed(request, _period("week", slug))
+
+
+def month_feed(request: HttpRequest, slug: str) -> HttpResponse:
+    return _feed(request, _period("month", slug))
+
+
+def _period(kind: str, slug: str) -> Period:
+    period = Period.parse(kind, slug)
+    if period is None:
+        raise Http404(f"There is no {kind} {slug}.")
+    return period
+
+
+def _feed(request: HttpRequest, period: Period, is_home: bool = False) -> HttpResponse:
+    sort = request.GET.get("sort", "votes")
+    if sort not in SORTS:
+        sort = "votes"
+    listings = (
+        Listing.objects.visible()
+        .between(period.start, period.end)
+        .ranked(sort)
+        .select_related("paper__primary_category", "submitted_by")
+    )
+    page = Paginator(listings, settings.PAPERS_PER_PAGE).get_page(request.GET.get("page"))
+    _prefetch_cards([listing.paper for listing in page])
+
+    before = listed_day_near(period.start, before=True)
+    after = listed_day_near(period.end, before=False)
+    # The day/week/month switcher keeps the reader near the same date.
+    anchor = period.start
+    if period.kind != "day":
+        anchor = Listing.objects.visible().between(period.start, period.end).aggregate(d=Max("day"))["d"] or anchor
+    return render(
+        request,
+        "papers/feed.html",
+        {
+            "period": period,
+            "page": page,
+            "is_home": is_home,
+            "sort": sort,
+            "sorts": SORTS,
+            "previous": Period.containing(period.kind, before) if before else None,
+            "next": Period.containing(period.kind, after) if after else None,
+            "spans": [Period.containing(kind, anchor) for kind in ("day", "week", "month")],
+            "rank_offset": page.start_index() - 1 if page.paginator.count else 0,
+        },
+    )
+
+
+def _prefetch_cards(papers: list[Paper]) -> None:
+    prefetch_related_objects(
+        papers,
+        Prefetch("authorships", queryset=Authorship.objects.select_related("author").order_by("position")),
+        "categories",
+    )
+
+
+def paper_detail(request: HttpRequest, ref: str) -> HttpResponse:
+    parsed = parse_arxiv_id(ref)
+    if parsed is None:
+        raise Http404(f"“{ref[:100]}” is not an arXiv id.")
+    if parsed.id != ref or request.path.startswith(("/abs/", "/pdf/", "/html/")):
+        return redirect("papers:detail", ref=parsed.id, permanent=True)
+    paper = Paper.objects.visible().select_related("primary_category").filter(arxiv_id=parsed.id).first()
+    if paper is None:
+        return render(request, "papers/not_in_catalogue.html", {"arxiv_id": parsed.id}, status=404)
+    _prefetch_cards([paper])
+    listings = paper.listings.visible().select_related("submitted_by").order_by("day")
+    return render(request, "papers/detail.html", {"paper": paper, "listings": listings})
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    message = ""
+    # Our own 404s carry a sentence for the reader; the URL resolver's carry a dict of debug data.
+    if isinstance(exception, Http404) and exception.args and isinstance(exception.args[0], str):
+        message = exception.args[0]
+    return render(request, "404.html", {"message": message}, status=404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    # No database or context processors here: whatever failed may fail again.
+    from django.template import loader
+
+    return HttpResponse(loader.get_template("500.html").render({"site_name": settings.SITE_NAME}), status=500)

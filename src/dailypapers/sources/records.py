@@ -1,0 +1,105 @@
+"""What every source produces: a paper as that source saw it.
+
+A field left as None means "this source does not say", so it never erases what another source
+knew. Every source hands its records to `dailypapers.sources.ingest.upsert`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+
+class RecordError(ValueError):
+    """A record that cannot enter the catalogue; the message says why."""
+
+
+@dataclass(frozen=True)
+class ImportedStats:
+    """Figures from another site, valid as of a moment; newer figures replace older ones."""
+
+    site: str
+    upvotes: int
+    comments: int
+    as_of: dt.datetime
+
+
+@dataclass(frozen=True)
+class ListingRecord:
+    """The paper appeared in a daily feed on `day`."""
+
+    day: dt.date
+    source: str = "import"
+    submitter_name: str = ""
+    submitter_fullname: str = ""
+    submitted_at: dt.datetime | None = None
+
+
+@dataclass
+class PaperRecord:
+    arxiv_id: str
+    title: str | None = None
+    abstract: str | None = None
+    version: int | None = None
+    authors: list[str] | None = None
+    categories: list[str] | None = None  # the primary category first
+    published_at: dt.datetime | None = None
+    updated_at: dt.datetime | None = None
+    comments: str | None = None
+    journal_ref: str | None = None
+    doi: str | None = None
+    license: str | None = None
+    github_repo: str | None = None
+    github_stars: int | None = None
+    project_page: str | None = None
+    thumbnail: str | None = None
+    ai_summary: str | None = None
+    ai_keywords: list[str] | None = None
+    withdrawn: bool | None = None
+    metadata_as_of: dt.datetime | None = None  # when the source observed this state of the paper
+    stats: ImportedStats | None = None
+    listings: list[ListingRecord] = field(default_factory=list)
+
+    # Paper fields copied as they are when the record knows them.
+    SCALARS = (
+        "title", "abstract", "version", "published_at", "updated_at", "comments", "journal_ref", "doi",
+        "license", "github_repo", "github_stars", "project_page", "thumbnail", "ai_summary", "ai_keywords",
+        "withdrawn", "metadata_as_of",
+    )  # fmt: skip
+
+    def known_scalars(self) -> dict[str, object]:
+        return {name: value for name in self.SCALARS if (value := getattr(self, name)) is not None}
+
+    def merged_with(self, newer: PaperRecord) -> PaperRecord:
+        """Two records of one paper in a batch: the newer one's knowledge wins, listings add up."""
+        merged = PaperRecord(arxiv_id=self.arxiv_id, **self.known_scalars())
+        for name, value in newer.known_scalars().items():
+            setattr(merged, name, value)
+        merged.authors = newer.authors if newer.authors is not None else self.authors
+        merged.categories = newer.categories if newer.categories is not None else self.categories
+        stats = [s for s in (self.stats, newer.stats) if s is not None]
+        merged.stats = max(stats, key=lambda s: s.as_of) if stats else None
+        merged.listings = [*self.listings, *newer.listings]
+        return merged
+
+
+def clean_text(value: object) -> str | None:
+    """Collapse the line breaks and runs of spaces that arXiv metadata carries."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise RecordError(f"expected text, got {type(value).__name__}")
+    return " ".join(value.split())
+
+
+def parse_time(value: object) -> dt.datetime | None:
+    """An ISO 8601 timestamp ("2026-08-20T00:00:00.000Z"); naive times are taken as UTC."""
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str):
+        raise RecordError(f"expected a timestamp, got {type(value).__name__}")
+    try:
+        parsed = dt.datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise RecordError(f"not a timestamp: {value[:40]!r}") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
