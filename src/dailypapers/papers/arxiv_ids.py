@@ -40,10 +40,18 @@ def parse_arxiv_id(text: str) -> ArxivRef | None:
         return None
     text = _SUFFIX.sub("", _PREFIX.sub("", text, count=1), count=1)
     match = _ID.fullmatch(text)
-    if not match:
+    if not match or not _plausible(match.group("id")):
         return None
     version = match.group("version")
     return ArxivRef(match.group("id"), int(version) if version else None)
+
+
+def _plausible(arxiv_id: str) -> bool:
+    """New-style ids began in April 2007 with 4 digits after the dot, and have had 5 since 2015."""
+    if "/" in arxiv_id:
+        return True
+    yymm, number = arxiv_id.split(".")
+    return yymm >= "0704" and len(number) == (4 if yymm < "1501" else 5)
 
 
 def is_arxiv_id(text: str) -> bool:

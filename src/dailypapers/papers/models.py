@@ -136,6 +136,9 @@ class Authorship(models.Model):
         ordering = ["position"]
         constraints = [models.UniqueConstraint(fields=["paper", "position"], name="one_author_per_position")]
 
+    def __str__(self) -> str:
+        return f"{self.author} ({self.position}) on {self.paper_id}"
+
 
 class ListingQuerySet(models.QuerySet):
     def visible(self) -> ListingQuerySet:
@@ -195,4 +198,3 @@ def listed_day_near(day: dt.date, before: bool) -> dt.date | None:
     if before:
         return qs.filter(day__lt=day).aggregate(d=models.Max("day"))["d"]
     return qs.filter(day__gt=day).aggregate(d=models.Min("day"))["d"]
-

@@ -67,7 +67,9 @@ def _feed(request: HttpRequest, period: Period, is_home: bool = False) -> HttpRe
     # The day/week/month switcher keeps the reader near the same date.
     anchor = period.start
     if period.kind != "day":
-        anchor = Listing.objects.visible().between(period.start, period.end).aggregate(d=Max("day"))["d"] or anchor
+        anchor = (
+            Listing.objects.visible().between(period.start, period.end).aggregate(d=Max("day"))["d"] or anchor
+        )
     return render(
         request,
         "papers/feed.html",

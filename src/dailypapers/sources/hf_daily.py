@@ -67,7 +67,9 @@ def read_file(path: Path) -> FileReading:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise UnreadableFile(f"{path}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+        raise UnreadableFile(
+            f"{path}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
+        ) from None
     match = _DAY_IN_NAME.search(path.name)
     file_day = _parse_day(match.group(1)) if match else None
     reading = FileReading(path)
@@ -114,7 +116,9 @@ def _as_object(item: object) -> dict:
             try:
                 item = json.loads(item)
             except json.JSONDecodeError:
-                raise RecordError("a string that is neither a JSON object nor a Python dict literal") from None
+                raise RecordError(
+                    "a string that is neither a JSON object nor a Python dict literal"
+                ) from None
     if not isinstance(item, dict):
         raise RecordError(f"expected an object, found {type(item).__name__}")
     return item
@@ -157,7 +161,9 @@ def parse_item(item: object, day: dt.date | None = None) -> PaperRecord:
     names = [clean_text(a.get("name")) if isinstance(a, dict) else clean_text(a) for a in authors]
 
     keywords = paper.get("ai_keywords")
-    if keywords is not None and not (isinstance(keywords, list) and all(isinstance(k, str) for k in keywords)):
+    if keywords is not None and not (
+        isinstance(keywords, list) and all(isinstance(k, str) for k in keywords)
+    ):
         raise RecordError(f"paper {ref.id}: ai_keywords is not a list of words")
 
     submitted_at = parse_time(paper.get("submittedOnDailyAt"))

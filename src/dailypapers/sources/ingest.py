@@ -101,9 +101,7 @@ def upsert(records: Iterable[PaperRecord]) -> UpsertResult:
         result.new = len(created)
         _save_changes(papers, changed)
         result.updated = len(changed)
-        result.unchanged = len(batch) - result.new - result.updated - sum(
-            1 for i in ids if i not in papers
-        )
+        result.unchanged = len(batch) - result.new - result.updated - sum(1 for i in ids if i not in papers)
         _replace_authors(papers, new_author_lists, replacing={i for i in new_author_lists if i in changed})
         _replace_categories(
             papers, new_category_lists, replacing={i for i in new_category_lists if i in changed}
@@ -185,7 +183,9 @@ def _current_categories(paper_pks: list[int]) -> dict[int, list[str]]:
     through = Paper.categories.through
     categories: dict[int, list[str]] = defaultdict(list)
     for chunk in _chunks(paper_pks):
-        for paper_id, code in through.objects.filter(paper_id__in=chunk).values_list("paper_id", "category_id"):
+        for paper_id, code in through.objects.filter(paper_id__in=chunk).values_list(
+            "paper_id", "category_id"
+        ):
             categories[paper_id].append(code)
     return categories
 

@@ -62,10 +62,24 @@ class PaperRecord:
 
     # Paper fields copied as they are when the record knows them.
     SCALARS = (
-        "title", "abstract", "version", "published_at", "updated_at", "comments", "journal_ref", "doi",
-        "license", "github_repo", "github_stars", "project_page", "thumbnail", "ai_summary", "ai_keywords",
-        "withdrawn", "metadata_as_of",
-    )  # fmt: skip
+        "title",
+        "abstract",
+        "version",
+        "published_at",
+        "updated_at",
+        "comments",
+        "journal_ref",
+        "doi",
+        "license",
+        "github_repo",
+        "github_stars",
+        "project_page",
+        "thumbnail",
+        "ai_summary",
+        "ai_keywords",
+        "withdrawn",
+        "metadata_as_of",
+    )
 
     def known_scalars(self) -> dict[str, object]:
         return {name: value for name in self.SCALARS if (value := getattr(self, name)) is not None}

@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,113 +14,189 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Author',
+            name="Author",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=300)),
-                ('key', models.CharField(max_length=300, unique=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=300)),
+                ("key", models.CharField(max_length=300, unique=True)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Category',
+            name="Category",
             fields=[
-                ('code', models.CharField(max_length=40, primary_key=True, serialize=False)),
-                ('name', models.CharField(blank=True, max_length=200)),
+                ("code", models.CharField(max_length=40, primary_key=True, serialize=False)),
+                ("name", models.CharField(blank=True, max_length=200)),
             ],
             options={
-                'verbose_name_plural': 'categories',
-                'ordering': ['code'],
+                "verbose_name_plural": "categories",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='Authorship',
+            name="Authorship",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveSmallIntegerField()),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='authorships', to='papers.author')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("position", models.PositiveSmallIntegerField()),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="authorships",
+                        to="papers.author",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['position'],
+                "ordering": ["position"],
             },
         ),
         migrations.CreateModel(
-            name='Paper',
+            name="Paper",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('arxiv_id', models.CharField(max_length=40, unique=True, verbose_name='arXiv id')),
-                ('version', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('title', models.TextField()),
-                ('abstract', models.TextField(blank=True)),
-                ('published_at', models.DateTimeField(blank=True, null=True)),
-                ('updated_at', models.DateTimeField(blank=True, null=True)),
-                ('comments', models.TextField(blank=True)),
-                ('journal_ref', models.TextField(blank=True)),
-                ('doi', models.CharField(blank=True, max_length=200)),
-                ('license', models.CharField(blank=True, max_length=200)),
-                ('github_repo', models.URLField(blank=True, max_length=500)),
-                ('github_stars', models.PositiveIntegerField(blank=True, null=True)),
-                ('project_page', models.URLField(blank=True, max_length=500)),
-                ('thumbnail', models.URLField(blank=True, max_length=500)),
-                ('ai_summary', models.TextField(blank=True)),
-                ('ai_keywords', models.JSONField(blank=True, default=list)),
-                ('withdrawn', models.BooleanField(default=False)),
-                ('hidden', models.BooleanField(default=False, help_text='Hidden by a moderator from every page.')),
-                ('upvote_count', models.PositiveIntegerField(default=0)),
-                ('comment_count', models.PositiveIntegerField(default=0)),
-                ('imported_site', models.CharField(blank=True, max_length=100)),
-                ('imported_upvotes', models.PositiveIntegerField(default=0)),
-                ('imported_comments', models.PositiveIntegerField(default=0)),
-                ('imported_as_of', models.DateTimeField(blank=True, null=True)),
-                ('added_at', models.DateTimeField(auto_now_add=True)),
-                ('metadata_as_of', models.DateTimeField(blank=True, null=True)),
-                ('authors', models.ManyToManyField(related_name='papers', through='papers.Authorship', to='papers.author')),
-                ('categories', models.ManyToManyField(blank=True, related_name='papers', to='papers.category')),
-                ('primary_category', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='primary_papers', to='papers.category')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("arxiv_id", models.CharField(max_length=40, unique=True, verbose_name="arXiv id")),
+                ("version", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("title", models.TextField()),
+                ("abstract", models.TextField(blank=True)),
+                ("published_at", models.DateTimeField(blank=True, null=True)),
+                ("updated_at", models.DateTimeField(blank=True, null=True)),
+                ("comments", models.TextField(blank=True)),
+                ("journal_ref", models.TextField(blank=True)),
+                ("doi", models.CharField(blank=True, max_length=200)),
+                ("license", models.CharField(blank=True, max_length=200)),
+                ("github_repo", models.URLField(blank=True, max_length=500)),
+                ("github_stars", models.PositiveIntegerField(blank=True, null=True)),
+                ("project_page", models.URLField(blank=True, max_length=500)),
+                ("thumbnail", models.URLField(blank=True, max_length=500)),
+                ("ai_summary", models.TextField(blank=True)),
+                ("ai_keywords", models.JSONField(blank=True, default=list)),
+                ("withdrawn", models.BooleanField(default=False)),
+                (
+                    "hidden",
+                    models.BooleanField(default=False, help_text="Hidden by a moderator from every page."),
+                ),
+                ("upvote_count", models.PositiveIntegerField(default=0)),
+                ("comment_count", models.PositiveIntegerField(default=0)),
+                ("imported_site", models.CharField(blank=True, max_length=100)),
+                ("imported_upvotes", models.PositiveIntegerField(default=0)),
+                ("imported_comments", models.PositiveIntegerField(default=0)),
+                ("imported_as_of", models.DateTimeField(blank=True, null=True)),
+                ("added_at", models.DateTimeField(auto_now_add=True)),
+                ("metadata_as_of", models.DateTimeField(blank=True, null=True)),
+                (
+                    "authors",
+                    models.ManyToManyField(
+                        related_name="papers", through="papers.Authorship", to="papers.author"
+                    ),
+                ),
+                (
+                    "categories",
+                    models.ManyToManyField(blank=True, related_name="papers", to="papers.category"),
+                ),
+                (
+                    "primary_category",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="primary_papers",
+                        to="papers.category",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-published_at'],
+                "ordering": ["-published_at"],
             },
         ),
         migrations.CreateModel(
-            name='Listing',
+            name="Listing",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('day', models.DateField(db_index=True)),
-                ('source', models.CharField(choices=[('import', 'imported'), ('submission', 'submitted here'), ('auto', 'auto-listed')], default='import', max_length=20)),
-                ('submitter_name', models.CharField(blank=True, max_length=150)),
-                ('submitter_fullname', models.CharField(blank=True, max_length=300)),
-                ('submitted_at', models.DateTimeField(blank=True, null=True)),
-                ('note', models.TextField(blank=True)),
-                ('hidden', models.BooleanField(default=False)),
-                ('submitted_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='listings', to=settings.AUTH_USER_MODEL)),
-                ('paper', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='listings', to='papers.paper')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("day", models.DateField(db_index=True)),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("import", "imported"),
+                            ("submission", "submitted here"),
+                            ("auto", "auto-listed"),
+                        ],
+                        default="import",
+                        max_length=20,
+                    ),
+                ),
+                ("submitter_name", models.CharField(blank=True, max_length=150)),
+                ("submitter_fullname", models.CharField(blank=True, max_length=300)),
+                ("submitted_at", models.DateTimeField(blank=True, null=True)),
+                ("note", models.TextField(blank=True)),
+                ("hidden", models.BooleanField(default=False)),
+                (
+                    "submitted_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="listings",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "paper",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="listings",
+                        to="papers.paper",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-day'],
+                "ordering": ["-day"],
             },
         ),
         migrations.AddField(
-            model_name='authorship',
-            name='paper',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='authorships', to='papers.paper'),
+            model_name="authorship",
+            name="paper",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="authorships", to="papers.paper"
+            ),
         ),
         migrations.AddIndex(
-            model_name='paper',
-            index=models.Index(fields=['published_at'], name='papers_pape_publish_b19bd1_idx'),
+            model_name="paper",
+            index=models.Index(fields=["published_at"], name="papers_pape_publish_b19bd1_idx"),
         ),
         migrations.AddIndex(
-            model_name='listing',
-            index=models.Index(fields=['day', 'hidden'], name='papers_list_day_d5c4c9_idx'),
+            model_name="listing",
+            index=models.Index(fields=["day", "hidden"], name="papers_list_day_d5c4c9_idx"),
         ),
         migrations.AddConstraint(
-            model_name='listing',
-            constraint=models.UniqueConstraint(fields=('paper', 'day'), name='one_listing_per_day'),
+            model_name="listing",
+            constraint=models.UniqueConstraint(fields=("paper", "day"), name="one_listing_per_day"),
         ),
         migrations.AddConstraint(
-            model_name='authorship',
-            constraint=models.UniqueConstraint(fields=('paper', 'position'), name='one_author_per_position'),
+            model_name="authorship",
+            constraint=models.UniqueConstraint(fields=("paper", "position"), name="one_author_per_position"),
         ),
     ]

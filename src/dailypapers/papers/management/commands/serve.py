@@ -1,0 +1,97 @@
+"""`dailypapers serve`: migrate, load the demo on an empty home, and serve with gunicorn."""
+
+from __future__ import annotations
+
+import socket
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connections
+from gunicorn.app.base import BaseApplication
+
+from dailypapers.papers.models import Paper
+
+
+class Command(BaseCommand):
+    help = "Run the site with a production web server (gunicorn), on localhost unless told otherwise."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+        parser.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+        parser.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
+        parser.add_argument("--threads", type=int, default=4, help="threads per worker (default 4)")
+        parser.add_argument(
+            "--no-demo", action="store_true", help="do not load the demo papers into an empty site"
+        )
+
+    def handle(
+        self, *args, host: str, port: int, workers: int, threads: int, no_demo: bool, **options
+    ) -> None:
+        if not 0 < port < 65536:
+            raise CommandError(f"--port must be between 1 and 65535, not {port}")
+        bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+        _check_free(host, port)
+
+        call_command("migrate", interactive=False, verbosity=0)
+        if not no_demo and not Paper.objects.exists():
+            from dailypapers.sources.demo import load_demo
+
+            self.stdout.write("Empty site: loading the demo papers…")
+            result = load_demo()
+            self.stdout.write(f"Loaded {result.new} papers on {result.listings_new} feed listings.")
+        if not settings.DEBUG:
+            call_command("collectstatic", interactive=False, verbosity=0)
+        if host not in {"127.0.0.1", "localhost", "::1"} and host not in settings.ALLOWED_HOSTS:
+            self.stderr.write(
+                f"Note: listening on {host}; add the names readers use to DAILYPAPERS_ALLOWED_HOSTS."
+            )
+        # Workers are forked: none may inherit the connection the checks above opened.
+        connections.close_all()
+
+        shown = {"0.0.0.0": "127.0.0.1", "::": "[::1]"}.get(host, bind.rsplit(":", 1)[0])
+        self.stdout.write(f"{settings.SITE_NAME} is running at http://{shown}:{port}/ (Ctrl-C to stop)")
+        self.stdout.flush()
+        _Gunicorn(
+            {
+                "bind": bind,
+                "workers": workers,
+                "threads": threads,
+                "worker_class": "gthread",
+                "accesslog": "-",
+                "errorlog": "-",
+                "graceful_timeout": 10,
+                "proc_name": "dailypapers",
+                "control_socket_disable": True,
+            }
+        ).run()
+
+
+def _check_free(host: str, port: int) -> None:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise CommandError(
+                f"cannot listen on {host}:{port}: {exc.strerror}. Is another server running?"
+            ) from None
+
+
+class _Gunicorn(BaseApplication):
+    """Gunicorn run in-process, configured from our options rather than a config file."""
+
+    def __init__(self, options: dict) -> None:
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            if key in self.cfg.settings:  # control_socket_disable exists only from gunicorn 24
+                self.cfg.set(key, value)
+
+    def load(self):
+        from dailypapers.wsgi import application
+
+        return application

@@ -1,0 +1,32 @@
+"""Small helpers that put papers into the catalogue through the real ingest path."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from dailypapers.sources.ingest import upsert
+from dailypapers.sources.records import ImportedStats, ListingRecord, PaperRecord
+
+
+def add_paper(
+    arxiv_id: str,
+    title: str = "A paper",
+    day: dt.date | None = None,
+    votes: int = 0,
+    authors: list[str] | None = None,
+    **fields,
+) -> None:
+    as_of = dt.datetime.combine(day or dt.date(2026, 1, 1), dt.time(), tzinfo=dt.UTC)
+    upsert(
+        [
+            PaperRecord(
+                arxiv_id=arxiv_id,
+                title=title,
+                abstract=fields.pop("abstract", f"Abstract of {title}."),
+                authors=authors or ["Ada Lovelace", "Alan Turing"],
+                stats=ImportedStats("huggingface", votes, 0, as_of),
+                listings=[ListingRecord(day=day, submitter_name="reader")] if day else [],
+                **fields,
+            )
+        ]
+    )

@@ -1,0 +1,105 @@
+"""Start the real `dailypapers serve` (gunicorn, whitenoise, demo loading) in a subprocess."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import dj_database_url
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def server_database() -> Iterator[str | None]:
+    """A database of its own for the served site: the run's engine, never the test database."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        yield None  # SQLite in the site's own home folder
+        return
+    import psycopg
+
+    config = dj_database_url.parse(url)
+    name = f"dailypapers_served_{uuid.uuid4().hex[:10]}"
+    admin = dict(
+        host=config["HOST"],
+        port=config["PORT"] or 5432,
+        user=config["USER"],
+        dbname="postgres",
+        password=config["PASSWORD"] or None,
+        autocommit=True,
+    )
+    with psycopg.connect(**admin) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield url.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with psycopg.connect(**admin) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@dataclass
+class Served:
+    url: str
+    process: subprocess.Popen
+    output: list[str] = field(default_factory=list)
+
+
+@contextlib.contextmanager
+def serve(home: Path, database_url: str | None, *extra: str, timeout: float = 90) -> Iterator[Served]:
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DAILYPAPERS_DEBUG"}}
+    env["DAILYPAPERS_HOME"] = str(home)
+    env["PYTHONUNBUFFERED"] = "1"
+    if database_url:
+        env["DATABASE_URL"] = database_url
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "dailypapers", "serve", "--port", str(port), "--workers", "1", *extra],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env=env,
+        text=True,
+    )
+    served = Served(f"http://127.0.0.1:{port}", process)
+    try:
+        deadline = time.monotonic() + timeout
+        for line in process.stdout:
+            served.output.append(line.rstrip("\n"))
+            if "is running at" in line or time.monotonic() > deadline:
+                break
+        _wait_until_answering(served, deadline)
+        yield served
+    finally:
+        process.terminate()
+        try:
+            rest, _ = process.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            rest, _ = process.communicate()
+        served.output.extend((rest or "").splitlines())
+
+
+def _wait_until_answering(served: Served, deadline: float) -> None:
+    while time.monotonic() < deadline:
+        if served.process.poll() is not None:
+            raise RuntimeError("server exited:\n" + "\n".join(served.output))
+        try:
+            with urllib.request.urlopen(served.url + "/", timeout=5) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("server did not answer in time:\n" + "\n".join(served.output))

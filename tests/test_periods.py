@@ -1,0 +1,46 @@
+import datetime as dt
+
+import pytest
+
+from dailypapers.papers.periods import Period
+
+
+def test_iso_week_spans_monday_to_sunday():
+    week = Period.parse("week", "2026-W34")
+    assert (week.start, week.end) == (dt.date(2026, 8, 17), dt.date(2026, 8, 23))
+    assert week.slug == "2026-W34"
+    assert week.url() == "/papers/week/2026-W34"
+
+
+def test_week_across_new_year_keeps_iso_year():
+    week = Period.week_of(dt.date(2027, 1, 1))  # a Friday in ISO week 2026-W53
+    assert week.slug == "2026-W53"
+    assert week.start == dt.date(2026, 12, 28)
+
+
+@pytest.mark.parametrize("slug, end", [("2024-02", dt.date(2024, 2, 29)), ("2026-12", dt.date(2026, 12, 31))])
+def test_month_bounds(slug, end):
+    month = Period.parse("month", slug)
+    assert month.end == end and month.start.day == 1 and month.slug == slug
+
+
+@pytest.mark.parametrize(
+    "kind, slug",
+    [
+        ("day", "2026-02-30"),
+        ("day", "2026-13-01"),
+        ("week", "2026-W54"),
+        ("week", "2026-W00"),
+        ("month", "2026-13"),
+        ("month", "2026-00"),
+        ("week", "2026-08"),
+    ],
+)
+def test_impossible_periods_are_none(kind, slug):
+    assert Period.parse(kind, slug) is None
+
+
+def test_titles():
+    assert Period.parse("day", "2026-08-21").title == "Friday, August 21, 2026"
+    assert Period.parse("month", "2026-08").title == "August 2026"
+    assert Period.parse("week", "2026-W34").title == "Week 34, 2026"

@@ -1,0 +1,62 @@
+"""`dailypapers serve` from an empty home: migrate, demo, gunicorn, whitenoise; a second start reuses it."""
+
+from __future__ import annotations
+
+import re
+import socket
+import subprocess
+import sys
+import urllib.request
+
+from tests.served import serve, server_database
+
+
+def fetch(url: str) -> tuple[int, dict, str]:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return response.status, dict(response.headers), response.read().decode()
+
+
+def test_first_start_loads_the_demo_and_a_second_start_reuses_it(tmp_path):
+    with server_database() as database_url:
+        with serve(tmp_path, database_url) as site:
+            status, headers, html = fetch(site.url + "/")
+            assert status == 200 and headers["Server"].startswith("gunicorn")
+            assert "Friday, August 21, 2026" in html
+            assert "EnvHarness: Awakening Static Worlds for Agent Learning" in html
+            css = re.search(r'href="(/static/dailypapers/style\.[0-9a-f]{12}\.css)"', html).group(1)
+            status, headers, _ = fetch(site.url + css)
+            assert status == 200 and "max-age=315360000" in headers["Cache-Control"]
+            status, _, html = fetch(site.url + "/papers/2608.19880")
+            assert status == 200 and "163 on Hugging Face" in html
+        first = "\n".join(site.output)
+        assert "Empty site: loading the demo papers…" in first
+        assert re.search(r"Loaded 44\d papers on 442 feed listings\.", first)
+        assert f"Daily Papers is running at {site.url}/" in first
+
+        with serve(tmp_path, database_url) as again:
+            assert "EnvHarness" in fetch(again.url + "/")[2]
+        assert "loading the demo" not in "\n".join(again.output)
+
+
+def test_busy_port_is_a_clear_error(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "dailypapers", "serve", "--port", str(port)],
+            capture_output=True,
+            text=True,
+            env={"DAILYPAPERS_HOME": str(tmp_path), "PATH": ""},
+            timeout=60,
+        )
+    assert result.returncode == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_cli_lists_its_commands():
+    result = subprocess.run(["dailypapers", "--help"], capture_output=True, text=True, check=True)
+    assert "dailypapers help <subcommand>" in result.stdout
+    for command in ("import", "serve", "migrate", "createsuperuser"):
+        assert f"    {command}\n" in result.stdout
