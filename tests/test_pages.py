@@ -188,3 +188,10 @@ def test_pages_are_accessible_basics(client, feed):
     assert 'class="skip" href="#main"' in html
     assert '<nav aria-label="Main">' in html
     assert 'aria-current="page"' in html
+
+
+def test_admin_lists_papers_for_staff(admin_client, feed):
+    html = admin_client.get("/admin/papers/paper/?q=favourite").content.decode()
+    assert "Friday favourite" in html and "Friday underdog" not in html
+    assert admin_client.get("/admin/papers/listing/").status_code == 200
+    assert admin_client.get("/admin/community/comment/").status_code == 200

@@ -44,3 +44,4 @@ def test_titles():
     assert Period.parse("day", "2026-08-21").title == "Friday, August 21, 2026"
     assert Period.parse("month", "2026-08").title == "August 2026"
     assert Period.parse("week", "2026-W34").title == "Week 34, 2026"
+    assert Period.parse("day", "2026-08-20").short_title == "Thu, Aug 20"

@@ -70,6 +70,14 @@ class Period:
         return self.start.strftime("%A, %B %-d, %Y")
 
     @property
+    def short_title(self) -> str:
+        if self.kind == "week":
+            return f"Week {self.start.isocalendar()[1]}"
+        if self.kind == "month":
+            return self.start.strftime("%b %Y")
+        return self.start.strftime("%a, %b %-d")
+
+    @property
     def range_label(self) -> str:
         if self.kind == "week":
             return f"{self.start:%b %-d} – {self.end:%b %-d, %Y}"
