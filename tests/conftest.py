@@ -42,6 +42,34 @@ def _plain_static_files(settings):
 
 
 @pytest.fixture
+def replay_server():
+    """A loopback HTTP server; tests add routes that answer from recorded arXiv traffic."""
+    from tests.replay import FIXTURES, ReplayServer
+
+    need(FIXTURES.is_dir(), f"the recorded arXiv traffic is not at {FIXTURES}")
+    server = ReplayServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def command_env(transactional_db) -> dict[str, str]:
+    """Environment for running `python -m dailypapers ...` in a subprocess against the test database.
+
+    The test must use committed data (transactional_db), since the subprocess has its own connection.
+    """
+    from django.db import connection
+
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        url = f"sqlite:///{db['NAME']}"
+    else:
+        auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
+        url = f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    return {**os.environ, "DATABASE_URL": url, "PYTHONUNBUFFERED": "1", "DAILYPAPERS_ARXIV_DELAY": "0"}
+
+
+@pytest.fixture
 def hf_dir() -> Path:
     need(HF_DIR.is_dir(), f"the Hugging Face archive is not at {HF_DIR}")
     return HF_DIR

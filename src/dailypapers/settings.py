@@ -33,6 +33,20 @@ SITE_NAME = os.environ.get("DAILYPAPERS_SITE_NAME", "Daily Papers")
 # The calendar day of the feed follows arXiv's announcement clock, as Hugging Face's does.
 FEED_TIME_ZONE = os.environ.get("DAILYPAPERS_FEED_TIMEZONE", "America/New_York")
 PAPERS_PER_PAGE = int(os.environ.get("DAILYPAPERS_PAPERS_PER_PAGE", "50"))
+# The public address of the site, for links in e-mails and feeds and in our User-Agent.
+SITE_URL = os.environ.get("DAILYPAPERS_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# Sources of papers (see dailypapers.sources). Base URLs are settings so tests can point them at
+# local servers, and so can an operator behind a mirror.
+ARXIV_CATEGORIES = os.environ.get("DAILYPAPERS_CATEGORIES", "cs.AI cs.CL cs.CV cs.LG cs.RO stat.ML").split()
+ARXIV_OAI_URL = os.environ.get("DAILYPAPERS_ARXIV_OAI_URL", "https://oaipmh.arxiv.org/oai")
+ARXIV_API_URL = os.environ.get("DAILYPAPERS_ARXIV_API_URL", "https://export.arxiv.org/api/query")
+ARXIV_RSS_URL = os.environ.get("DAILYPAPERS_ARXIV_RSS_URL", "https://rss.arxiv.org/rss/")
+ARXIV_CONTACT_EMAIL = os.environ.get("DAILYPAPERS_CONTACT_EMAIL", "admin@localhost")
+# arXiv asks robots for no more than one request every 3 seconds.
+ARXIV_DELAY_SECONDS = float(os.environ.get("DAILYPAPERS_ARXIV_DELAY", "3"))
+SOURCE_RETRIES = int(os.environ.get("DAILYPAPERS_SOURCE_RETRIES", "5"))
+SOURCE_BACKOFF_SECONDS = float(os.environ.get("DAILYPAPERS_SOURCE_BACKOFF", "10"))
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -88,6 +102,8 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Tests that run our commands in subprocesses need a database file they can open too.
+    DATABASES["default"]["TEST"] = {"NAME": str(HOME / "test-dailypapers.sqlite3")}
     # WAL lets readers (the web server) carry on while an import writes.
     DATABASES["default"]["OPTIONS"] = {
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;",

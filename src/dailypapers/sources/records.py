@@ -57,6 +57,9 @@ class PaperRecord:
     ai_keywords: list[str] | None = None
     withdrawn: bool | None = None
     metadata_as_of: dt.datetime | None = None  # when the source observed this state of the paper
+    # The feed day arXiv announced this paper as new (RSS "new", snapshot listing day); the
+    # auto-listing rules may put it on that day's feed. Not a paper field.
+    announced_on: dt.date | None = None
     stats: ImportedStats | None = None
     listings: list[ListingRecord] = field(default_factory=list)
 
