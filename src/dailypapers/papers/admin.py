@@ -1,6 +1,12 @@
 from django.contrib import admin
 
-from dailypapers.papers.models import Author, Category, Listing, Paper
+from dailypapers.papers.models import Author, AutoListRule, Category, Listing, Paper, PaperCategory
+
+
+class CategoryInline(admin.TabularInline):
+    model = PaperCategory
+    extra = 0
+    raw_id_fields = ["category"]
 
 
 class ListingInline(admin.TabularInline):
@@ -18,8 +24,7 @@ class PaperAdmin(admin.ModelAdmin):
     date_hierarchy = "published_at"
     raw_id_fields = ["primary_category"]
     readonly_fields = ["upvote_count", "comment_count", "added_at", "metadata_as_of"]
-    filter_horizontal = ["categories"]
-    inlines = [ListingInline]
+    inlines = [ListingInline, CategoryInline]
 
 
 @admin.register(Listing)
@@ -40,3 +45,9 @@ class AuthorAdmin(admin.ModelAdmin):
 class CategoryAdmin(admin.ModelAdmin):
     list_display = ["code", "name"]
     search_fields = ["code", "name"]
+
+
+@admin.register(AutoListRule)
+class AutoListRuleAdmin(admin.ModelAdmin):
+    list_display = ["name", "enabled", "categories"]
+    list_filter = ["enabled"]

@@ -38,8 +38,10 @@ def parse_arxiv_id(text: str) -> ArxivRef | None:
     text = text.strip()
     if len(text) > 300:
         return None
-    text = _SUFFIX.sub("", _PREFIX.sub("", text, count=1), count=1)
-    match = _ID.fullmatch(text)
+    match = _ID.fullmatch(text)  # most ids come bare; skip the URL clean-up for them
+    if not match:
+        text = _SUFFIX.sub("", _PREFIX.sub("", text, count=1), count=1)
+        match = _ID.fullmatch(text)
     if not match or not _plausible(match.group("id")):
         return None
     version = match.group("version")

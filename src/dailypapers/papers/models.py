@@ -3,18 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 
 from django.conf import settings
 from django.db import models
 from django.db.models import F
 from django.urls import reverse
-
-
-def author_key(name: str) -> str:
-    """How two spellings of one author's name are matched: case, accents and spacing ignored."""
-    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode() or name
-    return " ".join(folded.casefold().replace(".", ". ").split())[:300]
 
 
 class Category(models.Model):
@@ -58,7 +51,7 @@ class Paper(models.Model):
     title = models.TextField()
     abstract = models.TextField(blank=True)
     authors = models.ManyToManyField(Author, through="Authorship", related_name="papers")
-    categories = models.ManyToManyField(Category, related_name="papers", blank=True)
+    categories = models.ManyToManyField(Category, through="PaperCategory", related_name="papers", blank=True)
     primary_category = models.ForeignKey(
         Category, null=True, blank=True, on_delete=models.SET_NULL, related_name="primary_papers"
     )
@@ -128,7 +121,8 @@ class Paper(models.Model):
 
 
 class Authorship(models.Model):
-    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="authorships")
+    # No index of its own: the unique (paper, position) index serves lookups by paper.
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="authorships", db_index=False)
     author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="authorships")
     position = models.PositiveSmallIntegerField()
 
@@ -138,6 +132,43 @@ class Authorship(models.Model):
 
     def __str__(self) -> str:
         return f"{self.author} ({self.position}) on {self.paper_id}"
+
+
+class PaperCategory(models.Model):
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, db_index=False)  # see Authorship.paper
+    category = models.ForeignKey(Category, on_delete=models.CASCADE)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["paper", "category"], name="one_link_per_category")]
+
+    def __str__(self) -> str:
+        return f"{self.paper_id} in {self.category_id}"
+
+
+class AutoListRule(models.Model):
+    """An operator's rule that puts newly announced arXiv papers on the feed by themselves.
+
+    A paper matches when it meets every criterion the rule fills in (any of the categories, any of
+    the keywords, any of the authors); a rule with no criteria takes every new paper that the sync
+    brings in. Community submissions always reach the feed, whatever the rules say.
+    """
+
+    name = models.CharField(max_length=100)
+    enabled = models.BooleanField(default=True)
+    categories = models.CharField(
+        max_length=500, blank=True, help_text="Space-separated arXiv categories, e.g. “cs.CL cs.LG”."
+    )
+    keywords = models.TextField(
+        blank=True, help_text="One per line; a whole-word, case-insensitive match in the title or abstract."
+    )
+    authors = models.TextField(blank=True, help_text="One name per line, matched however it is spelled.")
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "auto-listing rule"
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class ListingQuerySet(models.QuerySet):

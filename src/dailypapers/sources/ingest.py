@@ -7,17 +7,27 @@ records changes nothing, which is what makes every import and harvest safe to re
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
+from functools import partial
+from itertools import chain
+from operator import attrgetter
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import DateTimeField, JSONField
+from django.utils import timezone
 
-from dailypapers.papers.models import Author, Authorship, Category, Listing, Paper, author_key
+from dailypapers.papers.models import Author, Authorship, Category, Listing, Paper
+from dailypapers.sources import policy
 from dailypapers.sources.records import PaperRecord
 
 # Stay well under SQLite's bound-parameter limit on older builds.
 CHUNK = 900
+PARAMS_PER_STATEMENT = 900
 
 
 @dataclass
@@ -48,11 +58,17 @@ def _merge_batch(records: Iterable[PaperRecord]) -> dict[str, PaperRecord]:
 
 
 def upsert(records: Iterable[PaperRecord]) -> UpsertResult:
-    """Bring the catalogue up to date with `records`, all or nothing."""
+    """Bring the catalogue up to date with `records`, all or nothing.
+
+    Newly announced papers (records with `announced_on`) that the operator's auto-listing rules
+    match are also put on that day's feed.
+    """
     batch = _merge_batch(records)
     result = UpsertResult()
     if not batch:
         return result
+    if any(record.announced_on for record in batch.values()):
+        policy.apply_rules(batch.values(), policy.active_rules())
     with transaction.atomic():
         ids = list(batch)
         papers = {p.arxiv_id: p for chunk in _chunks(ids) for p in Paper.objects.filter(arxiv_id__in=chunk)}
@@ -60,36 +76,30 @@ def upsert(records: Iterable[PaperRecord]) -> UpsertResult:
         old_authors = _current_authors(old_ids)
         old_categories = _current_categories(old_ids)
         codes = {code for record in batch.values() for code in record.categories or ()}
-        Category.objects.bulk_create([Category(code=c) for c in sorted(codes)], ignore_conflicts=True)
+        _insert_rows(Category, ["code", "name"], [(c, "") for c in sorted(codes)], ignore_conflicts=True)
 
-        created: list[Paper] = []
+        fresh: dict[str, PaperRecord] = {}
         changed: dict[str, set[str]] = {}
-        new_author_lists: dict[str, list[str]] = {}
+        new_author_lists: dict[str, PaperRecord] = {}
         new_category_lists: dict[str, list[str]] = {}
         for arxiv_id, record in batch.items():
             paper = papers.get(arxiv_id)
             if paper is None:
-                if not record.title:
-                    continue  # a listing or stats for a paper we know nothing else about
-                paper = Paper(arxiv_id=arxiv_id)
-                _apply_scalars(paper, record)
-                _apply_stats(paper, record)
-                _apply_categories(paper, record, [])
-                papers[arxiv_id] = paper
-                created.append(paper)
-                if record.authors:
-                    new_author_lists[arxiv_id] = record.authors
-                if record.categories:
-                    new_category_lists[arxiv_id] = record.categories
+                if record.title:  # else: a listing or figures for a paper we know nothing about
+                    fresh[arxiv_id] = record
+                    if record.authors:
+                        new_author_lists[arxiv_id] = record
+                    if record.categories:
+                        new_category_lists[arxiv_id] = record.categories
                 continue
             fields = _apply_scalars(paper, record) | _apply_stats(paper, record)
             current_categories = old_categories.get(paper.pk, [])
             fields |= _apply_categories(paper, record, current_categories)
-            if _is_outdated(paper, record):
-                pass  # an older version: keep its listing and figures, not its metadata
-            else:
-                if record.authors is not None and _keys(record.authors) != old_authors.get(paper.pk, []):
-                    new_author_lists[arxiv_id] = record.authors
+            if not _is_outdated(paper, record):  # an older version keeps only its listing and figures
+                if record.authors is not None and list(record.keyed_authors()) != old_authors.get(
+                    paper.pk, []
+                ):
+                    new_author_lists[arxiv_id] = record
                     fields.add("authors")
                 if record.categories and sorted(record.categories) != sorted(current_categories):
                     new_category_lists[arxiv_id] = record.categories
@@ -97,17 +107,120 @@ def upsert(records: Iterable[PaperRecord]) -> UpsertResult:
             if fields:
                 changed[arxiv_id] = fields
 
-        Paper.objects.bulk_create(created, batch_size=500)
-        result.new = len(created)
+        pks = {arxiv_id: paper.pk for arxiv_id, paper in papers.items()}
+        pks.update(_insert_papers(fresh))
         _save_changes(papers, changed)
-        result.updated = len(changed)
-        result.unchanged = len(batch) - result.new - result.updated - sum(1 for i in ids if i not in papers)
-        _replace_authors(papers, new_author_lists, replacing={i for i in new_author_lists if i in changed})
+        result.new, result.updated = len(fresh), len(changed)
+        result.unchanged = len(batch) - result.new - result.updated - sum(1 for i in ids if i not in pks)
+        _replace_authors(pks, new_author_lists, replacing={i for i in new_author_lists if i in changed})
         _replace_categories(
-            papers, new_category_lists, replacing={i for i in new_category_lists if i in changed}
+            pks, new_category_lists, replacing={i for i in new_category_lists if i in changed}
         )
-        result.listings_new = _add_listings(papers, batch)
+        result.listings_new = _add_listings(pks, batch)
     return result
+
+
+def _execute(sql: str, params: list) -> list[tuple]:
+    """Run one statement written with %s placeholders; its rows, if any.
+
+    On SQLite this goes to the driver's own connection: Django's wrapper rewrites the
+    placeholders of every query with a regex, which dominates large multi-row statements."""
+    if connection.vendor == "sqlite":
+        connection.ensure_connection()
+        return connection.connection.execute(sql.replace("%s", "?"), params).fetchall()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall() if cursor.description else []
+
+
+def _insert_rows(
+    model, columns: list[str], rows: list, ignore_conflicts: bool = False, returning: tuple[str, ...] = ()
+) -> list[tuple]:
+    """Plain multi-row INSERTs: the ORM's per-object work is most of the cost of a large import.
+
+    With `returning`, the given columns of the rows actually inserted (not of conflicting ones)."""
+    quote = connection.ops.quote_name
+    head = f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(map(quote, columns))}) VALUES "
+    tail = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
+    if returning:
+        tail += " RETURNING " + ", ".join(map(quote, returning))
+    one = f"({', '.join(['%s'] * len(columns))})"
+    inserted: list[tuple] = []
+    for chunk in _chunks(rows, max(1, PARAMS_PER_STATEMENT // len(columns))):
+        sql = head + ", ".join([one] * len(chunk)) + tail
+        inserted.extend(_execute(sql, list(chain.from_iterable(chunk))))
+    return inserted
+
+
+def _sqlite_datetime(value: dt.datetime) -> str:
+    # What Django's SQLite backend stores (naive UTC as text), without its per-value overhead.
+    if value.tzinfo is not dt.UTC:
+        value = value.astimezone(dt.UTC)
+    return value.isoformat(" ")[:-6]  # minus "+00:00"
+
+
+def _lookup(model, key: str, value: str, wanted: Sequence) -> dict:
+    """{key: value} for the rows whose `key` is in `wanted`, by plain SQL in chunks."""
+    quote = connection.ops.quote_name
+    found: dict = {}
+    for chunk in _chunks(wanted):
+        sql = (
+            f"SELECT {quote(key)}, {quote(value)} FROM {quote(model._meta.db_table)} "
+            f"WHERE {quote(key)} IN ({', '.join(['%s'] * len(chunk))})"
+        )
+        found.update(_execute(sql, list(chunk)))
+    return found
+
+
+def _paper_columns() -> tuple[list[str], list, list[tuple[int, str, object]], dict[str, int]]:
+    """How a new Paper row is made, for this database: its columns, their default values, the
+    (position, record attribute, adapter) of each column a PaperRecord fills, every position."""
+    columns, defaults, from_record = [], [], []
+    for field in Paper._meta.concrete_fields:
+        if field.primary_key:
+            continue
+        adapt = None
+        if isinstance(field, DateTimeField) and connection.vendor == "sqlite":
+            adapt = _sqlite_datetime
+        elif isinstance(field, JSONField):
+            adapt = partial(connection.ops.adapt_json_value, encoder=field.encoder)
+        default = field.get_default()
+        if field.attname in PaperRecord.SCALARS:
+            from_record.append((len(columns), field.attname, adapt))
+        columns.append(field.column)
+        defaults.append(adapt(default) if adapt and default is not None else default)
+    position = {
+        field.attname: i
+        for i, field in enumerate(f for f in Paper._meta.concrete_fields if not f.primary_key)
+    }
+    return columns, defaults, from_record, position
+
+
+def _insert_papers(records: dict[str, PaperRecord]) -> dict[str, int]:
+    """Insert the papers that are new; their row ids by arXiv id."""
+    if not records:
+        return {}
+    columns, defaults, from_record, at = _paper_columns()
+    read = attrgetter(*(name for _, name, _ in from_record))
+    slots = [(i, adapt) for i, _, adapt in from_record]
+    now = timezone.now()
+    now = _sqlite_datetime(now) if connection.vendor == "sqlite" else now
+    stats_at = [at["imported_site"], at["imported_upvotes"], at["imported_comments"], at["imported_as_of"]]
+    rows = []
+    for arxiv_id, record in records.items():
+        row = defaults.copy()
+        for (i, adapt), value in zip(slots, read(record), strict=True):
+            if value is not None:
+                row[i] = adapt(value) if adapt else value
+        row[at["arxiv_id"]], row[at["added_at"]] = arxiv_id, now
+        if record.categories:
+            row[at["primary_category_id"]] = record.categories[0]
+        if stats := record.stats:
+            as_of = _sqlite_datetime(stats.as_of) if connection.vendor == "sqlite" else stats.as_of
+            for i, value in zip(stats_at, (stats.site, stats.upvotes, stats.comments, as_of), strict=True):
+                row[i] = value
+        rows.append(row)
+    return dict(_insert_rows(Paper, columns, rows, returning=("arxiv_id", "id")))
 
 
 def _is_outdated(paper: Paper, record: PaperRecord) -> bool:
@@ -165,11 +278,6 @@ def _save_changes(papers: dict[str, Paper], changed: dict[str, set[str]]) -> Non
         Paper.objects.bulk_update(group, sorted(columns), batch_size=500)
 
 
-def _keys(names: Iterable[str]) -> list[str]:
-    """Author matching keys in order, each once: what an authorship list is compared by."""
-    return list(dict.fromkeys(key for key in map(author_key, names) if key))
-
-
 def _current_authors(paper_pks: list[int]) -> dict[int, list[str]]:
     authors: dict[int, list[str]] = defaultdict(list)
     for chunk in _chunks(paper_pks):
@@ -190,56 +298,72 @@ def _current_categories(paper_pks: list[int]) -> dict[int, list[str]]:
     return categories
 
 
-def _author_ids(names: Iterable[str]) -> dict[str, int]:
-    """Author row ids by matching key, creating the authors not seen before."""
-    wanted: dict[str, str] = {}
-    for name in names:
-        wanted.setdefault(author_key(name), name)
-    wanted.pop("", None)
-    found: dict[str, int] = {}
-    keys = list(wanted)
-    for chunk in _chunks(keys):
-        found.update(Author.objects.filter(key__in=chunk).values_list("key", "id"))
-    missing = [Author(key=k, name=wanted[k][:300]) for k in keys if k not in found]
-    if missing:
-        Author.objects.bulk_create(missing, batch_size=500, ignore_conflicts=True)
-        for chunk in _chunks([a.key for a in missing]):
-            found.update(Author.objects.filter(key__in=chunk).values_list("key", "id"))
+_known_authors: ContextVar[dict[str, int] | None] = ContextVar("known_authors", default=None)
+
+
+@contextmanager
+def remembering_authors() -> Iterator[None]:
+    """Within a bulk import, keep the ids of the authors already committed: most names recur."""
+    token = _known_authors.set({})
+    try:
+        yield
+    finally:
+        _known_authors.reset(token)
+
+
+def _author_ids(wanted: dict[str, str]) -> dict[str, int]:
+    """Author row ids by matching key, creating the authors not seen before (key -> name)."""
+    known = _known_authors.get()
+    found = {key: known[key] for key in wanted if key in known} if known else {}
+    unknown = [key for key in wanted if key not in found]
+    found.update(_lookup(Author, "key", "id", unknown))
+    missing = [(k, wanted[k][:300]) for k in unknown if k not in found]
+    found.update(
+        _insert_rows(Author, ["key", "name"], missing, ignore_conflicts=True, returning=("key", "id"))
+    )
+    if late := [k for k, _ in missing if k not in found]:  # added by a concurrent import meanwhile
+        found.update(_lookup(Author, "key", "id", late))
+    if known is not None and len(known) < 2_000_000:
+        learned = {key: found[key] for key in unknown}
+        # Only once committed: ids from a rolled-back transaction must never be reused.
+        transaction.on_commit(lambda: known.update(learned))
     return found
 
 
-def _replace_authors(papers: dict[str, Paper], lists: dict[str, list[str]], replacing: set[str]) -> None:
+def _replace_authors(pks: dict[str, int], lists: dict[str, PaperRecord], replacing: set[str]) -> None:
     if not lists:
         return
-    ids = _author_ids(name for names in lists.values() for name in names)
-    for chunk in _chunks([papers[i].pk for i in replacing]):
+    keyed = {arxiv_id: record.keyed_authors() for arxiv_id, record in lists.items()}
+    wanted: dict[str, str] = {}
+    for authors in keyed.values():
+        for key, name in authors.items():
+            wanted.setdefault(key, name)
+    ids = _author_ids(wanted)
+    for chunk in _chunks([pks[i] for i in replacing]):
         Authorship.objects.filter(paper_id__in=chunk).delete()
-    rows = []
-    for arxiv_id, names in lists.items():
-        for position, key in enumerate(_keys(names), start=1):
-            rows.append(Authorship(paper_id=papers[arxiv_id].pk, author_id=ids[key], position=position))
-    Authorship.objects.bulk_create(rows, batch_size=1000)
+    rows = [
+        (pks[arxiv_id], ids[key], position)
+        for arxiv_id, keys in keyed.items()
+        for position, key in enumerate(keys, start=1)
+    ]
+    _insert_rows(Authorship, ["paper_id", "author_id", "position"], rows)
 
 
-def _replace_categories(papers: dict[str, Paper], lists: dict[str, list[str]], replacing: set[str]) -> None:
+def _replace_categories(pks: dict[str, int], lists: dict[str, list[str]], replacing: set[str]) -> None:
     if not lists:
         return
     through = Paper.categories.through
-    for chunk in _chunks([papers[i].pk for i in replacing]):
+    for chunk in _chunks([pks[i] for i in replacing]):
         through.objects.filter(paper_id__in=chunk).delete()
-    rows = [
-        through(paper_id=papers[arxiv_id].pk, category_id=code)
-        for arxiv_id, codes in lists.items()
-        for code in dict.fromkeys(codes)
-    ]
-    through.objects.bulk_create(rows, batch_size=1000)
+    rows = [(pks[arxiv_id], code) for arxiv_id, codes in lists.items() for code in dict.fromkeys(codes)]
+    _insert_rows(through, ["paper_id", "category_id"], rows)
 
 
-def _add_listings(papers: dict[str, Paper], batch: dict[str, PaperRecord]) -> int:
+def _add_listings(pks: dict[str, int], batch: dict[str, PaperRecord]) -> int:
     wanted = {
-        (papers[arxiv_id].pk, listing.day): listing
+        (pks[arxiv_id], listing.day): listing
         for arxiv_id, record in batch.items()
-        if arxiv_id in papers
+        if arxiv_id in pks
         for listing in record.listings
     }
     if not wanted:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from dailypapers.sources import hf_daily
-from dailypapers.sources.bulk import import_hf_daily
+from dailypapers.sources.bulk import import_hf_daily, import_snapshot
 
 
 class Command(BaseCommand):
@@ -19,15 +21,40 @@ class Command(BaseCommand):
         )
         hf.add_argument("paths", nargs="+", metavar="PATH")
         hf.add_argument("--no-progress", action="store_true", help="no progress bar")
+        snap = kinds.add_parser(
+            "arxiv-snapshot",
+            help='the Kaggle "arxiv-metadata-oai-snapshot" JSON-lines file(s), plain or .gz',
+        )
+        snap.add_argument("paths", nargs="+", metavar="FILE")
+        snap.add_argument("--no-progress", action="store_true", help="no progress bar")
+        snap.add_argument(
+            "--batch-size", type=int, default=5000, help="records per transaction (default 5000)"
+        )
+        snap.add_argument("--serial", action="store_true", help="parse in this process, not in a second one")
 
     def handle(self, *args, kind: str, paths: list[str], no_progress: bool = False, **options) -> None:
-        try:
-            files = hf_daily.find_files(paths)
-        except FileNotFoundError as exc:
-            raise CommandError(str(exc)) from None
-        if not files:
-            raise CommandError("no .json files found in " + ", ".join(paths))
-        summary = import_hf_daily(files, report=self.stderr.write, progress=not no_progress)
+        if kind == "arxiv-snapshot":
+            files = [Path(p) for p in paths]
+            for path in files:
+                if not path.is_file():
+                    raise CommandError(f"{path}: no such file")
+            if options["batch_size"] < 1:
+                raise CommandError("--batch-size must be at least 1")
+            summary = import_snapshot(
+                files,
+                report=self.stderr.write,
+                progress=not no_progress,
+                batch_size=options["batch_size"],
+                parallel=not options["serial"],
+            )
+        else:
+            try:
+                files = hf_daily.find_files(paths)
+            except FileNotFoundError as exc:
+                raise CommandError(str(exc)) from None
+            if not files:
+                raise CommandError("no .json files found in " + ", ".join(paths))
+            summary = import_hf_daily(files, report=self.stderr.write, progress=not no_progress)
         self.stdout.write(summary.describe())
         if summary.unreadable:
             raise CommandError(f"{summary.unreadable} file(s) could not be read; see the messages above")

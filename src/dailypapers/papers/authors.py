@@ -1,0 +1,25 @@
+"""Matching author names across sources. Plain Python, so import workers can use it."""
+
+from __future__ import annotations
+
+import functools
+import unicodedata
+from collections.abc import Iterable
+
+
+@functools.lru_cache(maxsize=262_144)  # names repeat a lot in large imports
+def author_key(name: str) -> str:
+    """How two spellings of one author's name are matched: case, accents and spacing ignored."""
+    if not name.isascii():
+        name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode() or name
+    return " ".join(name.casefold().replace(".", ". ").split())[:300]
+
+
+def keyed_names(names: Iterable[str]) -> dict[str, str]:
+    """Matching key -> first spelling, for each distinct author in order: an authorship list."""
+    keyed: dict[str, str] = {}
+    for name in names:
+        key = author_key(name)
+        if key and key not in keyed:
+            keyed[key] = name
+    return keyed
