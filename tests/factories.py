@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from dailypapers.papers.models import Authorship, Listing, Paper
 from dailypapers.sources.ingest import upsert
 from dailypapers.sources.records import ImportedStats, ListingRecord, PaperRecord
 
@@ -30,3 +31,18 @@ def add_paper(
             )
         ]
     )
+
+
+def catalogue() -> dict[str, list]:
+    """Everything an import or harvest writes, in a comparable form."""
+    fields = [f.attname for f in Paper._meta.concrete_fields if f.name not in {"id", "added_at"}]
+    return {
+        "papers": sorted(Paper.objects.values_list(*fields)),
+        "authorships": sorted(
+            Authorship.objects.values_list("paper__arxiv_id", "position", "author__key", "author__name")
+        ),
+        "categories": sorted(Paper.categories.through.objects.values_list("paper__arxiv_id", "category_id")),
+        "listings": sorted(
+            Listing.objects.values_list("paper__arxiv_id", "day", "source", "submitter_name", "submitted_at")
+        ),
+    }

@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from dailypapers.papers.models import Paper
-from dailypapers.sources import arxiv_api
+from dailypapers.sources import arxiv_api, arxiv_text
 from dailypapers.sources.arxiv_api import FeedError
 from dailypapers.sources.http import Fetcher, SourceError
 from tests.conftest import need
@@ -282,4 +282,4 @@ def test_transport_failure_is_a_source_error_naming_the_url(settings):
     ],
 )
 def test_withdrawal_is_read_from_the_comment_or_the_opening_of_the_abstract(comment, abstract, withdrawn):
-    assert arxiv_api.is_withdrawn(comment, abstract) is withdrawn
+    assert arxiv_text.is_withdrawn(comment, abstract) is withdrawn

@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from dailypapers.papers.models import Paper
-from dailypapers.sources import arxiv_rss
+from dailypapers.sources import arxiv_rss, arxiv_text
 from dailypapers.sources.arxiv_api import FeedError
 from dailypapers.sources.http import Fetcher, SourceError
 from tests.conftest import need
@@ -73,9 +73,10 @@ def test_full_day_has_every_item_with_announce_types_and_day(full_day):
     assert Counter(a.announce_type for a in full_day.items) == {"new": 926, "replace": 569, "cross": 9}
     assert full_day.announced_at == ANNOUNCED
     assert full_day.day == dt.date(2024, 11, 28)
-    # Only papers first announced that day (new, or newly cross-listed) carry the day.
+    # Only papers first announced that day (new, or a first version newly cross-listed) carry the day.
     for item in full_day.items:
-        expected = dt.date(2024, 11, 28) if item.announce_type in {"new", "cross"} else None
+        first_cross = item.announce_type == "cross" and item.record.version == 1
+        expected = dt.date(2024, 11, 28) if item.announce_type == "new" or first_cross else None
         assert item.record.announced_on == expected, item
         assert item.record.metadata_as_of == ANNOUNCED
 
@@ -148,7 +149,7 @@ def test_every_item_has_authors_and_no_name_keeps_an_affiliation_or_separator(fu
     ],
 )
 def test_split_authors(creator, names):
-    assert arxiv_rss.split_authors(creator) == names
+    assert arxiv_text.split_authors(creator) == names
 
 
 def test_empty_feed_yields_no_items_and_no_error():
@@ -319,3 +320,8 @@ def test_sync_command_reports_a_failing_feed(rss, settings):
     assert err.getvalue().startswith(
         f"rss: failed: {rss.url}/rss/astroph: arXiv refused the feed: Bad archive"
     )
+
+
+def test_an_old_paper_cross_listed_today_is_not_announced_as_new(full_day):
+    item = by_id(full_day, "2202.06515")  # a 2022 paper, version 3, cross-listed that day
+    assert (item.announce_type, item.record.version, item.record.announced_on) == ("cross", 3, None)

@@ -13,7 +13,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from dailypapers.papers.models import Author, Authorship, Listing, Paper
+from dailypapers.papers.models import Author, Listing, Paper
+from tests.factories import catalogue
 
 pytestmark = pytest.mark.django_db
 
@@ -22,21 +23,6 @@ def run_import(*paths: Path) -> tuple[str, str]:
     out, err = StringIO(), StringIO()
     call_command("import", "hf-daily", *map(str, paths), "--no-progress", stdout=out, stderr=err)
     return out.getvalue(), err.getvalue()
-
-
-def catalogue() -> dict[str, list]:
-    """Everything an import writes, in a comparable form."""
-    return {
-        "papers": sorted(
-            Paper.objects.values_list(
-                *[f.name for f in Paper._meta.concrete_fields if f.name not in {"id", "added_at"}]
-            )
-        ),
-        "authorships": sorted(Authorship.objects.values_list("paper__arxiv_id", "position", "author__key")),
-        "listings": sorted(
-            Listing.objects.values_list("paper__arxiv_id", "day", "submitter_name", "submitted_at")
-        ),
-    }
 
 
 def test_whole_archive_imports_every_record_and_reimport_changes_nothing(hf_dir):

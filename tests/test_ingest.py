@@ -90,3 +90,15 @@ def test_withdrawn_is_marked():
     upsert([arxiv(1)])
     upsert([arxiv(2, withdrawn=True, abstract="This paper has been withdrawn.")])
     assert Paper.objects.get().withdrawn
+
+
+def test_an_outdated_record_still_fills_what_the_paper_lacks():
+    announced = dt.datetime(2026, 8, 3, 20, tzinfo=dt.UTC)
+    upsert([PaperRecord(arxiv_id="2608.00001", title="From RSS", version=1, metadata_as_of=announced)])
+    harvested = arxiv(1, metadata_as_of=announced - dt.timedelta(hours=20), doi="10.1/x", title="From OAI")
+    assert upsert([harvested]).updated == 1
+    paper = Paper.objects.get()
+    assert paper.title == "From RSS"  # the newer observation's text stays
+    assert (paper.doi, paper.published_at, paper.primary_category_id) == ("10.1/x", T0, "cs.CL")
+    assert paper.authorships.count() == 2 and paper.categories.count() == 2
+    assert upsert([harvested]).updated == 0

@@ -14,21 +14,21 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from dailypapers.papers.models import Author, Authorship, Category, Listing, Paper
+from dailypapers.papers.models import Author, Category, Paper
+from dailypapers.sources.arxiv_text import is_withdrawn, split_authors
 from dailypapers.sources.http import Fetcher, SourceError
 from dailypapers.sources.models import HarvestState
 from dailypapers.sources.oai import (
     BadResponse,
     OaiError,
     get_record,
-    is_withdrawn,
     oai_set,
     parse_response,
-    split_authors,
     sync,
     wanted,
 )
 from tests.conftest import need
+from tests.factories import catalogue
 from tests.replay import FIXTURES, Reply, Request
 
 OAI = FIXTURES / "oai-pmh"
@@ -103,21 +103,6 @@ def oai(replay_server, settings, recorded):
 
 def fetcher(sleeps: list[float] | None = None) -> Fetcher:
     return Fetcher(delay=0, retries=3, sleep=(sleeps if sleeps is not None else []).append)
-
-
-def catalogue() -> dict[str, list]:
-    """Everything a harvest writes, in a comparable form."""
-    fields = [f.attname for f in Paper._meta.concrete_fields if f.name not in {"id", "added_at"}]
-    return {
-        "papers": sorted(Paper.objects.values_list(*fields)),
-        "authorships": sorted(
-            Authorship.objects.values_list("paper__arxiv_id", "position", "author__key", "author__name")
-        ),
-        "categories": sorted(Paper.categories.through.objects.values_list("paper__arxiv_id", "category_id")),
-        "listings": sorted(
-            Listing.objects.values_list("paper__arxiv_id", "day", "source", "submitter_name", "submitted_at")
-        ),
-    }
 
 
 def started_at(day: dt.date) -> None:

@@ -56,7 +56,8 @@ def test_busy_port_is_a_clear_error(tmp_path):
 
 
 def test_cli_lists_its_commands():
-    result = subprocess.run(["dailypapers", "--help"], capture_output=True, text=True, check=True)
+    command = [sys.executable, "-m", "dailypapers", "--help"]
+    result = subprocess.run(command, capture_output=True, text=True, check=True)
     assert "dailypapers help <subcommand>" in result.stdout
-    for command in ("import", "serve", "migrate", "createsuperuser"):
+    for command in ("import", "serve", "sync", "migrate", "createsuperuser"):
         assert f"    {command}\n" in result.stdout

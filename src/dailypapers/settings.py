@@ -42,6 +42,10 @@ ARXIV_CATEGORIES = os.environ.get("DAILYPAPERS_CATEGORIES", "cs.AI cs.CL cs.CV c
 ARXIV_OAI_URL = os.environ.get("DAILYPAPERS_ARXIV_OAI_URL", "https://oaipmh.arxiv.org/oai")
 ARXIV_API_URL = os.environ.get("DAILYPAPERS_ARXIV_API_URL", "https://export.arxiv.org/api/query")
 ARXIV_RSS_URL = os.environ.get("DAILYPAPERS_ARXIV_RSS_URL", "https://rss.arxiv.org/rss/")
+# OAI-PMH: arXivRaw carries every version's date; "arXiv" is the other format arXiv serves.
+ARXIV_OAI_METADATA_PREFIX = os.environ.get("DAILYPAPERS_ARXIV_OAI_FORMAT", "arXivRaw")
+# How far back the very first harvest of a set reaches (load older papers from a snapshot instead).
+ARXIV_OAI_FIRST_HARVEST_DAYS = int(os.environ.get("DAILYPAPERS_ARXIV_OAI_FIRST_DAYS", "2"))
 ARXIV_CONTACT_EMAIL = os.environ.get("DAILYPAPERS_CONTACT_EMAIL", "admin@localhost")
 # arXiv asks robots for no more than one request every 3 seconds.
 ARXIV_DELAY_SECONDS = float(os.environ.get("DAILYPAPERS_ARXIV_DELAY", "3"))

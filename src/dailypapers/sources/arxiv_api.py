@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Mapping
 
 from django.conf import settings
 
 from dailypapers.papers.arxiv_ids import parse_arxiv_id
+from dailypapers.sources.arxiv_text import category_codes, first_doi, is_withdrawn
 from dailypapers.sources.http import Fetcher, SourceError
 from dailypapers.sources.ingest import UpsertResult, upsert
 from dailypapers.sources.records import PaperRecord, RecordError, clean_text, parse_time
@@ -41,21 +41,6 @@ MAX_PAGE = 2000
 
 # arXiv category codes ("cs.AI", "astro-ph.CO", "cond-mat.mes-hall", "math-ph"). Old API entries
 # also carry ACM and MSC classes ("I.2.7", "68T05") as category terms: those are not categories.
-_CATEGORY = re.compile(r"[a-z]+(?:-[a-z]+)*(?:\.[A-Za-z]+(?:-[A-Za-z]+)*)?")
-
-# How arXiv and authors mark a withdrawn paper: the comment of the withdrawing version ("This paper
-# has been withdrawn by the authors due to ...", "Withdrawn"), and often the abstract, which is
-# replaced by such a sentence. The abstract is only trusted when it opens with the notice, so an
-# abstract about, say, drugs withdrawn from the market does not count.
-_WITHDRAWN_COMMENT = re.compile(
-    r"\b(?:has|have|had|is|was|are|were|being) (?:been )?withdrawn\b|^\W*withdrawn\b|\bwithdrawn by\b",
-    re.IGNORECASE,
-)
-_WITHDRAWN_ABSTRACT = re.compile(
-    r"^\W*(?:withdrawn\b|(?:this|the) (?:paper|article|manuscript|submission|preprint|work|version|"
-    r"note|report|abstract)\b[^.]{0,40}?\b(?:has been|have been|is|was|is being) withdrawn\b)",
-    re.IGNORECASE,
-)
 
 
 class FeedError(SourceError):
@@ -73,24 +58,6 @@ def read_xml(content: bytes, url: str) -> ET.Element:
         return ET.fromstring(content)
     except ET.ParseError as exc:
         raise FeedError(f"{url}: the answer is not well-formed XML ({exc})") from None
-
-
-def is_withdrawn(comment: str | None, abstract: str | None) -> bool:
-    """True when the comment, or the opening of the abstract, says the paper was withdrawn."""
-    return bool(
-        (comment and _WITHDRAWN_COMMENT.search(comment)) or (abstract and _WITHDRAWN_ABSTRACT.match(abstract))
-    )
-
-
-def category_codes(terms: Iterable[str | None]) -> list[str]:
-    """arXiv category codes in their given order, each once; anything else is dropped."""
-    return list(dict.fromkeys(t.strip() for t in terms if t and _CATEGORY.fullmatch(t.strip())))
-
-
-def first_doi(value: str | None) -> str | None:
-    """arXiv allows several DOIs separated by spaces; the catalogue keeps the first."""
-    words = (value or "").split()
-    return words[0][:200] if words else None
 
 
 def _int(text: str | None, default: int) -> int:

@@ -6,9 +6,10 @@ One feed per announcement day holds every paper announced in the categories aske
 - cross: first listed today in one of these categories as a cross-list (its primary is elsewhere);
 - replace, replace-cross: a new version of a paper announced before.
 
-new and cross get `announced_on`, the feed day: arXiv's own listing of a category shows both
-among that day's new papers, so a reader of the category meets both as new that day. Replacements
-are updates of older papers and get none. Every record's `metadata_as_of` is the announcement time.
+new, and cross of a first version, get `announced_on`, the feed day: arXiv's own listing of a
+category shows both among that day's new papers. A cross-list of a later version is an old paper
+(a 2022 paper cross-listed today, say) and, like replacements, gets none: the auto-listing rules
+must not put old papers on today's feed. Every record's `metadata_as_of` is the announcement time.
 
 Categories come primary first: in every multi-category item of the recorded full day (849 of
 1,504) the categories after the first are in alphabetical order and the first often is not, which is
@@ -33,7 +34,8 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 
 from dailypapers.papers.arxiv_ids import ArxivRef, parse_arxiv_id
-from dailypapers.sources.arxiv_api import FeedError, category_codes, first_doi, is_withdrawn, read_xml
+from dailypapers.sources.arxiv_api import FeedError, read_xml
+from dailypapers.sources.arxiv_text import category_codes, first_doi, is_withdrawn, split_authors
 from dailypapers.sources.http import Fetcher
 from dailypapers.sources.ingest import UpsertResult, upsert
 from dailypapers.sources.records import PaperRecord, RecordError, clean_text
@@ -42,7 +44,6 @@ log = logging.getLogger("dailypapers.sources")
 
 NS = {"arxiv": "http://arxiv.org/schemas/atom", "dc": "http://purl.org/dc/elements/1.1/"}
 ANNOUNCE_TYPES = ("new", "cross", "replace", "replace-cross")
-ANNOUNCED_AS_NEW = frozenset({"new", "cross"})
 
 # "arXiv:2411.17700v1 Announce Type: new \nAbstract: This study ..."
 _DESCRIPTION = re.compile(
@@ -96,25 +97,6 @@ def _rfc822(value: str | None) -> dt.datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
-def split_authors(creator: str | None) -> list[str]:
-    """dc:creator ("A, B (Univ. X, City) and C") as names; affiliations in parentheses dropped."""
-    if not creator:
-        return []
-    text = creator
-    if text.count("(") == text.count(")"):
-        # Affiliations hold commas of their own: drop them before splitting on commas.
-        kept, depth = [], 0
-        for char in text:
-            if char == "(":
-                depth += 1
-            elif char == ")":
-                depth = max(0, depth - 1)
-            elif depth == 0:
-                kept.append(char)
-        text = "".join(kept)
-    return [name for part in _AUTHOR_SEPARATOR.split(text) if (name := clean_text(part))]
-
-
 def _item_ref(item: ET.Element, described_id: str | None) -> ArxivRef | None:
     guid = (item.findtext("guid") or "").strip()
     if guid.startswith(_OAI_PREFIX):
@@ -157,7 +139,10 @@ def parse_item(item: ET.Element, announced_at: dt.datetime | None) -> Announceme
         # (from the abstract) but never "not withdrawn".
         withdrawn=True if is_withdrawn(None, abstract) else None,
         metadata_as_of=announced_at,
-        announced_on=feed_day(announced_at) if announced_at and announce_type in ANNOUNCED_AS_NEW else None,
+        announced_on=feed_day(announced_at)
+        if announced_at
+        and (announce_type == "new" or (announce_type == "cross" and ref.version in (None, 1)))
+        else None,
     )
     return Announcement(announce_type, record)
 

@@ -92,18 +92,24 @@ def upsert(records: Iterable[PaperRecord]) -> UpsertResult:
                     if record.categories:
                         new_category_lists[arxiv_id] = record.categories
                 continue
-            fields = _apply_scalars(paper, record) | _apply_stats(paper, record)
+            # An outdated record (an older version or observation) only fills what the paper lacks.
+            outdated = _is_outdated(paper, record)
             current_categories = old_categories.get(paper.pk, [])
-            fields |= _apply_categories(paper, record, current_categories)
-            if not _is_outdated(paper, record):  # an older version keeps only its listing and figures
-                if record.authors is not None and list(record.keyed_authors()) != old_authors.get(
-                    paper.pk, []
-                ):
-                    new_author_lists[arxiv_id] = record
-                    fields.add("authors")
-                if record.categories and sorted(record.categories) != sorted(current_categories):
-                    new_category_lists[arxiv_id] = record.categories
-                    fields.add("categories")
+            current_authors = old_authors.get(paper.pk, [])
+            fields = _apply_scalars(paper, record, outdated) | _apply_stats(paper, record)
+            fields |= _apply_categories(paper, record, outdated)
+            keys = list(record.keyed_authors())
+            if keys and keys != current_authors and not (outdated and current_authors):
+                new_author_lists[arxiv_id] = record
+                fields.add("authors")
+            categories = record.categories
+            if (
+                categories
+                and sorted(categories) != sorted(current_categories)
+                and not (outdated and current_categories)
+            ):
+                new_category_lists[arxiv_id] = categories
+                fields.add("categories")
             if fields:
                 changed[arxiv_id] = fields
 
@@ -140,16 +146,50 @@ def _insert_rows(
 
     With `returning`, the given columns of the rows actually inserted (not of conflicting ones)."""
     quote = connection.ops.quote_name
+    if connection.vendor == "postgresql" and rows:
+        return _copy_rows(model, columns, rows, returning, ignore_conflicts)
     head = f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(map(quote, columns))}) VALUES "
     tail = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
     if returning:
         tail += " RETURNING " + ", ".join(map(quote, returning))
     one = f"({', '.join(['%s'] * len(columns))})"
     inserted: list[tuple] = []
-    for chunk in _chunks(rows, max(1, PARAMS_PER_STATEMENT // len(columns))):
+    # PostgreSQL takes up to 65,535 parameters a statement; fewer, larger statements save round trips.
+    limit = PARAMS_PER_STATEMENT if connection.vendor == "sqlite" else 30_000
+    for chunk in _chunks(rows, max(1, limit // len(columns))):
         sql = head + ", ".join([one] * len(chunk)) + tail
         inserted.extend(_execute(sql, list(chain.from_iterable(chunk))))
     return inserted
+
+
+def _copy_rows(
+    model, columns: list[str], rows: list, returning: tuple[str, ...], ignore_conflicts: bool
+) -> list[tuple]:
+    """PostgreSQL's COPY: several times faster than INSERTs for the rows of a large import.
+
+    Rows that may conflict go through a temporary table and INSERT ... ON CONFLICT DO NOTHING."""
+    quote = connection.ops.quote_name
+    table, names = quote(model._meta.db_table), ", ".join(map(quote, columns))
+    with connection.cursor() as cursor:
+        target = table
+        if ignore_conflicts:
+            target = quote(f"incoming_{model._meta.db_table}")
+            cursor.execute(f"CREATE TEMPORARY TABLE {target} AS SELECT {names} FROM {table} WITH NO DATA")
+        with cursor.cursor.copy(f"COPY {target} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        if ignore_conflicts:
+            back = f" RETURNING {', '.join(map(quote, returning))}" if returning else ""
+            cursor.execute(
+                f"INSERT INTO {table} ({names}) SELECT {names} FROM {target} ON CONFLICT DO NOTHING{back}"
+            )
+            inserted = cursor.fetchall() if returning else []
+            cursor.execute(f"DROP TABLE {target}")
+            return inserted
+    if not returning:
+        return []
+    key = columns.index(returning[0])
+    return list(_lookup(model, returning[0], returning[1], [row[key] for row in rows]).items())
 
 
 def _sqlite_datetime(value: dt.datetime) -> str:
@@ -231,12 +271,13 @@ def _is_outdated(paper: Paper, record: PaperRecord) -> bool:
     return bool(seen and held and seen < held)
 
 
-def _apply_scalars(paper: Paper, record: PaperRecord) -> set[str]:
-    if _is_outdated(paper, record):
-        return set()
+def _apply_scalars(paper: Paper, record: PaperRecord, outdated: bool) -> set[str]:
+    """Copy what the record knows; an outdated record may still fill fields the paper lacks
+    (an RSS announcement has no publication date, which a later-dated OAI record supplies)."""
     changed = set()
     for name, value in record.known_scalars().items():
-        if getattr(paper, name) != value:
+        current = getattr(paper, name)
+        if current != value and not (outdated and current not in (None, "", [])):
             setattr(paper, name, value)
             changed.add(name)
     return changed
@@ -258,8 +299,8 @@ def _apply_stats(paper: Paper, record: PaperRecord) -> set[str]:
     return changed
 
 
-def _apply_categories(paper: Paper, record: PaperRecord, current: list[str]) -> set[str]:
-    if not record.categories or _is_outdated(paper, record):
+def _apply_categories(paper: Paper, record: PaperRecord, outdated: bool) -> set[str]:
+    if not record.categories or (outdated and paper.primary_category_id):
         return set()
     primary = record.categories[0]
     if paper.primary_category_id != primary:
@@ -323,7 +364,7 @@ def _author_ids(wanted: dict[str, str]) -> dict[str, int]:
     )
     if late := [k for k, _ in missing if k not in found]:  # added by a concurrent import meanwhile
         found.update(_lookup(Author, "key", "id", late))
-    if known is not None and len(known) < 2_000_000:
+    if known is not None and len(known) < 1_000_000:  # about 150 MB at most
         learned = {key: found[key] for key in unknown}
         # Only once committed: ids from a rolled-back transaction must never be reused.
         transaction.on_commit(lambda: known.update(learned))

@@ -21,7 +21,6 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import re
-import unicodedata
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -34,6 +33,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from dailypapers.papers.arxiv_ids import parse_arxiv_id
+from dailypapers.sources.arxiv_text import detex, is_withdrawn, split_authors
 from dailypapers.sources.http import Fetcher, SourceError
 from dailypapers.sources.ingest import UpsertResult, upsert
 from dailypapers.sources.models import HarvestState
@@ -89,39 +89,6 @@ _LEGACY = {
     "chem-ph": "physics:physics",
     "plasm-ph": "physics:physics",
 }
-
-# arXiv's convention for a withdrawn paper: the comments (sometimes the abstract) say so.
-_WITHDRAWN = re.compile(
-    r"^\W*withdrawn\b"  # the whole comment: "Withdrawn", "withdrawn due to an error in ..."
-    r"|\b(?:paper|article|submission|manuscript|preprint|version)\s+(?:has\s+been|is|was)\s+withdrawn\b"
-    r"|\bwithdrawn\s+by\s+(?:the\s+)?(?:authors?|arxiv)\b",
-    re.IGNORECASE,
-)
-_NAME_SUFFIXES = {"jr", "jr.", "sr", "sr.", "ii", "iii", "iv"}
-# "A, B, and C": the serial comma's "and" belongs to the separator.
-_AUTHOR_SEPARATORS = re.compile(r"\s*[,;]\s*(?:and\s+)?|\s+and\s+|\s*&\s*")
-_TEX_ACCENTS = {
-    '"': "\u0308",
-    "'": "\u0301",
-    "`": "\u0300",
-    "^": "\u0302",
-    "~": "\u0303",
-    "=": "\u0304",
-    ".": "\u0307",
-    "u": "\u0306",
-    "v": "\u030c",
-    "H": "\u030b",
-    "c": "\u0327",
-    "k": "\u0328",
-    "r": "\u030a",
-}
-_TEX_ACCENT = re.compile(
-    r"""\\(?P<sym>["'`^~=.])\s*\{?\s*(?P<a>\\i|[A-Za-z])\s*\}?"""  # \"u, \"{u}, \'{\i}
-    r"|\\(?P<word>[uvHckr])(?:\s*\{\s*(?P<b>\\i|[A-Za-z])\s*\}|\s+(?P<c>[A-Za-z]))"  # \v{s}, \c c
-)
-_TEX_LETTERS = {"ss": "ß", "aa": "å", "AA": "Å", "ae": "æ", "AE": "Æ", "oe": "œ", "OE": "Œ", "o": "ø"}
-_TEX_LETTERS |= {"O": "Ø", "l": "ł", "L": "Ł", "i": "ı"}
-_TEX_LETTER = re.compile(r"\\(ss|aa|AA|ae|AE|oe|OE|o|O|l|L|i)(?![A-Za-z])\s*")
 
 
 class OaiError(SourceError):
@@ -319,52 +286,6 @@ def _author_elements(element: ET.Element, ns: str) -> list[str]:
         if any(ch.isalnum() for ch in name):  # a lone ":" keyname separates collaboration from members
             names.append(name)
     return names
-
-
-def split_authors(text: str) -> list[str]:
-    """arXivRaw's author line ("A. One (MIT), B. Two and C. Three") as display names."""
-    names: list[str] = []
-    for part in _AUTHOR_SEPARATORS.split(_without_parentheses(" ".join(text.split()))):
-        part = part.strip()
-        if part.lower() in _NAME_SUFFIXES and names:
-            names[-1] = f"{names[-1]} {part}"  # "Smith, Jr." is one author
-        elif any(ch.isalnum() for ch in part):
-            names.append(detex(part))
-    return names
-
-
-def _without_parentheses(text: str) -> str:
-    """Drop affiliations in parentheses, nested ones included ("A ((1) MIT, (2) CERN)")."""
-    kept, depth = [], 0
-    for ch in text:
-        if ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth = max(0, depth - 1)
-        elif depth == 0:
-            kept.append(ch)
-    return " ".join("".join(kept).split())
-
-
-def detex(name: str) -> str:
-    """TeX accents in names as Unicode (M\\"uller → Müller), so authors match their spelling elsewhere."""
-    if "\\" not in name:
-        return name
-
-    def accent(match: re.Match) -> str:
-        letter = match.group("a") or match.group("b") or match.group("c")
-        letter = "i" if letter == "\\i" else letter
-        return letter + _TEX_ACCENTS[match.group("sym") or match.group("word")]
-
-    name = _TEX_ACCENT.sub(accent, name)
-    name = _TEX_LETTER.sub(lambda m: _TEX_LETTERS[m.group(1)], name)
-    return " ".join(unicodedata.normalize("NFC", name.replace("{", "").replace("}", "")).split())
-
-
-def is_withdrawn(comments: str | None, abstract: str | None) -> bool:
-    return bool(
-        (comments and _WITHDRAWN.search(comments)) or (abstract and _WITHDRAWN.search(abstract[:300]))
-    )
 
 
 def _text(parent: ET.Element | None, tag: str) -> str | None:

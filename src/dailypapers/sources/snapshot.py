@@ -18,11 +18,8 @@ from pathlib import Path
 from typing import IO
 
 from dailypapers.papers.arxiv_ids import parse_arxiv_id
+from dailypapers.sources.arxiv_text import is_withdrawn
 from dailypapers.sources.records import PaperRecord, RecordError, clean_text
-
-_WITHDRAWN = re.compile(
-    r"\b(?:this (?:paper|article|submission|manuscript) (?:has been|is) withdrawn|withdrawn by)\b", re.I
-)
 
 
 class SnapshotError(Exception):
@@ -37,14 +34,6 @@ class Problem:
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}: {self.reason}"
-
-
-def is_withdrawn(comments: str | None, abstract: str | None) -> bool:
-    """arXiv's convention: the comments (or a replaced abstract) say the paper was withdrawn."""
-    return any(
-        text and "ithdr" in text and _WITHDRAWN.search(text)
-        for text in (comments, abstract and abstract[:300])
-    )
 
 
 _MONTHS = {

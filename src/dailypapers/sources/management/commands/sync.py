@@ -7,11 +7,13 @@ import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import close_old_connections
 
 from dailypapers.sources.http import Fetcher, SourceError
 from dailypapers.sources.registry import SOURCES, source
 
 log = logging.getLogger("dailypapers.sources")
+MAX_BACKOFF = 6 * 3600.0
 
 
 class Command(BaseCommand):
@@ -25,8 +27,7 @@ class Command(BaseCommand):
             help="which source to run (repeatable; default: all, in the order rss, oai)",
         )
         parser.add_argument(
-            "--categories",
-            help="space-separated arXiv categories (default: DAILYPAPERS_CATEGORIES)",
+            "--categories", help="space-separated arXiv categories (default: DAILYPAPERS_CATEGORIES)"
         )
         parser.add_argument("--loop", action="store_true", help="keep running, one pass every --interval")
         parser.add_argument(
@@ -38,15 +39,29 @@ class Command(BaseCommand):
         cats = categories.split() if categories else settings.ARXIV_CATEGORIES
         if not cats:
             raise CommandError("no categories to sync: set DAILYPAPERS_CATEGORIES or pass --categories")
+        if interval <= 0:
+            raise CommandError("--interval must be positive")
         fetcher = Fetcher()
+        failures: dict[str, int] = {}  # consecutive failed passes of each source
+        next_try: dict[str, float] = {}
         try:
             while True:
-                failed = self.one_pass(fetcher, names, cats)
+                now = time.monotonic()
+                due = [name for name in names if next_try.get(name, 0) <= now]
+                failed = self.one_pass(fetcher, due, cats)
                 if not loop:
                     if failed:
                         raise CommandError(f"{len(failed)} source(s) failed: {', '.join(failed)}")
                     return
-                time.sleep(interval)
+                for name in due:
+                    # A failing source is tried again later and later, never given up on.
+                    failures[name] = failures.get(name, 0) + 1 if name in failed else 0
+                    wait = min(MAX_BACKOFF, interval * 2 ** max(0, failures[name] - 1))
+                    next_try[name] = time.monotonic() + wait
+                    if name in failed:
+                        log.warning("sync %s: next try in %.0f s", name, wait)
+                close_old_connections()  # a database restart between passes must not end the worker
+                time.sleep(max(0.0, min(next_try.values()) - time.monotonic()))
         except KeyboardInterrupt:
             self.stderr.write("Stopped.")
         finally:
@@ -62,6 +77,11 @@ class Command(BaseCommand):
             except SourceError as exc:
                 log.error("sync %s failed: %s", name, exc)
                 self.stderr.write(f"{name}: failed: {exc}")
+                failed.append(name)
+                continue
+            except Exception as exc:  # a bug or a database outage: logged in full, the worker goes on
+                log.exception("sync %s failed unexpectedly", name)
+                self.stderr.write(f"{name}: failed unexpectedly: {type(exc).__name__}: {exc}")
                 failed.append(name)
                 continue
             self.stdout.write(
