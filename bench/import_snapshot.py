@@ -28,7 +28,7 @@ sys.path.insert(0, str(REPO / "src"))
 
 
 def scaled_copies(files: list[Path], scale: int, folder: Path) -> list[Path]:
-    """The files, plus copies whose ids move to other years (2606.30647 -> 1606.30647, 1706.30647...)."""
+    """The files, plus copies whose ids move to other years (2606.30647 -> 2406.30647, 2206.30647...)."""
     out = list(files)
     for copy in range(1, scale):
         for path in files:
@@ -36,7 +36,7 @@ def scaled_copies(files: list[Path], scale: int, folder: Path) -> list[Path]:
             with gzip.open(path, "rt") as src, gzip.open(target, "wt", compresslevel=1) as dst:
                 for line in src:
                     obj = json.loads(line)
-                    obj["id"] = re.sub(r"^\d\d", str(26 - 10 - copy), obj["id"])
+                    obj["id"] = re.sub(r"^\d\d", lambda m: str(int(m.group()) - 2 * copy), obj["id"])
                     dst.write(json.dumps(obj) + "\n")
             out.append(target)
     return out

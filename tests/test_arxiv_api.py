@@ -283,3 +283,27 @@ def test_transport_failure_is_a_source_error_naming_the_url(settings):
 )
 def test_withdrawal_is_read_from_the_comment_or_the_opening_of_the_abstract(comment, abstract, withdrawn):
     assert arxiv_text.is_withdrawn(comment, abstract) is withdrawn
+
+
+@pytest.mark.django_db
+def test_lookup_and_backfill_commands(api, settings):
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    settings.ARXIV_DELAY_SECONDS = 0
+    out, err = StringIO(), StringIO()
+    call_command("arxiv", "lookup", "https://arxiv.org/abs/1707.08567", "abc", stdout=out, stderr=err)
+    assert "Papers: 1 new, 0 updated" in out.getvalue()
+    assert err.getvalue().splitlines() == ["abc: not an arXiv id"]
+    assert Paper.objects.filter(arxiv_id="1707.08567").exists()
+
+    out = StringIO()
+    call_command("arxiv", "backfill", "testing", "--limit", "15", "--sort", "relevance", stdout=out)
+    assert "papers of" in out.getvalue() and "Papers: " in out.getvalue()
+
+    api.route("/api/query", lambda request: Reply(b"gone", 500, {"Content-Type": "text/plain"}))
+    settings.SOURCE_RETRIES = 0
+    with pytest.raises(CommandError, match="HTTP 500"):
+        call_command("arxiv", "lookup", "1707.08567", stdout=StringIO(), stderr=StringIO())
