@@ -14,7 +14,6 @@ import argparse
 import gzip
 import json
 import os
-import re
 import resource
 import subprocess
 import sys
@@ -36,7 +35,8 @@ def scaled_copies(files: list[Path], scale: int, folder: Path) -> list[Path]:
             with gzip.open(path, "rt") as src, gzip.open(target, "wt", compresslevel=1) as dst:
                 for line in src:
                     obj = json.loads(line)
-                    obj["id"] = re.sub(r"^\d\d", lambda m: str(int(m.group()) - 2 * copy), obj["id"])
+                    year = int(obj["id"][:2]) - 2 * copy
+                    obj["id"] = f"{year:02d}{obj['id'][2:]}"
                     dst.write(json.dumps(obj) + "\n")
             out.append(target)
     return out
