@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import socket
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -15,6 +14,7 @@ from dailypapers.sources.arxiv_api import FeedError
 from dailypapers.sources.http import Fetcher, SourceError
 from tests.conftest import need
 from tests.replay import FIXTURES, Reply, Request
+from tests.served import free_port
 
 API = FIXTURES / "arxiv-api"
 # What a recorded answer is matched on; sortBy/sortOrder must also agree when the client sends them.
@@ -250,9 +250,7 @@ def test_503_then_200_is_retried_after_the_wait_arxiv_asks_for(api, settings):
 
 
 def test_transport_failure_is_a_source_error_naming_the_url(settings):
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     settings.ARXIV_API_URL = f"http://127.0.0.1:{port}/api/query"  # nothing listens there now
     fetcher = Fetcher(delay=0, retries=2, sleep=lambda seconds: None)
     try:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import socket
 import xml.etree.ElementTree as ET
 from collections import Counter
 from io import StringIO
@@ -18,6 +17,7 @@ from dailypapers.sources.arxiv_api import FeedError
 from dailypapers.sources.http import Fetcher, SourceError
 from tests.conftest import need
 from tests.replay import FIXTURES, Reply
+from tests.served import free_port
 
 RSS = FIXTURES / "arxiv-rss"
 CATEGORIES = ["cs.AI", "cs.CL", "cs.CV", "cs.LG", "cs.RO", "stat.ML"]
@@ -283,9 +283,7 @@ def test_sync_waits_out_a_503_then_reads_the_feed(rss, settings):
 
 
 def test_sync_transport_failure_is_a_source_error(settings):
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     settings.ARXIV_RSS_URL = f"http://127.0.0.1:{port}/rss/"  # nothing listens there now
     fetcher = Fetcher(delay=0, retries=1, sleep=lambda seconds: None)
     try:
