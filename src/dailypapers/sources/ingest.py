@@ -15,7 +15,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import partial
 from itertools import chain
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 
 from django.db import connection, transaction
 from django.db.models import DateTimeField, JSONField
@@ -358,7 +358,7 @@ def _author_ids(wanted: dict[str, str]) -> dict[str, int]:
     found = {key: known[key] for key in wanted if key in known} if known else {}
     unknown = [key for key in wanted if key not in found]
     found.update(_lookup(Author, "key", "id", unknown))
-    missing = [(k, wanted[k][:300]) for k in unknown if k not in found]
+    missing = sorted((k, wanted[k][:300]) for k in unknown if k not in found)  # index-friendly order
     found.update(
         _insert_rows(Author, ["key", "name"], missing, ignore_conflicts=True, returning=("key", "id"))
     )
@@ -387,6 +387,8 @@ def _replace_authors(pks: dict[str, int], lists: dict[str, PaperRecord], replaci
         for arxiv_id, keys in keyed.items()
         for position, key in enumerate(keys, start=1)
     ]
+    # In author order, the author index is written page by page rather than all over.
+    rows.sort(key=itemgetter(1))
     _insert_rows(Authorship, ["paper_id", "author_id", "position"], rows)
 
 
