@@ -111,9 +111,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers (the web server) carry on while an import writes. 16 KiB pages (for a new
     # database; an existing one keeps its own) made the snapshot import about 15% faster.
     DATABASES["default"]["OPTIONS"] = {
-        "init_command": (
-            "PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;"
-        ),
+        "init_command": "PRAGMA page_size=16384; PRAGMA journal_mode=WAL; "
+        "PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;",
         "transaction_mode": "IMMEDIATE",
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
