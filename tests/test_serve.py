@@ -6,6 +6,8 @@ import re
 import socket
 import subprocess
 import sys
+import time
+import urllib.error
 import urllib.request
 
 from tests.served import serve, server_database
@@ -61,3 +63,31 @@ def test_cli_lists_its_commands():
     assert "dailypapers help <subcommand>" in result.stdout
     for command in ("import", "serve", "sync", "migrate", "createsuperuser"):
         assert f"    {command}\n" in result.stdout
+
+
+def test_serve_with_sync_fetches_new_papers_from_arxiv(tmp_path, replay_server, monkeypatch):
+    from tests.replay import FIXTURES, Reply
+
+    feed = (FIXTURES / "arxiv-rss" / "rss_mock_feed.xml").read_bytes()
+    replay_server.route(
+        "/rss/cs.CL", lambda request: Reply(feed, headers={"Content-Type": "application/rss+xml"})
+    )
+    replay_server.route("/oai", lambda request: Reply(b"unavailable", 503, {"Content-Type": "text/plain"}))
+    for name, value in {"DAILYPAPERS_ARXIV_RSS_URL": replay_server.url + "/rss/",
+                        "DAILYPAPERS_ARXIV_OAI_URL": replay_server.url + "/oai",
+                        "DAILYPAPERS_CATEGORIES": "cs.CL", "DAILYPAPERS_ARXIV_DELAY": "0",
+                        "DAILYPAPERS_SOURCE_RETRIES": "0"}.items():  # fmt: skip
+        monkeypatch.setenv(name, value)
+    with server_database() as database_url, serve(tmp_path, database_url, "--sync", "--no-demo") as site:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if fetch(site.url + "/papers/2411.18126")[0] == 200:  # a cs.CL paper of the RSS day
+                    break
+            except urllib.error.HTTPError:
+                time.sleep(0.5)
+        else:
+            raise AssertionError("the paper never arrived:\n" + "\n".join(site.output))
+    output = "\n".join(site.output)
+    assert "Fetching new papers from arXiv every 30 minutes" in output
+    assert "oai: failed: " in output  # one source failing leaves the site and the other source alone

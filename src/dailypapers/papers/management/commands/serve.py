@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import socket
+import subprocess
+import sys
 
 from django.conf import settings
 from django.core.management import call_command
@@ -24,9 +27,14 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-demo", action="store_true", help="do not load the demo papers into an empty site"
         )
+        parser.add_argument(
+            "--sync",
+            action="store_true",
+            help="also fetch new papers from arXiv, every 30 minutes, in a worker beside the server",
+        )
 
     def handle(
-        self, *args, host: str, port: int, workers: int, threads: int, no_demo: bool, **options
+        self, *args, host: str, port: int, workers: int, threads: int, no_demo: bool, sync: bool, **options
     ) -> None:
         if not 0 < port < 65536:
             raise CommandError(f"--port must be between 1 and 65535, not {port}")
@@ -48,6 +56,11 @@ class Command(BaseCommand):
             )
         # Workers are forked: none may inherit the connection the checks above opened.
         connections.close_all()
+        if sync:
+            # A process of its own: a failing source or a slow harvest never touches the web server.
+            worker = subprocess.Popen([sys.executable, "-m", "dailypapers", "sync", "--loop"])
+            atexit.register(worker.terminate)
+            self.stdout.write(f"Fetching new papers from arXiv every 30 minutes (worker pid {worker.pid}).")
 
         shown = {"0.0.0.0": "127.0.0.1", "::": "[::1]"}.get(host, bind.rsplit(":", 1)[0])
         self.stdout.write(f"{settings.SITE_NAME} is running at http://{shown}:{port}/ (Ctrl-C to stop)")
