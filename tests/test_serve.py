@@ -91,3 +91,21 @@ def test_serve_with_sync_fetches_new_papers_from_arxiv(tmp_path, replay_server, 
     output = "\n".join(site.output)
     assert "Fetching new papers from arXiv every 30 minutes" in output
     assert "oai: failed: " in output  # one source failing leaves the site and the other source alone
+
+
+def test_a_broken_setup_is_one_clear_line(tmp_path):
+    cases = {
+        "postgres://nobody@127.0.0.1:1/x": "dailypapers: error: the database cannot be used",
+        "foo://bar": "dailypapers: error: DATABASE_URL: Scheme 'foo://' is unknown.",
+    }
+    for url, message in cases.items():
+        env = {"DAILYPAPERS_HOME": str(tmp_path), "DATABASE_URL": url, "PATH": ""}
+        result = subprocess.run(
+            [sys.executable, "-m", "dailypapers", "migrate"],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+        )
+        assert result.returncode == 1
+        assert result.stderr.startswith(message) and "Traceback" not in result.stderr

@@ -8,11 +8,29 @@ import sys
 
 def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dailypapers.settings")
-    from django.core.management import execute_from_command_line
-
     argv = list(sys.argv if argv is None else argv)
     argv[0] = "dailypapers"
-    execute_from_command_line(argv)
+    try:
+        from django.core.management import execute_from_command_line
+        from django.db.utils import OperationalError
+
+        execute_from_command_line(argv)
+    except (OperationalError, OSError, ValueError) as exc:
+        # The operator's setup, not a bug: a database that does not answer, a data folder that
+        # cannot be made, a DATABASE_URL that cannot be read. One line, no traceback.
+        if os.environ.get("DAILYPAPERS_DEBUG", "").lower() in {"1", "true", "yes", "on"}:
+            raise
+        sys.stderr.write(f"dailypapers: error: {_describe(exc)} (DAILYPAPERS_DEBUG=1 shows the traceback)\n")
+        sys.exit(1)
+
+
+def _describe(exc: Exception) -> str:
+    text = " ".join(str(exc).split())
+    if type(exc).__name__ == "OperationalError":
+        return f"the database cannot be used: {text}"
+    if type(exc).__name__ == "UnknownSchemeError":
+        return f"DATABASE_URL: {text}"
+    return text
 
 
 if __name__ == "__main__":
