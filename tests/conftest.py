@@ -53,6 +53,17 @@ def replay_server():
 
 
 @pytest.fixture
+def fetcher(settings):
+    """The sources' HTTP client with no polite delay and no real sleeping between retries."""
+    from dailypapers.sources.http import Fetcher
+
+    settings.ARXIV_DELAY_SECONDS = 0
+    client = Fetcher(sleep=lambda seconds: None)
+    yield client
+    client.close()
+
+
+@pytest.fixture
 def command_env(transactional_db) -> dict[str, str]:
     """Environment for running `python -m dailypapers ...` in a subprocess against the test database.
 

@@ -62,14 +62,6 @@ def api(replay_server, settings):
     return replay_server
 
 
-@pytest.fixture
-def fetcher(settings):
-    settings.ARXIV_DELAY_SECONDS = 0
-    fetcher = Fetcher(sleep=lambda seconds: None)
-    yield fetcher
-    fetcher.close()
-
-
 def asked(server, name: str = "id_list") -> list[str]:
     return [r.query.get(name, "") for r in server.requests]
 

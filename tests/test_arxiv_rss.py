@@ -50,14 +50,6 @@ def wanted_in_xml(categories: list[str]) -> int:
 
 
 @pytest.fixture
-def fetcher(settings):
-    settings.ARXIV_DELAY_SECONDS = 0
-    fetcher = Fetcher(sleep=lambda seconds: None)
-    yield fetcher
-    fetcher.close()
-
-
-@pytest.fixture
 def rss(replay_server, settings):
     settings.ARXIV_RSS_URL = replay_server.url + "/rss/"
     return replay_server
