@@ -195,3 +195,10 @@ def test_admin_lists_papers_for_staff(admin_client, feed):
     assert "Friday favourite" in html and "Friday underdog" not in html
     assert admin_client.get("/admin/papers/listing/").status_code == 200
     assert admin_client.get("/admin/community/comment/").status_code == 200
+
+
+def test_a_paper_on_the_feed_twice_in_a_week_is_shown_once(client, feed):
+    add_paper("2608.00001", "Monday paper", WED, votes=5)  # listed again on Wednesday
+    html = client.get("/papers/week/2026-W34").content.decode()
+    assert titles(html).count("Monday paper") == 1
+    assert "4 papers" in html

@@ -178,6 +178,11 @@ class ListingQuerySet(models.QuerySet):
     def between(self, start: dt.date, end: dt.date) -> ListingQuerySet:
         return self.filter(day__gte=start, day__lte=end)
 
+    def latest_per_paper(self) -> ListingQuerySet:
+        """One listing per paper (its latest): a paper on the feed twice in a week is shown once."""
+        latest = self.values("paper").annotate(last=models.Max("id")).values("last")
+        return self.filter(id__in=latest)
+
     def ranked(self, sort: str = "votes") -> ListingQuerySet:
         qs = self.annotate(votes=F("paper__upvote_count") + F("paper__imported_upvotes"))
         if sort == "new":

@@ -56,6 +56,7 @@ def _feed(request: HttpRequest, period: Period, is_home: bool = False) -> HttpRe
     listings = (
         Listing.objects.visible()
         .between(period.start, period.end)
+        .latest_per_paper()
         .ranked(sort)
         .select_related("paper__primary_category", "submitted_by")
     )
