@@ -28,6 +28,8 @@ from dailypapers.sources.records import PaperRecord
 # Stay well under SQLite's bound-parameter limit on older builds.
 CHUNK = 900
 PARAMS_PER_STATEMENT = 900
+# On PostgreSQL, batches at least this large go through COPY; smaller ones are not worth its setup.
+COPY_FROM = 500
 
 
 @dataclass
@@ -146,7 +148,7 @@ def _insert_rows(
 
     With `returning`, the given columns of the rows actually inserted (not of conflicting ones)."""
     quote = connection.ops.quote_name
-    if connection.vendor == "postgresql" and rows:
+    if connection.vendor == "postgresql" and len(rows) >= COPY_FROM:
         return _copy_rows(model, columns, rows, returning, ignore_conflicts)
     head = f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(map(quote, columns))}) VALUES "
     tail = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""

@@ -6,7 +6,7 @@ datestamp on) and, for every page, writes the page's papers and the harvest's ch
 the catalogue stands: from the stored resumptionToken, or, when arXiv no longer knows that token, from
 the start of the same list again, which is harmless since `ingest.upsert` is idempotent.
 
-The first harvest of a set starts FIRST_HARVEST_DAYS days back (older papers are better loaded from
+The first harvest of a set starts ARXIV_OAI_FIRST_HARVEST_DAYS (2) days back (older papers load better from
 a metadata snapshot than listed page by page). `until` is never sent, as arXiv asks of harvesters:
 a list covers every change up to the moment it was served. The next list starts from the latest
 datestamp seen (datestamps are days, and `from` is inclusive), so a record changed later that same
@@ -40,10 +40,6 @@ from dailypapers.sources.models import HarvestState
 from dailypapers.sources.records import PaperRecord, RecordError, clean_text, parse_time
 
 SOURCE = "oai"
-# arXivRaw carries the version history, hence the version number and every version's date.
-# An operator may choose "arXiv" with a setting ARXIV_OAI_METADATA_PREFIX.
-METADATA_PREFIX = "arXivRaw"
-FIRST_HARVEST_DAYS = 2  # setting ARXIV_OAI_FIRST_HARVEST_DAYS
 
 OAI_NS = "http://www.openarchives.org/OAI/2.0/"
 ARXIV_RAW_NS = "http://arxiv.org/OAI/arXivRaw/"
@@ -326,10 +322,6 @@ def _base_url() -> str:
     return settings.ARXIV_OAI_URL
 
 
-def _metadata_prefix() -> str:
-    return getattr(settings, "ARXIV_OAI_METADATA_PREFIX", METADATA_PREFIX)
-
-
 def fetch_page(fetcher: Fetcher, params: Mapping[str, str]) -> OaiPage:
     """One OAI-PMH request, read; SourceError (OaiError, BadResponse) when it fails."""
     response = fetcher.get(_base_url(), params)
@@ -353,7 +345,7 @@ def get_record(fetcher: Fetcher, arxiv_id: str) -> PaperRecord | None:
     params = {
         "verb": "GetRecord",
         "identifier": f"oai:arXiv.org:{ref.id}",
-        "metadataPrefix": _metadata_prefix(),
+        "metadataPrefix": settings.ARXIV_OAI_METADATA_PREFIX,
     }
     try:
         page = fetch_page(fetcher, params)
@@ -430,7 +422,11 @@ def harvest(
         if token:
             params = {"verb": "ListRecords", "resumptionToken": token}
         else:
-            params = {"verb": "ListRecords", "metadataPrefix": _metadata_prefix(), "set": spec}
+            params = {
+                "verb": "ListRecords",
+                "metadataPrefix": settings.ARXIV_OAI_METADATA_PREFIX,
+                "set": spec,
+            }
             params["from"] = state.list_from.isoformat()
         try:
             page = fetch_page(fetcher, params)
@@ -469,7 +465,7 @@ def harvest(
 
 def _start_list(state: HarvestState, start: dt.date | None = None) -> None:
     if start is None:
-        days = getattr(settings, "ARXIV_OAI_FIRST_HARVEST_DAYS", FIRST_HARVEST_DAYS)
+        days = settings.ARXIV_OAI_FIRST_HARVEST_DAYS
         start = state.completed_until or (timezone.now().astimezone(dt.UTC).date() - dt.timedelta(days=days))
     state.list_from = start
     state.next_token = ""
