@@ -84,3 +84,18 @@ def command_env(transactional_db) -> dict[str, str]:
 def hf_dir() -> Path:
     need(HF_DIR.is_dir(), f"the Hugging Face archive is not at {HF_DIR}")
     return HF_DIR
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server on loopback; Django's e-mail goes to it for the test."""
+    from tests.smtp import SMTPServer
+
+    server = SMTPServer().start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = server.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    yield server
+    server.stop()

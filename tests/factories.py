@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.contrib.auth import get_user_model
+
 from dailypapers.papers.models import Authorship, Listing, Paper
 from dailypapers.sources.ingest import upsert
 from dailypapers.sources.records import ImportedStats, ListingRecord, PaperRecord
@@ -46,3 +48,9 @@ def catalogue() -> dict[str, list]:
             Listing.objects.values_list("paper__arxiv_id", "day", "source", "submitter_name", "submitted_at")
         ),
     }
+
+
+def add_user(username: str = "ada", password: str = "correct horse battery", **fields):
+    """A member who can sign in with `password`; e-mail defaults to username@example.org."""
+    fields.setdefault("email", f"{username}@example.org")
+    return get_user_model().objects.create_user(username=username, password=password, **fields)

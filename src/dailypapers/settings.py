@@ -64,6 +64,10 @@ INSTALLED_APPS = [
     "dailypapers.papers",
     "dailypapers.sources",
     "dailypapers.community",
+    "dailypapers.accounts",
+    "dailypapers.search",
+    "dailypapers.digests",
+    "dailypapers.api",
 ]
 
 MIDDLEWARE = [
@@ -162,3 +166,28 @@ LOGGING = {
         "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
     },
 }
+
+# E-mail (sign-up, password reset, digests). With no SMTP host set, mail is written to the console log
+# so a fresh install works offline; set DAILYPAPERS_EMAIL_HOST to deliver for real.
+EMAIL_HOST = os.environ.get("DAILYPAPERS_EMAIL_HOST", "")
+EMAIL_PORT = int(os.environ.get("DAILYPAPERS_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("DAILYPAPERS_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("DAILYPAPERS_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("DAILYPAPERS_EMAIL_STARTTLS")
+EMAIL_USE_SSL = env_bool("DAILYPAPERS_EMAIL_SSL")
+EMAIL_TIMEOUT = int(os.environ.get("DAILYPAPERS_EMAIL_TIMEOUT", "30"))
+DEFAULT_FROM_EMAIL = os.environ.get("DAILYPAPERS_FROM_EMAIL", "Daily Papers <noreply@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+
+# --- Search (dailypapers.search) ---
+
+# --- Accounts and community (dailypapers.accounts, dailypapers.community) ---
+
+# --- Digests (dailypapers.digests) ---
+
+# --- API and feeds (dailypapers.api) ---

@@ -3,6 +3,12 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # Each app owns its own addresses; papers comes last because /papers/<id> catches the rest.
+    path("", include("dailypapers.api.urls")),
+    path("", include("dailypapers.accounts.urls")),
+    path("", include("dailypapers.digests.urls")),
+    path("", include("dailypapers.community.urls")),
+    path("", include("dailypapers.search.urls")),
     path("", include("dailypapers.papers.urls")),
 ]
 
