@@ -184,6 +184,14 @@ EMAIL_BACKEND = (
     else "django.core.mail.backends.console.EmailBackend"
 )
 
+# A file cache shared by every server process: rate limits (login, API) must count across workers.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(HOME / "cache"),
+    }
+}
+
 # --- Search (dailypapers.search) ---
 
 # --- Accounts and community (dailypapers.accounts, dailypapers.community) ---
