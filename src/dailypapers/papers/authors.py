@@ -17,9 +17,13 @@ def author_key(name: str) -> str:
 
 def keyed_names(names: Iterable[str]) -> dict[str, str]:
     """Matching key -> first spelling, for each distinct author in order: an authorship list."""
-    keyed: dict[str, str] = {}
-    for name in names:
-        key = author_key(name)
+    names = list(names)
+    keys = list(map(author_key, names))
+    keyed = dict(zip(keys, names, strict=True))
+    if len(keyed) == len(keys) and "" not in keyed:
+        return keyed  # the common case: no name twice, none empty
+    keyed = {}
+    for key, name in zip(keys, names, strict=True):
         if key and key not in keyed:
             keyed[key] = name
     return keyed

@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from queue import Empty
 
+from django.db import connection
 from tqdm import tqdm
 
 from dailypapers.sources import hf_daily, snapshot
@@ -83,7 +84,7 @@ def import_snapshot(
             report(message)
 
     offsets: dict[Path, int] = {}
-    with remembering_authors(), fewer_gc_passes():
+    with remembering_authors(), fewer_gc_passes(), sqlite_tuned_for_bulk():
         for event in _snapshot_events(files, batch_size, parallel):
             _apply_snapshot_event(event, summary, say, bar, offsets, started)
     bar.close()
@@ -111,6 +112,29 @@ def _apply_snapshot_event(
     offsets[path] = batch.position
     rate = (summary.records - summary.skipped) / max(time.monotonic() - started, 1e-9)
     bar.set_postfix_str(f"{summary.records:,} records, {rate:,.0f}/s", refresh=False)
+
+
+@contextmanager
+def sqlite_tuned_for_bulk() -> Iterator[None]:
+    """On SQLite, keep the statement journals of large multi-row INSERTs in memory, and give the
+    page cache room: on the 74,728-paper snapshot this cut the bytes written from 2.0 GB (mostly
+    temporary files) to 0.5 GB. Only this connection, only for the import."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    connection.ensure_connection()
+    raw = connection.connection
+    # temp_store cannot change inside a transaction (an import called within one keeps its own).
+    names = ["cache_size"] + ([] if connection.in_atomic_block else ["temp_store"])
+    before = {name: raw.execute(f"PRAGMA {name}").fetchone()[0] for name in names}
+    raw.execute("PRAGMA cache_size=-65536")  # KiB: 64 MiB
+    if "temp_store" in before:
+        raw.execute("PRAGMA temp_store=MEMORY")
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            raw.execute(f"PRAGMA {name}={int(value)}")
 
 
 @contextmanager

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
+import functools
 import gc
 import gzip
 import io
@@ -44,10 +45,19 @@ _MONTHS = {
 }
 
 
+# Bare ids since 2015 (yymm.nnnnn), all plausible: what parse_arxiv_id would return unchanged.
+_MODERN_ID = re.compile(r"(?:1[5-9]|[2-9]\d)(?:0[1-9]|1[0-2])\.\d{5}")
+
+
 def _time(value: object) -> dt.datetime | None:
     """Version dates are RFC 2822 ("Wed, 01 Jul 2026 00:00:00 +0000"); update_date is ISO."""
     if not value or not isinstance(value, str):
         return None
+    return _parse_time(value)
+
+
+@functools.lru_cache(maxsize=65_536)  # the snapshot's dates repeat (days at midnight)
+def _parse_time(value: str) -> dt.datetime:
     if len(value) == 10 and value[4] == "-":  # update_date: 2026-07-01
         try:
             return dt.datetime.fromisoformat(value).replace(tzinfo=dt.UTC)
@@ -78,10 +88,19 @@ def _authors(obj: dict) -> list[str]:
     if isinstance(parsed, list) and parsed:
         names = []
         for parts in parsed:
-            if isinstance(parts, list):
+            if not isinstance(parts, list):
+                continue
+            if len(parts) == 3 and type(parts[0]) is type(parts[1]) is type(parts[2]) is str:
+                last, first, suffix = parts
+                name = f"{first} {last}" if first and last else first or last
+                if suffix:
+                    name = f"{name} {suffix}" if name else suffix
+            else:
                 last, first, suffix = (list(parts) + ["", "", ""])[:3]
-                names.append(" ".join(p for p in (first, last, suffix) if p and isinstance(p, str)))
-        return [n for n in names if n]
+                name = " ".join(p for p in (first, last, suffix) if p and isinstance(p, str))
+            if name:
+                names.append(name)
+        return names
     raw = obj.get("authors")
     if isinstance(raw, str):
         return [n.strip() for n in re.split(r",\s*|\s+and\s+", " ".join(raw.split())) if n.strip()]
@@ -92,12 +111,17 @@ def parse_line(obj: object) -> PaperRecord:
     """One snapshot object as a PaperRecord; RecordError says what is wrong with it."""
     if not isinstance(obj, dict):
         raise RecordError(f"expected a JSON object, found {type(obj).__name__}")
-    ref = parse_arxiv_id(obj.get("id")) if isinstance(obj.get("id"), str) else None
-    if ref is None:
-        raise RecordError(f"{str(obj.get('id'))[:60]!r} is not an arXiv id")
+    given = obj.get("id")
+    if isinstance(given, str) and _MODERN_ID.fullmatch(given):
+        arxiv_id, id_version = given, None  # the common case, without building an ArxivRef
+    else:
+        ref = parse_arxiv_id(given) if isinstance(given, str) else None
+        if ref is None:
+            raise RecordError(f"{str(given)[:60]!r} is not an arXiv id")
+        arxiv_id, id_version = ref.id, ref.version
     title = clean_text(obj.get("title"))
     if not title:
-        raise RecordError(f"paper {ref.id} has no title")
+        raise RecordError(f"paper {arxiv_id} has no title")
     versions = obj.get("versions") if isinstance(obj.get("versions"), list) else []
     numbers = [
         int(v["version"][1:])
@@ -105,14 +129,16 @@ def parse_line(obj: object) -> PaperRecord:
         if isinstance(v, dict) and str(v.get("version", ""))[1:].isdigit()
     ]
     first = _time(versions[0].get("created")) if versions and isinstance(versions[0], dict) else None
-    last = _time(versions[-1].get("created")) if versions and isinstance(versions[-1], dict) else None
+    last = first
+    if len(versions) > 1 and isinstance(versions[-1], dict):
+        last = _time(versions[-1].get("created"))
     categories = obj.get("categories")
     comments = clean_text(obj.get("comments"))
     abstract = clean_text(obj.get("abstract"))
     updated = _time(obj.get("update_date"))
     return PaperRecord(
-        arxiv_id=ref.id,
-        version=max(numbers) if numbers else ref.version,
+        arxiv_id=arxiv_id,
+        version=max(numbers) if numbers else id_version,
         title=title,
         abstract=abstract,
         authors=_authors(obj),
