@@ -23,6 +23,10 @@ class ImportSummary(UpsertResult):
         super().__init__()
         self.files = self.unreadable = self.records = self.skipped = 0
 
+    def add(self, other: UpsertResult) -> None:
+        super().add(other)
+        self.paper_ids.clear()  # millions in a bulk import: the index is brought up to date whole
+
     def describe(self) -> str:
         return (
             f"Files: {self.files} read, {self.unreadable} unreadable. "

@@ -7,6 +7,7 @@ records changes nothing, which is what makes every import and harvest safe to re
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 from collections import defaultdict
@@ -39,12 +40,15 @@ class UpsertResult:
     updated: int = 0
     unchanged: int = 0
     listings_new: int = 0
+    # Rows of the papers that are new or changed: what the search index must look at again.
+    paper_ids: set[int] = dataclasses.field(default_factory=set, repr=False)
 
     def add(self, other: UpsertResult) -> None:
         self.new += other.new
         self.updated += other.updated
         self.unchanged += other.unchanged
         self.listings_new += other.listings_new
+        self.paper_ids |= other.paper_ids
 
 
 def _chunks(items: Sequence, size: int = CHUNK) -> Iterator[Sequence]:
@@ -120,6 +124,7 @@ def upsert(records: Iterable[PaperRecord]) -> UpsertResult:
         pks.update(_insert_papers(fresh))
         _save_changes(papers, changed)
         result.new, result.updated = len(fresh), len(changed)
+        result.paper_ids = {pks[i] for i in chain(fresh, changed) if i in pks}
         result.unchanged = len(batch) - result.new - result.updated - sum(1 for i in ids if i not in pks)
         _replace_authors(pks, new_author_lists, replacing={i for i in new_author_lists if i in changed})
         _replace_categories(

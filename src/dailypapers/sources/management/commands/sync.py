@@ -59,7 +59,7 @@ class Command(BaseCommand):
                     wait = min(MAX_BACKOFF, interval * 2 ** max(0, failures[name] - 1))
                     next_try[name] = time.monotonic() + wait
                     if name in failed:
-                        log.warning("sync %s: next try in %.0f s", name, wait)
+                        log.warning("sync %s: next try in %.1f s", name, wait)
                 close_old_connections()  # a database restart between passes must not end the worker
                 time.sleep(max(0.0, min(next_try.values()) - time.monotonic()))
         except KeyboardInterrupt:
