@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import smtplib
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -51,17 +52,23 @@ def read_token(token: str) -> tuple[object, str, str]:
     return user, data.get("e", ""), data.get("p", "")
 
 
-def _send(request: HttpRequest, to: str, subject: str, template: str, context: dict) -> None:
+def _send(request: HttpRequest, to: str, subject: str, template: str, context: dict) -> bool:
+    """Send one message; False (logged) when the mail server cannot take it, so the page can say so."""
     context = {**context, "site_name": settings.SITE_NAME, "hours": settings.ACCOUNTS_VERIFY_HOURS}
     body = render_to_string(template, context, request=request)
-    send_mail(f"[{settings.SITE_NAME}] {subject}", body, settings.DEFAULT_FROM_EMAIL, [to])
+    try:
+        send_mail(f"[{settings.SITE_NAME}] {subject}", body, settings.DEFAULT_FROM_EMAIL, [to])
+    except (smtplib.SMTPException, OSError) as exc:
+        log.error("could not send %r to %s: %s", subject, to, exc)
+        return False
+    return True
 
 
-def send_signup_verification(request: HttpRequest, user) -> None:
+def send_signup_verification(request: HttpRequest, user) -> bool:
     link = request.build_absolute_uri(
         reverse("accounts:verify", args=[make_token(user, user.email, "signup")])
     )
-    _send(
+    return _send(
         request,
         user.email,
         "Confirm your e-mail address",
@@ -70,11 +77,11 @@ def send_signup_verification(request: HttpRequest, user) -> None:
     )
 
 
-def send_change_verification(request: HttpRequest, user, new_email: str) -> None:
+def send_change_verification(request: HttpRequest, user, new_email: str) -> bool:
     link = request.build_absolute_uri(
         reverse("accounts:verify", args=[make_token(user, new_email, "change")])
     )
-    _send(
+    return _send(
         request,
         new_email,
         "Confirm your new e-mail address",

@@ -46,7 +46,12 @@ def signup(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             user = form.save()
             throttle.hit(ip)
-            services.send_signup_verification(request, user)
+            if not services.send_signup_verification(request, user):
+                messages.error(
+                    request,
+                    "Your account is made, but the confirmation e-mail could not be sent just now. "
+                    "Ask for a new link in a few minutes.",
+                )
             request.session["verify_email"] = user.email
             return redirect("accounts:signup_sent")
     return render(request, "accounts/signup.html", {"form": form})
@@ -165,7 +170,11 @@ def account(request: HttpRequest) -> HttpResponse:
 def change_email(request: HttpRequest) -> HttpResponse:
     form = ChangeEmailForm(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
-        services.send_change_verification(request, request.user, form.cleaned_data["email"])
+        if not services.send_change_verification(request, request.user, form.cleaned_data["email"]):
+            form.add_error(
+                None, "The confirmation e-mail could not be sent just now; please try again later."
+            )
+            return render(request, "accounts/change_email.html", {"form": form}, status=503)
         messages.info(
             request,
             f"We sent a link to {form.cleaned_data['email']}. Your account keeps its current address until "
