@@ -104,11 +104,26 @@ def test_sign_in_is_throttled(client, settings):
     # The right password is refused too while throttled: guessing gains nothing.
     response = client.post("/accounts/login", {"username": "ada", "password": PASSWORD})
     assert response.status_code == 429 and "Too many failed sign-in attempts" in response.content.decode()
-    # Another account from the same address is refused too (per address)...
+    # Another account from the same address still signs in: its own allowance is untouched...
     add_user("bob", password=PASSWORD)
-    assert client.post("/accounts/login", {"username": "bob", "password": PASSWORD}).status_code == 429
+    assert client.post("/accounts/login", {"username": "bob", "password": PASSWORD}).status_code == 302
+    client.post("/accounts/logout")
     cache.clear()
     assert client.post("/accounts/login", {"username": "ada", "password": PASSWORD}).status_code == 302
+
+
+def test_sign_in_is_throttled_per_address(client, settings):
+    settings.ACCOUNTS_LOGIN_ATTEMPTS_PER_ADDRESS = 4
+    add_user("zed", password=PASSWORD)
+    for n in range(4):  # a guesser trying many names from one address
+        assert client.post("/accounts/login", {"username": f"u{n}", "password": "x"}).status_code == 200
+    response = client.post("/accounts/login", {"username": "zed", "password": PASSWORD})
+    assert response.status_code == 429
+    # From another address the account is reachable.
+    response = client.post(
+        "/accounts/login", {"username": "zed", "password": PASSWORD}, REMOTE_ADDR="10.0.0.9"
+    )
+    assert response.status_code == 302
 
 
 def test_password_reset_by_email(client, smtp_server):
