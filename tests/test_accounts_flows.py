@@ -249,3 +249,26 @@ def test_deactivated_member_is_signed_out_and_told(client):
     response = client.post("/accounts/login", {"username": "ada", "password": PASSWORD})
     assert "deactivated by a moderator" in response.content.decode()
     assert Paper.objects.count() == 0
+
+
+def test_resend_confirmation_link_discloses_nothing(client, smtp_server):
+    signup(client)
+    smtp_server.wait_for(1)
+    response = client.post("/accounts/resend", {"email": "ada@example.org"})
+    assert response.status_code == 302
+    response = client.post("/accounts/resend", {"email": "nobody@example.org"})
+    assert response.status_code == 302  # the same answer for an address with no account
+    messages = smtp_server.wait_for(2)
+    assert [m.recipients for m in messages] == [["ada@example.org"], ["ada@example.org"]]
+    # The newer link works as well as the first.
+    client.post(link_in(messages[1]).split("testserver", 1)[1])
+    assert User.objects.get(username="ada").is_active
+
+
+def test_sign_up_survives_a_mail_server_refusal(client, smtp_server):
+    smtp_server.refuse_next("451 4.3.0 try again later")
+    response = signup(client, username="eve", email="eve@example.org")
+    assert response.status_code == 302
+    page = client.get(response["Location"]).content.decode()
+    assert "could not be sent just now" in page
+    assert User.objects.filter(username="eve", is_active=False).exists()
