@@ -286,3 +286,28 @@ def test_user_text_renders_inert_everywhere(client):
     # Submitter links must be web addresses.
     page = client.post("/papers/submit", {"paper": "2611.00550", "project_page": "javascript:alert(6)"})
     assert "must be a web address" in page.content.decode()
+
+
+def test_submitter_adds_links_later_and_only_the_submitter(client):
+    recent_paper("2611.00560")
+    ada, bob = add_user("ada"), add_user("bob")
+    client.force_login(ada)
+    client.post("/papers/submit", {"paper": "2611.00560"})
+    listing = Listing.objects.get()
+    page = client.get("/papers/2611.00560").content.decode()
+    assert f'action="/submissions/{listing.pk}/links"' in page
+    client.post(
+        f"/submissions/{listing.pk}/links",
+        {"github_repo": "https://github.com/ada/code", "project_page": "https://ada.example/p"},
+    )
+    paper = Paper.objects.get(arxiv_id="2611.00560")
+    assert (paper.github_repo, paper.project_page) == ("https://github.com/ada/code", "https://ada.example/p")
+    response = client.post(
+        f"/submissions/{listing.pk}/links", {"project_page": "javascript:alert(1)"}, follow=True
+    )
+    assert "must be a web address" in response.content.decode()
+    client.force_login(bob)
+    assert f"/submissions/{listing.pk}/links" not in client.get("/papers/2611.00560").content.decode()
+    response = client.post(f"/submissions/{listing.pk}/links", {"github_repo": "https://github.com/bob/x"})
+    assert response.status_code == 403
+    assert Paper.objects.get(pk=paper.pk).github_repo == "https://github.com/ada/code"
