@@ -167,7 +167,9 @@ def test_comment_reply_edit_delete_through_pages(client):
     client.post("/papers/2611.00520/comments", {"body": "Agreed", "parent": str(top.pk)})
     assert Comment.objects.get(body="Agreed").parent == top
     # Bob cannot edit or delete Ada's comment, through the pages either.
-    assert client.get(f"/comments/{top.pk}/edit").status_code == 403
+    forbidden = client.get(f"/comments/{top.pk}/edit")
+    assert forbidden.status_code == 403
+    assert "Only its author can edit a comment." in forbidden.content.decode()
     assert client.post(f"/comments/{top.pk}/edit", {"body": "hijack"}).status_code == 403
     assert client.post(f"/comments/{top.pk}/delete").status_code == 403
     assert client.post(f"/comments/{top.pk}/hide").status_code == 403
