@@ -197,5 +197,19 @@ CACHES = {
 # --- Accounts and community (dailypapers.accounts, dailypapers.community) ---
 
 # --- Digests (dailypapers.digests) ---
+# Digests go out at this hour of the feed's clock: a day's digest the next morning, a week's on Monday.
+DIGEST_SEND_HOUR = int(os.environ.get("DAILYPAPERS_DIGEST_SEND_HOUR", "6"))
+DIGEST_FROM_EMAIL = os.environ.get("DAILYPAPERS_DIGEST_FROM_EMAIL", DEFAULT_FROM_EMAIL)
+# Transient SMTP failures (4xx, server down) are retried after 1, 2, 4, ... times this many seconds.
+DIGEST_RETRY_BACKOFF = float(os.environ.get("DAILYPAPERS_DIGEST_RETRY_BACKOFF", "60"))
+DIGEST_MAX_ATTEMPTS = int(os.environ.get("DAILYPAPERS_DIGEST_MAX_ATTEMPTS", "8"))
+# A digest claimed by a worker on another host that has not finished in this long is sent again.
+DIGEST_CLAIM_TIMEOUT = float(os.environ.get("DAILYPAPERS_DIGEST_CLAIM_TIMEOUT", "600"))
+# Seconds to wait before each message, for relays that limit how fast they accept mail.
+DIGEST_THROTTLE = float(os.environ.get("DAILYPAPERS_DIGEST_THROTTLE", "0"))
+# Subscribe requests per client address (django-ratelimit syntax); empty turns the limit off.
+DIGEST_SUBSCRIBE_RATE = os.environ.get("DAILYPAPERS_DIGEST_SUBSCRIBE_RATE", "10/h")
+# The same address gets at most one confirmation e-mail in this many seconds.
+DIGEST_CONFIRM_RESEND_SECONDS = int(os.environ.get("DAILYPAPERS_DIGEST_CONFIRM_RESEND", "120"))
 
 # --- API and feeds (dailypapers.api) ---

@@ -1,0 +1,53 @@
+"""`dailypapers digest send`: send the digests that are due, once or as a worker (`--loop`)."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import close_old_connections
+
+from dailypapers.digests.sending import Sender
+
+log = logging.getLogger("dailypapers.digests")
+
+
+class Command(BaseCommand):
+    help = "E-mail digests: `send` delivers every digest that is due (see README, E-mail digests)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        sub = parser.add_subparsers(dest="action", required=True, metavar="send")
+        send = sub.add_parser("send", help="send the digests that are due")
+        send.add_argument("--loop", action="store_true", help="keep running, one pass every --interval")
+        send.add_argument("--interval", type=float, default=60, help="seconds between passes (default 60)")
+
+    def handle(self, *args, action: str, loop: bool, interval: float, verbosity: int, **options) -> None:
+        if interval <= 0:
+            raise CommandError("--interval must be positive")
+        report = self.stdout.write if verbosity >= 2 else None
+        sender = Sender(report=report)
+        try:
+            while True:
+                started = time.monotonic()
+                try:
+                    result = sender.run_pass()
+                except Exception as exc:
+                    if not loop:
+                        raise
+                    # A database outage or a bug: logged in full, the worker carries on.
+                    log.exception("digest pass failed")
+                    self.stderr.write(f"digest pass failed: {type(exc).__name__}: {exc}")
+                else:
+                    if verbosity >= 1 and (not loop or result.claimed or result.sent or result.retried):
+                        self.stdout.write(f"{result.summary()} ({time.monotonic() - started:.1f} s)")
+                    if result.smtp_down:
+                        self.stderr.write(f"SMTP server unreachable; will retry: {result.errors[-1]}")
+                    if not loop:
+                        if result.smtp_down:
+                            raise CommandError("the SMTP server could not be reached; digests stay queued")
+                        return
+                close_old_connections()
+                time.sleep(interval)
+        except KeyboardInterrupt:
+            self.stderr.write("Stopped.")

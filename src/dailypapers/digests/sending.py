@@ -1,0 +1,352 @@
+"""The digest sender: claim what is due, write it to the ledger, deliver it exactly once.
+
+1. Claim. For each active subscription whose `next_due` has passed, a conditional
+   `UPDATE ... SET next_due=<next>, claimed_by=<worker> WHERE id=? AND next_due=<old>` moves its
+   schedule on. Only the worker whose UPDATE matched the row goes on, and in the SAME transaction
+   it writes the ledger row (Delivery, unique per subscription × period, status `pending`). So a
+   period is claimed once, and a claimed period is never lost.
+2. Send. A pending delivery is taken with another conditional UPDATE (`status pending → sending`,
+   committed BEFORE talking to SMTP), then handed to the SMTP server, then marked `sent` (committed
+   right after the server's 250).
+3. Recover. A delivery left `sending` by a worker that died (its process is gone, when it ran on
+   this host; or its claim is older than DIGEST_CLAIM_TIMEOUT, from any host) goes back to
+   `pending` and is sent again with the SAME Message-ID.
+
+The one window that cannot be closed from our side is a crash after the server's 250 and before
+our commit (well under a millisecond per message). We resend in that case: a digest arriving twice
+(with one Message-ID, which Gmail and many clients fold into one) is better than one silently
+lost. Everywhere else, a crash leaves rows `pending` (nothing was sent) or `sent`.
+
+SMTP failures: 4xx replies and connection trouble are transient (the delivery is retried with
+exponential backoff, up to DIGEST_MAX_ATTEMPTS); a 5xx for the recipient is permanent (the
+delivery is `bounced`, the subscription is marked bounced and gets no more mail).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+import os
+import secrets
+import smtplib
+import socket
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import BadHeaderError, get_connection
+from django.core.validators import EmailValidator
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from dailypapers.digests.compose import DigestBody, digest_message, message_id, papers_for, render_papers
+from dailypapers.digests.models import Delivery, Subscription
+from dailypapers.digests.schedule import last_due_at_or_before, next_due_after, period_due_at
+from dailypapers.papers.periods import Period
+
+log = logging.getLogger("dailypapers.digests")
+CHUNK = 200
+MAX_BACKOFF = 6 * 3600.0
+HOST = socket.gethostname()[:60]
+
+
+def new_worker_id() -> str:
+    """host:pid:nonce; the pid lets a worker on the same host see that another one has died."""
+    return f"{HOST}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
+def _worker_is_dead(worker: str) -> bool:
+    host, _, rest = worker.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != HOST or not pid_text.isdigit():
+        return False  # another host: only the claim timeout can tell
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+class Transient(Exception):
+    """Try this delivery again later."""
+
+
+class Permanent(Exception):
+    """The address refused for good."""
+
+
+class ConnectionDown(Transient):
+    """The SMTP server cannot be reached: the rest of this batch waits too."""
+
+
+@dataclass
+class PassResult:
+    claimed: int = 0
+    sent: int = 0
+    empty: int = 0
+    retried: int = 0
+    bounced: int = 0
+    failed: int = 0
+    cancelled: int = 0
+    recovered: int = 0
+    smtp_down: bool = False
+    errors: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return (
+            f"{self.claimed} claimed, {self.sent} sent, {self.empty} empty, {self.retried} to retry, "
+            f"{self.bounced} bounced, {self.failed} failed, {self.cancelled} cancelled, "
+            f"{self.recovered} recovered"
+        )
+
+
+class Sender:
+    def __init__(
+        self,
+        worker: str | None = None,
+        report: Callable[[str], None] | None = None,
+        throttle: float | None = None,
+    ) -> None:
+        self.worker = worker or new_worker_id()
+        self.report = report or (lambda line: None)
+        self.throttle = settings.DIGEST_THROTTLE if throttle is None else throttle
+        self.bodies: dict[tuple, DigestBody] = {}
+        self.connection = None
+        self.validate_email = EmailValidator()
+
+    # --- one pass --------------------------------------------------------------------------------
+
+    def run_pass(self) -> PassResult:
+        """Claim everything due and send everything sendable now; returns when nothing is left
+        that can go out now (retries waiting for their backoff stay for a later pass)."""
+        result = PassResult()
+        self.bodies.clear()  # votes move between passes
+        try:
+            while True:
+                result.recovered += self.recover_stale()
+                claimed = self.claim_due(result)
+                handled = self.send_pending(result)
+                if result.smtp_down or not (claimed or handled):
+                    return result
+        finally:
+            self._close()
+
+    # --- 1. claim ----------------------------------------------------------------------------------
+
+    def claim_due(self, result: PassResult) -> int:
+        now = timezone.now()
+        due = list(
+            Subscription.objects.active()
+            .filter(next_due__lte=now)
+            .order_by("id")
+            .values_list("id", "frequency", "next_due")[:CHUNK]
+        )
+        won = 0
+        if not due:
+            return 0
+        with transaction.atomic():
+            deliveries = []
+            for sub_id, frequency, old_due in due:
+                # A worker that was stopped for days sends the latest period only, not a backlog.
+                period = period_due_at(frequency, last_due_at_or_before(frequency, now))
+                claimed = Subscription.objects.filter(
+                    id=sub_id, next_due=old_due, status=Subscription.Status.ACTIVE
+                ).update(next_due=next_due_after(frequency, now), claimed_by=self.worker, claimed_at=now)
+                if claimed == 1:
+                    won += 1
+                    deliveries.append(
+                        Delivery(
+                            subscription_id=sub_id,
+                            kind=period.kind,
+                            period_start=period.start,
+                            period_end=period.end,
+                            next_attempt_at=now,
+                        )
+                    )
+            # A period already in the ledger (frequency changed back and forth) is not claimed again.
+            Delivery.objects.bulk_create(deliveries, ignore_conflicts=True)
+        result.claimed += won
+        return len(due)
+
+    # --- 3. recover ----------------------------------------------------------------------------------
+
+    def recover_stale(self) -> int:
+        stale_before = timezone.now() - dt.timedelta(seconds=settings.DIGEST_CLAIM_TIMEOUT)
+        recovered = 0
+        rows = Delivery.objects.filter(status=Delivery.Status.SENDING).exclude(claimed_by=self.worker)
+        for delivery_id, worker, claimed_at in rows.values_list("id", "claimed_by", "claimed_at"):
+            if (claimed_at and claimed_at < stale_before) or _worker_is_dead(worker):
+                recovered += Delivery.objects.filter(
+                    id=delivery_id, status=Delivery.Status.SENDING, claimed_by=worker
+                ).update(status=Delivery.Status.PENDING, next_attempt_at=timezone.now())
+        if recovered:
+            log.warning(
+                "digests: %d deliveries left mid-send by a stopped worker will be sent again", recovered
+            )
+        return recovered
+
+    # --- 2. send -------------------------------------------------------------------------------------
+
+    def send_pending(self, result: PassResult) -> int:
+        now = timezone.now()
+        ids = list(
+            Delivery.objects.filter(status=Delivery.Status.PENDING, next_attempt_at__lte=now)
+            .order_by("id")
+            .values_list("id", flat=True)[:CHUNK]
+        )
+        handled = 0
+        for delivery_id in ids:
+            taken = Delivery.objects.filter(id=delivery_id, status=Delivery.Status.PENDING).update(
+                status=Delivery.Status.SENDING,
+                claimed_by=self.worker,
+                claimed_at=timezone.now(),
+                attempts=F("attempts") + 1,
+            )
+            if taken != 1:
+                continue  # another worker has it
+            handled += 1
+            delivery = Delivery.objects.select_related("subscription").get(id=delivery_id)
+            self.deliver(delivery, result)
+            if result.smtp_down:
+                break
+        return handled
+
+    def body_for(self, subscription: Subscription, period: Period) -> DigestBody:
+        key = (period.kind, period.start, subscription.filter_key())
+        body = self.bodies.get(key)
+        if body is None:
+            body = self.bodies[key] = render_papers(papers_for(subscription, period))
+        return body
+
+    def deliver(self, delivery: Delivery, result: PassResult) -> None:
+        subscription = delivery.subscription
+        period = Period(delivery.kind, delivery.period_start, delivery.period_end)
+        if subscription.status != Subscription.Status.ACTIVE:
+            self._finish(delivery, Delivery.Status.CANCELLED)
+            result.cancelled += 1
+            return
+        try:
+            self.validate_email(subscription.email)
+        except ValidationError:
+            self._bounce(delivery, "not a valid e-mail address")
+            result.bounced += 1
+            return
+        body = self.body_for(subscription, period)
+        if not body.count:
+            self._finish(delivery, Delivery.Status.EMPTY)
+            result.empty += 1
+            return
+        if self.throttle:
+            self.report(f"sending {delivery.pk} to {subscription.email}")
+            time.sleep(self.throttle)
+        try:
+            message = digest_message(subscription, delivery, period, body, self._open())
+            self._smtp_send(message, subscription.email)
+        except Permanent as exc:
+            self._bounce(delivery, str(exc))
+            result.bounced += 1
+            return
+        except Transient as exc:
+            if isinstance(exc, ConnectionDown):
+                result.smtp_down = True
+            self._retry(delivery, str(exc), result)
+            return
+        except (BadHeaderError, ValueError) as exc:  # nothing SMTP can fix: give up on this one
+            self._finish(delivery, Delivery.Status.FAILED, error=f"{type(exc).__name__}: {exc}")
+            result.failed += 1
+            return
+        self._finish(delivery, Delivery.Status.SENT, paper_count=body.count, sent_at=timezone.now())
+        result.sent += 1
+        self.report(f"sent {delivery.pk} to {subscription.email}")
+
+    def _smtp_send(self, message, address: str) -> None:
+        try:
+            message.send(fail_silently=False)
+        except smtplib.SMTPRecipientsRefused as exc:
+            code, reply = next(iter(exc.recipients.values()), (0, b""))
+            self._classify(code, reply, address)
+        except smtplib.SMTPSenderRefused as exc:
+            # Our From address was refused: the operator's problem, not the reader's address.
+            raise Transient(f"sender refused: {exc.smtp_code} {_text(exc.smtp_error)}") from exc
+        except smtplib.SMTPResponseException as exc:
+            self._classify(exc.smtp_code, exc.smtp_error, address)
+        except (smtplib.SMTPServerDisconnected, smtplib.SMTPException, OSError) as exc:
+            self._close()
+            raise ConnectionDown(f"SMTP server unreachable: {type(exc).__name__}: {exc}") from exc
+
+    def _classify(self, code: int, reply: bytes | str, address: str) -> None:
+        text = f"{code} {_text(reply)}"
+        if 500 <= code < 600:
+            raise Permanent(text)
+        raise Transient(text)
+
+    # --- ledger updates ------------------------------------------------------------------------------
+
+    def _finish(self, delivery: Delivery, status: str, **fields) -> None:
+        Delivery.objects.filter(id=delivery.pk, claimed_by=self.worker).update(
+            status=status, message_id=message_id(delivery), error=fields.pop("error", "")[:500], **fields
+        )
+
+    def _retry(self, delivery: Delivery, error: str, result: PassResult) -> None:
+        attempts = delivery.attempts
+        if attempts >= settings.DIGEST_MAX_ATTEMPTS:
+            self._finish(delivery, Delivery.Status.FAILED, error=f"gave up after {attempts} tries: {error}")
+            result.failed += 1
+            log.error("digest %s to %s: gave up: %s", delivery.pk, delivery.subscription.email, error)
+            return
+        wait = min(MAX_BACKOFF, settings.DIGEST_RETRY_BACKOFF * 2 ** (attempts - 1))
+        Delivery.objects.filter(id=delivery.pk, claimed_by=self.worker).update(
+            status=Delivery.Status.PENDING,
+            next_attempt_at=timezone.now() + dt.timedelta(seconds=wait),
+            error=error[:500],
+        )
+        result.retried += 1
+        result.errors.append(error)
+        log.warning(
+            "digest %s to %s: %s; retry in %.0f s", delivery.pk, delivery.subscription.email, error, wait
+        )
+
+    def _bounce(self, delivery: Delivery, reason: str) -> None:
+        with transaction.atomic():
+            self._finish(delivery, Delivery.Status.BOUNCED, error=reason)
+            mark_bounced(delivery.subscription, reason)
+        log.warning("digest %s: %s bounced: %s", delivery.pk, delivery.subscription.email, reason)
+
+    # --- SMTP connection -----------------------------------------------------------------------------
+
+    def _open(self):
+        if self.connection is None:
+            self.connection = get_connection(fail_silently=False)
+            try:
+                self.connection.open()
+            except (smtplib.SMTPException, OSError) as exc:
+                self.connection = None
+                raise ConnectionDown(f"SMTP server unreachable: {type(exc).__name__}: {exc}") from exc
+        return self.connection
+
+    def _close(self) -> None:
+        if self.connection is not None:
+            with contextlib.suppress(smtplib.SMTPException, OSError):
+                self.connection.close()
+            self.connection = None
+
+
+def mark_bounced(subscription: Subscription, reason: str) -> None:
+    Subscription.objects.filter(id=subscription.pk).update(
+        status=Subscription.Status.BOUNCED,
+        bounced_at=timezone.now(),
+        bounce_reason=reason[:500],
+        next_due=None,
+    )
+
+
+def _text(reply: bytes | str) -> str:
+    if isinstance(reply, bytes):
+        reply = reply.decode("utf-8", "replace")
+    return " ".join(reply.split())[:300]
