@@ -17,10 +17,9 @@ class Command(BaseCommand):
     help = "E-mail digests: `send` delivers every digest that is due (see README, E-mail digests)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        sub = parser.add_subparsers(dest="action", required=True, metavar="send")
-        send = sub.add_parser("send", help="send the digests that are due")
-        send.add_argument("--loop", action="store_true", help="keep running, one pass every --interval")
-        send.add_argument("--interval", type=float, default=60, help="seconds between passes (default 60)")
+        parser.add_argument("action", choices=["send"], help="send: deliver the digests that are due")
+        parser.add_argument("--loop", action="store_true", help="keep running, one pass every --interval")
+        parser.add_argument("--interval", type=float, default=60, help="seconds between passes (default 60)")
 
     def handle(self, *args, action: str, loop: bool, interval: float, verbosity: int, **options) -> None:
         if interval <= 0:
