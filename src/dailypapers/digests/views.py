@@ -7,6 +7,7 @@ import smtplib
 from typing import Any
 
 from django.conf import settings
+from django.core.mail import BadHeaderError
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
@@ -59,7 +60,7 @@ def subscribe(request: HttpRequest) -> HttpResponse:
     if not recently:
         try:
             confirmation_message(subscription).send(fail_silently=False)
-        except (smtplib.SMTPException, OSError) as exc:
+        except (smtplib.SMTPException, OSError, BadHeaderError) as exc:
             # The subscription stays (pending): the reader can try again from the error page.
             log.error("digests: confirmation to %s not sent: %s: %s", email, type(exc).__name__, exc)
             return _page(request, "mail_down.html", {"email": email, "form": form}, status=503)
