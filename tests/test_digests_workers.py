@@ -56,7 +56,10 @@ def _per_address(smtp_server) -> Counter:
 def test_a_killed_sender_resumes_with_no_duplicate_and_no_gap(command_env, smtp_server, due_set):
     # Each message waits a moment before SMTP (after its ledger row says "sending"), so the kill
     # lands in the middle of the batch, with one delivery claimed and not yet handed over.
-    env = _env(command_env, smtp_server, DAILYPAPERS_DIGEST_THROTTLE="0.3")
+    # One connection, so exactly one delivery is mid-send when the kill comes.
+    env = _env(
+        command_env, smtp_server, DAILYPAPERS_DIGEST_THROTTLE="0.3", DAILYPAPERS_DIGEST_SMTP_CONNECTIONS="1"
+    )
     first = _sender(env, "-v", "2")
     started = 0
     for line in first.stdout:

@@ -205,7 +205,9 @@ DIGEST_RETRY_BACKOFF = float(os.environ.get("DAILYPAPERS_DIGEST_RETRY_BACKOFF", 
 DIGEST_MAX_ATTEMPTS = int(os.environ.get("DAILYPAPERS_DIGEST_MAX_ATTEMPTS", "8"))
 # A digest claimed by a worker on another host that has not finished in this long is sent again.
 DIGEST_CLAIM_TIMEOUT = float(os.environ.get("DAILYPAPERS_DIGEST_CLAIM_TIMEOUT", "600"))
-# Seconds to wait before each message, for relays that limit how fast they accept mail.
+# SMTP connections a sender uses at once (each in its own thread); most relays accept several.
+DIGEST_SMTP_CONNECTIONS = int(os.environ.get("DAILYPAPERS_DIGEST_SMTP_CONNECTIONS", "4"))
+# Seconds to wait before each message (per connection), for relays that limit how fast they accept mail.
 DIGEST_THROTTLE = float(os.environ.get("DAILYPAPERS_DIGEST_THROTTLE", "0"))
 # Subscribe requests per client address (django-ratelimit syntax); empty turns the limit off.
 DIGEST_SUBSCRIBE_RATE = os.environ.get("DAILYPAPERS_DIGEST_SUBSCRIBE_RATE", "10/h")

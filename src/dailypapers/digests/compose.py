@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 from email.utils import format_datetime
 from urllib.parse import urlsplit
@@ -13,6 +14,7 @@ from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 
 from dailypapers.digests.models import Delivery, Subscription
 from dailypapers.digests.tokens import make_token
@@ -49,63 +51,157 @@ def keyword_pattern(keywords: list[str]) -> str:
     return r"(?<!\w)(?:" + "|".join(words) + r")(?!\w)"
 
 
+class PeriodPapers:
+    """A feed period's papers, ranked as the feed ranks them (votes), with what filters look at.
+
+    Built once per period in a sending pass and shared by every subscriber (and sender thread):
+    a subscriber's digest is then a walk down one ranked list. Keywords are matched by the
+    database (whole words, any case, in title or abstract), once per distinct keyword; saved
+    searches run through the search engine once per distinct query.
+    """
+
+    def __init__(self, period: Period) -> None:
+        self.period = period
+        listings = (
+            Listing.objects.visible()
+            .between(period.start, period.end)
+            .latest_per_paper()
+            .ranked("votes")
+            .select_related("paper")
+        )
+        self.papers: list[Paper] = [listing.paper for listing in listings]
+        prefetch_related_objects(
+            self.papers,
+            Prefetch(
+                "authorships", queryset=Authorship.objects.select_related("author").order_by("position")
+            ),
+        )
+        self.ids = [paper.pk for paper in self.papers]
+        self.categories: dict[int, set[str]] = {pk: set() for pk in self.ids}
+        for paper_id, code in PaperCategory.objects.filter(paper_id__in=self.ids).values_list(
+            "paper_id", "category_id"
+        ):
+            self.categories[paper_id].add(code)
+        self.author_keys = {p.pk: {a.author.key for a in p.authorships.all()} for p in self.papers}
+        self._keywords: dict[str, frozenset[int]] = {}
+        self._searches: dict[str, frozenset[int]] = {}
+        self._items: dict[int, tuple[str, str]] = {}
+        self._lock = threading.Lock()
+
+    def matching_keyword(self, keyword: str) -> frozenset[int]:
+        key = " ".join(keyword.split()).casefold()
+        with self._lock:
+            found = self._keywords.get(key)
+            if found is None:
+                pattern = keyword_pattern([key])
+                # REGEXP on SQLite is Python's re; on PostgreSQL, ~*. The same pattern works on both.
+                matches = Paper.objects.filter(id__in=self.ids).filter(
+                    Q(title__iregex=pattern) | Q(abstract__iregex=pattern)
+                )
+                found = self._keywords[key] = frozenset(matches.values_list("id", flat=True))
+        return found
+
+    def matching_search(self, query: str) -> frozenset[int]:
+        key = " ".join(query.split())
+        with self._lock:
+            found = self._searches.get(key)
+            if found is None:
+                found = self._searches[key] = frozenset(search_ids(key, self.period) or ()) & set(self.ids)
+        return found
+
+    def select(self, subscription: Subscription) -> list[Paper]:
+        """The subscriber's papers, best first: with no filters, the top papers by votes. Papers by
+        followed authors always come; other papers must be in one of the categories (if any are
+        set) and match one of the keywords or the saved search (if any are set)."""
+        categories = set(subscription.category_list)
+        topic_ids: set[int] | None = None
+        if subscription.keyword_list or subscription.search_query.strip():
+            topic_ids = set()
+            for keyword in subscription.keyword_list:
+                topic_ids |= self.matching_keyword(keyword)
+            if subscription.search_query.strip():
+                topic_ids |= self.matching_search(subscription.search_query)
+        authors = set(subscription.author_keys)
+        has_topic = bool(categories) or topic_ids is not None
+
+        def wanted(pk: int) -> bool:
+            if authors and self.author_keys[pk] & authors:
+                return True
+            if not has_topic:
+                return not authors  # no filters at all: every paper, best first
+            if categories and not self.categories[pk] & categories:
+                return False
+            return topic_ids is None or pk in topic_ids
+
+        chosen = []
+        for paper in self.papers:
+            if wanted(paper.pk):
+                chosen.append(paper)
+                if len(chosen) == subscription.max_papers:
+                    break
+        return chosen
+
+    def item(self, paper: Paper) -> tuple[str, str]:
+        """A paper's entry, text and HTML, with RANK where its number goes (rendered once)."""
+        rendered = self._items.get(paper.pk)
+        if rendered is None:
+            names = [a.author.name for a in paper.authorships.all()]
+            context = {
+                "items": [
+                    {
+                        "rank": RANK,
+                        "title": _clean(paper.title),
+                        "url": absolute(paper.get_absolute_url()),
+                        "authors": _clean(", ".join(names[:6]))
+                        + (f" and {len(names) - 6} more" if len(names) > 6 else ""),
+                        "votes": paper.total_votes,
+                        "summary": _clean(one_line_summary(paper)),
+                    }
+                ]
+            }
+            rendered = self._items[paper.pk] = (
+                render_to_string("digests/email/papers.txt", context),
+                render_to_string("digests/email/papers.html", context),
+            )
+        return rendered
+
+    def body(self, papers: list[Paper]) -> DigestBody:
+        text, html = [], []
+        for rank, paper in enumerate(papers, 1):
+            item_text, item_html = self.item(paper)
+            text.append(item_text.replace(RANK, str(rank)))
+            html.append(item_html.replace(RANK, str(rank)))
+        return DigestBody("".join(text), mark_safe("".join(html)), len(papers))  # noqa: S308 (rendered above)
+
+
+# Stands for an entry's rank in the rendered entries; control characters are removed from paper text.
+RANK = "\x00rank\x00"
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _clean(text: str) -> str:
+    return " ".join(_CONTROL.sub("", text).split())
+
+
+def search_ids(query: str, period: Period) -> list[int] | None:
+    """Ids of the papers the site's search engine finds for `query` within the period."""
+    from dailypapers.digests.search import search_period
+
+    return search_period(query, period)
+
+
 def papers_for(subscription: Subscription, period: Period) -> list[Paper]:
-    """The digest's papers: the period's feed, filtered, ranked as the feed ranks them (votes)."""
-    listings = Listing.objects.visible().between(period.start, period.end).latest_per_paper()
-    topic = Q()
-    if subscription.category_list:
-        in_categories = PaperCategory.objects.filter(category_id__in=subscription.category_list)
-        topic &= Q(paper__in=in_categories.values("paper_id"))
-    if subscription.keyword_list:
-        # REGEXP on SQLite is Python's re; on PostgreSQL ~*. Both match whole words in the database.
-        pattern = keyword_pattern(subscription.keyword_list)
-        topic &= Q(paper__title__iregex=pattern) | Q(paper__abstract__iregex=pattern)
-    authors = subscription.author_keys
-    if authors:
-        by_authors = Q(paper__in=Authorship.objects.filter(author__key__in=authors).values("paper_id"))
-        # Papers by followed authors always come; others must match the topic filters, if any.
-        listings = listings.filter(by_authors | topic if topic else by_authors)
-    else:
-        listings = listings.filter(topic)
-    ranked = listings.ranked("votes").select_related("paper")[: subscription.max_papers]
-    papers = [listing.paper for listing in ranked]
-    prefetch_related_objects(
-        papers,
-        Prefetch("authorships", queryset=Authorship.objects.select_related("author").order_by("position")),
-    )
-    return papers
+    """The digest's papers for one subscriber (the sender shares a PeriodPapers between many)."""
+    return PeriodPapers(period).select(subscription)
 
 
 @dataclass
 class DigestBody:
-    """The part of a digest that depends only on the papers: rendered once, shared by every
-    subscriber who gets the same papers."""
+    """The part of a digest that depends only on the papers."""
 
     papers_text: str
     papers_html: str
     count: int
-
-
-def render_papers(papers: list[Paper]) -> DigestBody:
-    items = []
-    for rank, paper in enumerate(papers, 1):
-        names = [a.author.name for a in paper.authorships.all()]
-        items.append(
-            {
-                "rank": rank,
-                "title": " ".join(paper.title.split()),
-                "url": absolute(paper.get_absolute_url()),
-                "authors": ", ".join(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else ""),
-                "votes": paper.total_votes,
-                "summary": one_line_summary(paper),
-            }
-        )
-    context = {"items": items}
-    return DigestBody(
-        render_to_string("digests/email/papers.txt", context),
-        render_to_string("digests/email/papers.html", context),
-        len(items),
-    )
 
 
 def digest_subject(period: Period) -> str:

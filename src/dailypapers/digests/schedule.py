@@ -47,3 +47,8 @@ def period_due_at(frequency: str, due: dt.datetime) -> Period:
     """The feed period whose digest is sent at `due` (the day, or the ISO week, just before)."""
     day_before = due.astimezone(_zone()).date() - dt.timedelta(days=1)
     return Period.week_of(day_before) if frequency == "weekly" else Period.day(day_before)
+
+
+def latest_period(frequency: str, now: dt.datetime) -> Period:
+    """The period of the latest digest due by `now`."""
+    return period_due_at(frequency, last_due_at_or_before(frequency, now))

@@ -28,9 +28,11 @@ import contextlib
 import datetime as dt
 import logging
 import os
+import queue
 import secrets
 import smtplib
 import socket
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -39,17 +41,19 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import BadHeaderError, get_connection
 from django.core.validators import EmailValidator
+from django.db import connections as db_connections
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from dailypapers.digests.compose import DigestBody, digest_message, message_id, papers_for, render_papers
+from dailypapers.digests.compose import PeriodPapers, digest_message, message_id
 from dailypapers.digests.models import Delivery, Subscription
 from dailypapers.digests.schedule import last_due_at_or_before, next_due_after, period_due_at
 from dailypapers.papers.periods import Period
 
 log = logging.getLogger("dailypapers.digests")
 CHUNK = 200
+SEND_CHUNK = 500
 MAX_BACKOFF = 6 * 3600.0
 HOST = socket.gethostname()[:60]
 
@@ -97,6 +101,13 @@ class PassResult:
     recovered: int = 0
     smtp_down: bool = False
     errors: list[str] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def count(self, what: str, error: str = "") -> None:
+        with self.lock:  # sender threads report here
+            setattr(self, what, getattr(self, what) + 1)
+            if error:
+                self.errors.append(error)
 
     def summary(self) -> str:
         return (
@@ -112,12 +123,15 @@ class Sender:
         worker: str | None = None,
         report: Callable[[str], None] | None = None,
         throttle: float | None = None,
+        connections: int | None = None,
     ) -> None:
         self.worker = worker or new_worker_id()
+        self.report_each = report is not None
         self.report = report or (lambda line: None)
         self.throttle = settings.DIGEST_THROTTLE if throttle is None else throttle
-        self.bodies: dict[tuple, DigestBody] = {}
-        self.connection = None
+        self.connections = max(1, connections or settings.DIGEST_SMTP_CONNECTIONS)
+        self.periods: dict[tuple, PeriodPapers] = {}
+        self._local = threading.local()  # one SMTP connection per sender thread
         self.validate_email = EmailValidator()
 
     # --- one pass --------------------------------------------------------------------------------
@@ -126,7 +140,7 @@ class Sender:
         """Claim everything due and send everything sendable now; returns when nothing is left
         that can go out now (retries waiting for their backoff stay for a later pass)."""
         result = PassResult()
-        self.bodies.clear()  # votes move between passes
+        self.periods.clear()  # votes move between passes
         try:
             while True:
                 result.recovered += self.recover_stale()
@@ -194,63 +208,94 @@ class Sender:
     # --- 2. send -------------------------------------------------------------------------------------
 
     def send_pending(self, result: PassResult) -> int:
-        now = timezone.now()
-        ids = list(
-            Delivery.objects.filter(status=Delivery.Status.PENDING, next_attempt_at__lte=now)
-            .order_by("id")
-            .values_list("id", flat=True)[:CHUNK]
+        """Send one chunk of due deliveries over `connections` SMTP connections (threads)."""
+        deliveries = list(
+            Delivery.objects.filter(status=Delivery.Status.PENDING, next_attempt_at__lte=timezone.now())
+            .select_related("subscription")
+            .order_by("id")[:SEND_CHUNK]
         )
-        handled = 0
-        for delivery_id in ids:
-            taken = Delivery.objects.filter(id=delivery_id, status=Delivery.Status.PENDING).update(
-                status=Delivery.Status.SENDING,
-                claimed_by=self.worker,
-                claimed_at=timezone.now(),
-                attempts=F("attempts") + 1,
-            )
-            if taken != 1:
-                continue  # another worker has it
-            handled += 1
-            delivery = Delivery.objects.select_related("subscription").get(id=delivery_id)
-            self.deliver(delivery, result)
-            if result.smtp_down:
-                break
-        return handled
+        if not deliveries:
+            return 0
+        for delivery in deliveries:
+            key = (delivery.kind, delivery.period_start)
+            if key not in self.periods:
+                self.periods[key] = PeriodPapers(
+                    Period(delivery.kind, delivery.period_start, delivery.period_end)
+                )
+        if self.connections == 1 or len(deliveries) == 1:
+            for delivery in deliveries:
+                if result.smtp_down:
+                    break
+                self.take_and_deliver(delivery, result)
+            return len(deliveries)
+        work: queue.Queue[Delivery] = queue.Queue()
+        for delivery in deliveries:
+            work.put(delivery)
+        threads = [
+            threading.Thread(target=self._thread, args=(work, result), name=f"digest-smtp-{i}")
+            for i in range(min(self.connections, len(deliveries)))
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        return len(deliveries)
 
-    def body_for(self, subscription: Subscription, period: Period) -> DigestBody:
-        key = (period.kind, period.start, subscription.filter_key())
-        body = self.bodies.get(key)
-        if body is None:
-            body = self.bodies[key] = render_papers(papers_for(subscription, period))
-        return body
+    def _thread(self, work: queue.Queue, result: PassResult) -> None:
+        try:
+            while not result.smtp_down:
+                try:
+                    delivery = work.get_nowait()
+                except queue.Empty:
+                    return
+                self.take_and_deliver(delivery, result)
+        except Exception:
+            log.exception("digest sender thread failed")
+            result.count("failed")
+        finally:
+            self._close()
+            db_connections.close_all()  # this thread's own database connection
+
+    def take_and_deliver(self, delivery: Delivery, result: PassResult) -> None:
+        taken = Delivery.objects.filter(id=delivery.pk, status=Delivery.Status.PENDING).update(
+            status=Delivery.Status.SENDING,
+            claimed_by=self.worker,
+            claimed_at=timezone.now(),
+            attempts=F("attempts") + 1,
+        )
+        if taken != 1:
+            return  # another worker has it
+        delivery.attempts += 1
+        self.deliver(delivery, result)
 
     def deliver(self, delivery: Delivery, result: PassResult) -> None:
         subscription = delivery.subscription
-        period = Period(delivery.kind, delivery.period_start, delivery.period_end)
         if subscription.status != Subscription.Status.ACTIVE:
             self._finish(delivery, Delivery.Status.CANCELLED)
-            result.cancelled += 1
+            result.count("cancelled")
             return
         try:
             self.validate_email(subscription.email)
         except ValidationError:
             self._bounce(delivery, "not a valid e-mail address")
-            result.bounced += 1
+            result.count("bounced")
             return
-        body = self.body_for(subscription, period)
-        if not body.count:
+        period_papers = self.periods[(delivery.kind, delivery.period_start)]
+        papers = period_papers.select(subscription)
+        if not papers:
             self._finish(delivery, Delivery.Status.EMPTY)
-            result.empty += 1
+            result.count("empty")
             return
         if self.throttle:
             self.report(f"sending {delivery.pk} to {subscription.email}")
             time.sleep(self.throttle)
         try:
-            message = digest_message(subscription, delivery, period, body, self._open())
+            body = period_papers.body(papers)
+            message = digest_message(subscription, delivery, period_papers.period, body, self._open())
             self._smtp_send(message, subscription.email)
         except Permanent as exc:
             self._bounce(delivery, str(exc))
-            result.bounced += 1
+            result.count("bounced")
             return
         except Transient as exc:
             if isinstance(exc, ConnectionDown):
@@ -259,11 +304,12 @@ class Sender:
             return
         except (BadHeaderError, ValueError) as exc:  # nothing SMTP can fix: give up on this one
             self._finish(delivery, Delivery.Status.FAILED, error=f"{type(exc).__name__}: {exc}")
-            result.failed += 1
+            result.count("failed")
             return
         self._finish(delivery, Delivery.Status.SENT, paper_count=body.count, sent_at=timezone.now())
-        result.sent += 1
-        self.report(f"sent {delivery.pk} to {subscription.email}")
+        result.count("sent")
+        if self.report_each:
+            self.report(f"sent {delivery.pk} to {subscription.email}")
 
     def _smtp_send(self, message, address: str) -> None:
         try:
@@ -297,7 +343,7 @@ class Sender:
         attempts = delivery.attempts
         if attempts >= settings.DIGEST_MAX_ATTEMPTS:
             self._finish(delivery, Delivery.Status.FAILED, error=f"gave up after {attempts} tries: {error}")
-            result.failed += 1
+            result.count("failed", error)
             log.error("digest %s to %s: gave up: %s", delivery.pk, delivery.subscription.email, error)
             return
         wait = min(MAX_BACKOFF, settings.DIGEST_RETRY_BACKOFF * 2 ** (attempts - 1))
@@ -306,8 +352,7 @@ class Sender:
             next_attempt_at=timezone.now() + dt.timedelta(seconds=wait),
             error=error[:500],
         )
-        result.retried += 1
-        result.errors.append(error)
+        result.count("retried", error)
         log.warning(
             "digest %s to %s: %s; retry in %.0f s", delivery.pk, delivery.subscription.email, error, wait
         )
@@ -321,20 +366,22 @@ class Sender:
     # --- SMTP connection -----------------------------------------------------------------------------
 
     def _open(self):
-        if self.connection is None:
-            self.connection = get_connection(fail_silently=False)
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = get_connection(fail_silently=False)
             try:
-                self.connection.open()
+                connection.open()
             except (smtplib.SMTPException, OSError) as exc:
-                self.connection = None
                 raise ConnectionDown(f"SMTP server unreachable: {type(exc).__name__}: {exc}") from exc
-        return self.connection
+            self._local.connection = connection
+        return connection
 
     def _close(self) -> None:
-        if self.connection is not None:
+        connection = getattr(self._local, "connection", None)
+        if connection is not None:
             with contextlib.suppress(smtplib.SMTPException, OSError):
-                self.connection.close()
-            self.connection = None
+                connection.close()
+            self._local.connection = None
 
 
 def mark_bounced(subscription: Subscription, reason: str) -> None:
