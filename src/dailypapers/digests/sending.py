@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
 import logging
 import os
 import queue
@@ -43,7 +44,6 @@ from django.core.mail import BadHeaderError, get_connection
 from django.core.validators import EmailValidator
 from django.db import connections as db_connections
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from dailypapers.digests.compose import PeriodPapers, digest_message, message_id
@@ -169,9 +169,18 @@ class Sender:
             for sub_id, frequency, old_due in due:
                 # A worker that was stopped for days sends the latest period only, not a backlog.
                 period = period_due_at(frequency, last_due_at_or_before(frequency, now))
-                claimed = Subscription.objects.filter(
-                    id=sub_id, next_due=old_due, status=Subscription.Status.ACTIVE
-                ).update(next_due=next_due_after(frequency, now), claimed_by=self.worker, claimed_at=now)
+                claimed = _execute(
+                    f"UPDATE {_SUBSCRIPTIONS} SET next_due = %s, claimed_by = %s, claimed_at = %s "
+                    "WHERE id = %s AND next_due = %s AND status = %s",
+                    [
+                        next_due_after(frequency, now),
+                        self.worker,
+                        now,
+                        sub_id,
+                        old_due,
+                        Subscription.Status.ACTIVE,
+                    ],
+                )
                 if claimed == 1:
                     won += 1
                     deliveries.append(
@@ -216,6 +225,10 @@ class Sender:
         )
         if not deliveries:
             return 0
+        # Each worker walks the batch in its own order, so concurrent workers rarely race for a row.
+        deliveries.sort(
+            key=lambda d: hashlib.blake2b(f"{self.worker}{d.pk}".encode(), digest_size=4).digest()
+        )
         for delivery in deliveries:
             key = (delivery.kind, delivery.period_start)
             if key not in self.periods:
@@ -257,11 +270,10 @@ class Sender:
             db_connections.close_all()  # this thread's own database connection
 
     def take_and_deliver(self, delivery: Delivery, result: PassResult) -> None:
-        taken = Delivery.objects.filter(id=delivery.pk, status=Delivery.Status.PENDING).update(
-            status=Delivery.Status.SENDING,
-            claimed_by=self.worker,
-            claimed_at=timezone.now(),
-            attempts=F("attempts") + 1,
+        taken = _execute(
+            f"UPDATE {_DELIVERIES} SET status = %s, claimed_by = %s, claimed_at = %s, "
+            "attempts = attempts + 1 WHERE id = %s AND status = %s",
+            [Delivery.Status.SENDING, self.worker, timezone.now(), delivery.pk, Delivery.Status.PENDING],
         )
         if taken != 1:
             return  # another worker has it
@@ -334,9 +346,13 @@ class Sender:
 
     # --- ledger updates ------------------------------------------------------------------------------
 
-    def _finish(self, delivery: Delivery, status: str, **fields) -> None:
-        Delivery.objects.filter(id=delivery.pk, claimed_by=self.worker).update(
-            status=status, message_id=message_id(delivery), error=fields.pop("error", "")[:500], **fields
+    def _finish(
+        self, delivery: Delivery, status: str, error: str = "", paper_count: int = 0, sent_at=None
+    ) -> None:
+        _execute(
+            f"UPDATE {_DELIVERIES} SET status = %s, message_id = %s, error = %s, paper_count = %s, "
+            "sent_at = %s WHERE id = %s AND claimed_by = %s",
+            [status, message_id(delivery), error[:500], paper_count, sent_at, delivery.pk, self.worker],
         )
 
     def _retry(self, delivery: Delivery, error: str, result: PassResult) -> None:
@@ -382,6 +398,21 @@ class Sender:
             with contextlib.suppress(smtplib.SMTPException, OSError):
                 connection.close()
             self._local.connection = None
+
+
+# The ledger's hot path (three statements per digest) is plain SQL: the ORM spent ten times longer
+# building each UPDATE than the database took to run it. Portable SQL, the same on both databases.
+_SUBSCRIPTIONS = Subscription._meta.db_table
+_DELIVERIES = Delivery._meta.db_table
+
+
+def _execute(sql: str, params: list) -> int:
+    connection = db_connections["default"]
+    adapt = connection.ops.adapt_datetimefield_value
+    params = [adapt(p) if isinstance(p, dt.datetime) else p for p in params]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
 
 
 def mark_bounced(subscription: Subscription, reason: str) -> None:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import signal
+import subprocess
+import sys
 import time
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -20,10 +23,23 @@ class Command(BaseCommand):
         parser.add_argument("action", choices=["send"], help="send: deliver the digests that are due")
         parser.add_argument("--loop", action="store_true", help="keep running, one pass every --interval")
         parser.add_argument("--interval", type=float, default=60, help="seconds between passes (default 60)")
+        parser.add_argument(
+            "--processes",
+            type=int,
+            default=1,
+            help="run this many sender processes side by side (default 1); they share the work safely",
+        )
 
-    def handle(self, *args, action: str, loop: bool, interval: float, verbosity: int, **options) -> None:
+    def handle(
+        self, *args, action: str, loop: bool, interval: float, processes: int, verbosity: int, **options
+    ) -> None:
         if interval <= 0:
             raise CommandError("--interval must be positive")
+        if processes < 1:
+            raise CommandError("--processes must be at least 1")
+        if processes > 1:
+            self.run_processes(processes, loop, interval, verbosity)
+            return
         report = self.stdout.write if verbosity >= 2 else None
         sender = Sender(report=report)
         try:
@@ -50,3 +66,21 @@ class Command(BaseCommand):
                 time.sleep(interval)
         except KeyboardInterrupt:
             self.stderr.write("Stopped.")
+
+    def run_processes(self, processes: int, loop: bool, interval: float, verbosity: int) -> None:
+        """Start the same command N times (each claims its own share); fail if any of them fails."""
+        command = [sys.executable, "-m", "dailypapers", "digest", "send", "-v", str(verbosity)]
+        if loop:
+            command += ["--loop", "--interval", str(interval)]
+        children = [subprocess.Popen(command) for _ in range(processes)]
+        try:
+            codes = [child.wait() for child in children]
+        except KeyboardInterrupt:
+            for child in children:
+                child.send_signal(signal.SIGINT)
+            for child in children:
+                child.wait()
+            self.stderr.write("Stopped.")
+            return
+        if any(codes):
+            raise CommandError(f"{sum(1 for c in codes if c)} of {processes} sender processes failed")
