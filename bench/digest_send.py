@@ -148,7 +148,6 @@ def main() -> None:
     baseline_s = time.perf_counter() - start
     smtp.close()
 
-    print(f"baseline {baseline_s:.2f} s", flush=True)
     profile = None
     if os.environ.get("BENCH_PROFILE"):
         import cProfile
