@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from zoneinfo import ZoneInfo
-
-from django.conf import settings
 
 from dailypapers.papers.periods import Period
 
@@ -21,18 +18,23 @@ def search_available() -> bool:
     return True
 
 
-def search_period(query: str, period: Period, limit: int = 200) -> list[int] | None:
-    """Paper ids for `query` among papers of the period; None when there is no search engine."""
+# Papers reach a feed day some days after arXiv first publishes them; the search engine filters on
+# the publication date, so a period's saved search looks that far back.
+PUBLISHED_BEFORE_LISTING = dt.timedelta(days=7)
+
+
+def search_period(query: str, period: Period, limit: int = 100) -> list[int] | None:
+    """Ids of the best `limit` matches for `query` published around the period (the caller keeps
+    those listed in it); None when there is no search engine."""
     try:
         from dailypapers.search.service import search_papers
     except ImportError:
         return None
-    zone = ZoneInfo(settings.FEED_TIME_ZONE)
-    since = dt.datetime.combine(period.start, dt.time(), tzinfo=zone)
-    until = dt.datetime.combine(period.end + dt.timedelta(days=1), dt.time(), tzinfo=zone)
     try:
-        result = search_papers(query, since=since, until=until, limit=limit)
-    except Exception:  # a broken index must not stop the digests; the query matches nothing
+        result = search_papers(
+            query, since=period.start - PUBLISHED_BEFORE_LISTING, until=period.end, limit=limit
+        )
+    except Exception:  # a broken index must not stop the digests: the query matches nothing
         log.exception("digests: saved search %r failed", query)
         return []
     return [hit.paper.pk for hit in result.hits]
