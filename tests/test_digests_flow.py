@@ -245,3 +245,48 @@ def test_signed_in_member_manages_from_the_account(client, smtp_server):
     assert other.post("/digests/", {"frequency": "daily", "max_papers": 1}).status_code == 405
     s.refresh_from_db()
     assert s.frequency == "weekly"
+
+
+def test_admin_lists_subscriptions_and_a_read_only_ledger(client, smtp_server):
+    from django.contrib.auth import get_user_model
+
+    admin = get_user_model().objects.create_superuser("boss", "boss@example.org", "correct horse battery")
+    client.force_login(admin)
+    add_paper("2601.00031", "A paper", day=due_period().start, votes=1)
+    sub = Subscription.objects.create(email="listed@example.org", keywords="paper")
+    sub.confirm()
+    make_due(sub)
+    call_command("digest", "send")
+    delivery = Delivery.objects.get()
+    page = client.get("/admin/digests/subscription/?status=active")
+    assert page.status_code == 200 and b"listed@example.org" in page.content
+    assert b"matching paper" in page.content
+    ledger_page = client.get("/admin/digests/delivery/")
+    assert ledger_page.status_code == 200 and b"listed@example.org" in ledger_page.content
+    detail = client.get(f"/admin/digests/delivery/{delivery.pk}/change/")
+    assert detail.status_code == 200 and b'name="_save"' not in detail.content
+    assert client.get("/admin/digests/delivery/add/").status_code == 403
+    response = client.post(
+        "/admin/digests/subscription/",
+        {"action": "unsubscribe", "_selected_action": [sub.pk]},
+    )
+    assert response.status_code == 302
+    sub.refresh_from_db()
+    assert sub.status == "unsubscribed"
+
+
+def test_account_partial(rf):
+    from django.contrib.auth.models import AnonymousUser
+    from django.template.loader import render_to_string
+
+    user = add_user("emmy")
+    request = rf.get("/account/")
+    request.user = user
+    html = render_to_string("digests/_account.html", {"user": user, "request": request})
+    assert 'action="/digests/subscribe"' in html and 'value="emmy@example.org"' in html
+    sub = Subscription.objects.create(email="emmy@example.org", user=user)
+    sub.confirm()
+    html = render_to_string("digests/_account.html", {"user": user, "request": request})
+    assert "emmy@example.org" in html and "active" in html and 'href="/digests/"' in html
+    request.user = AnonymousUser()
+    assert "digests/subscribe" in render_to_string("digests/_account.html", {"user": request.user})
