@@ -108,3 +108,26 @@ def test_a_long_stopped_worker_sends_the_latest_period_only(smtp_server):
     assert "Latest" in received.text and "Old" not in received.text
     sub.refresh_from_db()
     assert sub.next_due > timezone.now()
+
+
+def test_a_failing_digest_does_not_stop_the_others_or_loop_forever(smtp_server, settings, monkeypatch):
+    settings.DIGEST_MAX_ATTEMPTS = 3
+    add_paper("2601.00406", "A paper", day=due_period().start, votes=1)
+    bad, good = active_subscribers(2)
+    from dailypapers.digests import sending
+
+    real = sending.digest_message
+
+    def broken_for_bad(subscription, *args, **kwargs):
+        if subscription.pk == bad.pk:
+            raise RuntimeError("a bug")
+        return real(subscription, *args, **kwargs)
+
+    monkeypatch.setattr(sending, "digest_message", broken_for_bad)
+    result = Sender(connections=1).run_pass()
+    assert (result.sent, result.failed, result.retried) == (1, 1, 2)
+    assert [m.recipients for m in smtp_server.messages] == [[good.email]]
+    assert dict(Delivery.objects.values_list("subscription__email", "status")) == {
+        bad.email: "failed",
+        good.email: "sent",
+    }

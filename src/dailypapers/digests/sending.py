@@ -200,17 +200,28 @@ class Sender:
     # --- 3. recover ----------------------------------------------------------------------------------
 
     def recover_stale(self) -> int:
-        stale_before = timezone.now() - dt.timedelta(seconds=settings.DIGEST_CLAIM_TIMEOUT)
+        """Put deliveries left `sending` by a stopped worker back in the queue. Called only between
+        batches, when none of this worker's own threads is in flight: its own leftovers (a thread
+        that failed on a bug) are retried too, and given up after DIGEST_MAX_ATTEMPTS."""
+        now = timezone.now()
+        stale_before = now - dt.timedelta(seconds=settings.DIGEST_CLAIM_TIMEOUT)
         recovered = 0
-        rows = Delivery.objects.filter(status=Delivery.Status.SENDING).exclude(claimed_by=self.worker)
-        for delivery_id, worker, claimed_at in rows.values_list("id", "claimed_by", "claimed_at"):
-            if (claimed_at and claimed_at < stale_before) or _worker_is_dead(worker):
-                recovered += Delivery.objects.filter(
-                    id=delivery_id, status=Delivery.Status.SENDING, claimed_by=worker
-                ).update(status=Delivery.Status.PENDING, next_attempt_at=timezone.now())
+        rows = Delivery.objects.filter(status=Delivery.Status.SENDING)
+        for delivery_id, worker, claimed_at, attempts in rows.values_list(
+            "id", "claimed_by", "claimed_at", "attempts"
+        ):
+            mine = worker == self.worker
+            if not (mine or (claimed_at and claimed_at < stale_before) or _worker_is_dead(worker)):
+                continue
+            update = {"status": Delivery.Status.PENDING, "next_attempt_at": now}
+            if mine and attempts >= settings.DIGEST_MAX_ATTEMPTS:
+                update = {"status": Delivery.Status.FAILED, "error": "gave up: the sender failed on it"}
+            recovered += Delivery.objects.filter(
+                id=delivery_id, status=Delivery.Status.SENDING, claimed_by=worker
+            ).update(**update)
         if recovered:
             log.warning(
-                "digests: %d deliveries left mid-send by a stopped worker will be sent again", recovered
+                "digests: %d deliveries left mid-send by a stopped sender are queued again", recovered
             )
         return recovered
 
@@ -278,7 +289,11 @@ class Sender:
         if taken != 1:
             return  # another worker has it
         delivery.attempts += 1
-        self.deliver(delivery, result)
+        try:
+            self.deliver(delivery, result)
+        except Exception as exc:  # a bug or a database hiccup on one digest: the batch goes on
+            log.exception("digest %s failed unexpectedly", delivery.pk)
+            self._retry(delivery, f"{type(exc).__name__}: {exc}", result)
 
     def deliver(self, delivery: Delivery, result: PassResult) -> None:
         subscription = delivery.subscription
