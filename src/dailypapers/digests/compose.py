@@ -160,7 +160,7 @@ class PeriodPapers:
                 ]
             }
             rendered = self._items[paper.pk] = (
-                render_to_string("digests/email/papers.txt", context),
+                render_to_string("digests/email/papers.txt", context).strip("\n") + "\n\n",
                 render_to_string("digests/email/papers.html", context),
             )
         return rendered
