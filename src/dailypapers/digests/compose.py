@@ -216,8 +216,7 @@ def message_id(delivery: Delivery) -> str:
     return f"<digest.{delivery.pk}.{delivery.kind}-{delivery.period_start:%Y%m%d}@{site_domain()}>"
 
 
-def list_headers(subscription: Subscription) -> dict[str, str]:
-    unsubscribe = absolute(reverse("digests:unsubscribe", args=[make_token(subscription, "unsubscribe")]))
+def list_headers(unsubscribe: str) -> dict[str, str]:
     return {
         "List-Unsubscribe": f"<{unsubscribe}>",
         # RFC 8058: mail clients may POST "List-Unsubscribe=One-Click" to the URL above.
@@ -256,7 +255,7 @@ def digest_message(
         from_email=settings.DIGEST_FROM_EMAIL,
         to=[subscription.email],
         headers={
-            **list_headers(subscription),
+            **list_headers(context["unsubscribe_url"]),
             "Message-ID": message_id(delivery),
             "Date": format_datetime(timezone.now()),
         },
