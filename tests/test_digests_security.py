@@ -13,7 +13,7 @@ from django.test import Client
 from dailypapers.digests import tokens
 from dailypapers.digests.models import Delivery, Subscription
 from dailypapers.digests.tokens import make_token, read_token
-from tests.digests_helpers import _digest_settings, active_subscribers, due_period, make_due  # noqa: F401
+from tests.digests_helpers import _digest_settings, active_subscribers, due_period, link, make_due  # noqa: F401
 from tests.factories import add_paper
 
 pytestmark = pytest.mark.django_db
@@ -185,3 +185,31 @@ def test_settings_form_validates(client):
     assert bad.status_code == 400
     sub.refresh_from_db()
     assert (sub.frequency, sub.max_papers, sub.categories) == ("daily", 10, "")
+
+
+def test_changing_the_address_needs_the_new_one_confirmed_and_voids_old_links(client, smtp_server):
+    sub = Subscription.objects.create(email="old@example.org")
+    sub.confirm()
+    other = Subscription.objects.create(email="taken@example.org")
+    manage = make_token(sub, "manage")
+    old_unsubscribe = make_token(sub, "unsubscribe")
+
+    taken = client.post(f"/digests/manage/{manage}/address", {"email": "Taken@example.org"})
+    assert taken.status_code == 400 and b"digest of its own" in taken.content
+    bad = client.post(f"/digests/manage/{manage}/address", {"email": "new@example.org\r\nBcc: x@example.org"})
+    assert bad.status_code == 400
+
+    response = client.post(f"/digests/manage/{manage}/address", {"email": "new@example.org"})
+    assert response.status_code == 200 and b"Check your inbox" in response.content
+    [confirmation] = smtp_server.wait_for(1)
+    assert confirmation.recipients == ["new@example.org"]
+    sub.refresh_from_db()
+    assert (sub.email, sub.status, sub.next_due) == ("new@example.org", "pending", None)
+    # Every link made for the old address is void now.
+    assert client.get(f"/digests/manage/{manage}").status_code == 404
+    assert client.post(f"/digests/unsubscribe/{old_unsubscribe}").status_code == 404
+    client.get(link(confirmation.text, "confirm"))
+    sub.refresh_from_db()
+    assert sub.status == "active"
+    other.refresh_from_db()
+    assert other.email == "taken@example.org"

@@ -9,5 +9,6 @@ urlpatterns = [
     path("digests/subscribe", views.subscribe, name="subscribe"),
     path("digests/confirm/<str:token>", views.confirm, name="confirm"),
     path("digests/manage/<str:token>", views.manage, name="manage"),
+    path("digests/manage/<str:token>/address", views.change_address, name="change_address"),
     path("digests/unsubscribe/<str:token>", views.unsubscribe, name="unsubscribe"),
 ]

@@ -53,6 +53,11 @@ def subscribe(request: HttpRequest) -> HttpResponse:
         return _page(request, "rate_limited.html", status=429)
     email = form.cleaned_data["email"]
     subscription = _pending_subscription(request, email)
+    return _send_confirmation(request, subscription, form)
+
+
+def _send_confirmation(request: HttpRequest, subscription: Subscription, form) -> HttpResponse:
+    """Mail the confirmation (or, for an active subscription, its settings link) and say so."""
     recently = subscription.confirmation_sent_at and (
         (timezone.now() - subscription.confirmation_sent_at).total_seconds()
         < settings.DIGEST_CONFIRM_RESEND_SECONDS
@@ -62,11 +67,41 @@ def subscribe(request: HttpRequest) -> HttpResponse:
             confirmation_message(subscription).send(fail_silently=False)
         except (smtplib.SMTPException, OSError, BadHeaderError) as exc:
             # The subscription stays (pending): the reader can try again from the error page.
-            log.error("digests: confirmation to %s not sent: %s: %s", email, type(exc).__name__, exc)
-            return _page(request, "mail_down.html", {"email": email, "form": form}, status=503)
+            log.error(
+                "digests: confirmation to %s not sent: %s: %s", subscription.email, type(exc).__name__, exc
+            )
+            return _page(request, "mail_down.html", {"email": subscription.email, "form": form}, status=503)
         Subscription.objects.filter(pk=subscription.pk).update(confirmation_sent_at=timezone.now())
     # The same answer whatever the address's state, so the page does not tell who is subscribed.
-    return _page(request, "check_inbox.html", {"email": email})
+    return _page(request, "check_inbox.html", {"email": subscription.email})
+
+
+@require_http_methods(["POST"])
+def change_address(request: HttpRequest, token: str) -> HttpResponse:
+    """Move a subscription to another address: it waits for the new address's confirmation, and
+    every link made for the old address stops working (links are bound to the address)."""
+    subscription = read_token(token, "manage")
+    if subscription is None:
+        return _bad_link(request)
+    form = SubscribeForm(request.POST)
+    if not form.is_valid():
+        return _page(request, "subscribe_error.html", {"form": form}, status=400)
+    email = form.cleaned_data["email"]
+    if email.lower() != subscription.email.lower():
+        if Subscription.objects.for_address(email).exclude(pk=subscription.pk).exists():
+            form.add_error("email", "That address has a digest of its own; manage it from its own e-mails.")
+            return _page(request, "subscribe_error.html", {"form": form}, status=400)
+        try:
+            with transaction.atomic():
+                subscription.email = email
+                subscription.status = Subscription.Status.PENDING
+                subscription.next_due = None
+                subscription.confirmation_sent_at = None
+                subscription.save(update_fields=["email", "status", "next_due", "confirmation_sent_at"])
+        except IntegrityError:
+            form.add_error("email", "That address has a digest of its own; manage it from its own e-mails.")
+            return _page(request, "subscribe_error.html", {"form": form}, status=400)
+    return _send_confirmation(request, subscription, form)
 
 
 def _pending_subscription(request: HttpRequest, email: str) -> Subscription:
@@ -131,6 +166,7 @@ def _settings_page(request: HttpRequest, subscription: Subscription, token: str 
             "saved": saved,
             "token": token,
             "unsubscribe_url": unsubscribe_url,
+            "manage_token": token or make_token(subscription, "manage"),
             "subscribe_form": SubscribeForm(initial={"email": subscription.email}),
         },
         status=400 if form.errors else 200,
