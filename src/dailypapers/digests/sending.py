@@ -195,7 +195,8 @@ class Sender:
             # A period already in the ledger (frequency changed back and forth) is not claimed again.
             Delivery.objects.bulk_create(deliveries, ignore_conflicts=True)
         result.claimed += won
-        return len(due)
+        # Rows that another worker claimed first are its work; a pass stops when it wins nothing.
+        return won
 
     # --- 3. recover ----------------------------------------------------------------------------------
 
