@@ -70,7 +70,9 @@ def test_a_killed_sender_resumes_with_no_duplicate_and_no_gap(command_env, smtp_
     first.wait(timeout=30)  # reaped, so the next sender sees that its pid is gone
     delivered = len(smtp_server.messages)
     assert 0 < delivered < SUBSCRIBERS
-    assert Delivery.objects.filter(status="sending").count() == 1
+    # The delivery it was handing over (one connection: at most one) is left "sending".
+    mid_send = Delivery.objects.filter(status="sending").count()
+    assert mid_send <= 1
     assert Delivery.objects.filter(status="pending").exists()
 
     rerun = subprocess.run(
@@ -81,7 +83,7 @@ def test_a_killed_sender_resumes_with_no_duplicate_and_no_gap(command_env, smtp_
         timeout=300,
     )
     assert rerun.returncode == 0, rerun.stderr
-    assert "1 recovered" in rerun.stdout
+    assert f"{mid_send} recovered" in rerun.stdout
     smtp_server.wait_for(SUBSCRIBERS)
     assert _per_address(smtp_server) == {s.email: 1 for s in due_set}
     assert ledger() == {"sent": SUBSCRIBERS}
