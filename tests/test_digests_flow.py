@@ -290,3 +290,19 @@ def test_account_partial(rf):
     assert "emmy@example.org" in html and "active" in html and 'href="/digests/"' in html
     request.user = AnonymousUser()
     assert "digests/subscribe" in render_to_string("digests/_account.html", {"user": request.user})
+
+
+def test_preview_command_shows_the_digest_without_sending(smtp_server):
+    from io import StringIO
+
+    from django.core.management import CommandError
+
+    add_paper("2601.00041", "Preview me", day=due_period().start, votes=4)
+    sub = Subscription.objects.create(email="pre@example.org", keywords="preview")
+    sub.confirm()
+    out = StringIO()
+    call_command("digest", "preview", "PRE@example.org", stdout=out)
+    assert "1. Preview me" in out.getvalue() and "matching preview" in out.getvalue()
+    assert smtp_server.messages == [] and not Delivery.objects.exists()
+    with pytest.raises(CommandError, match="no subscription"):
+        call_command("digest", "preview", "nobody@example.org")

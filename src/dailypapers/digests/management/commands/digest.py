@@ -1,4 +1,5 @@
-"""`dailypapers digest send`: send the digests that are due, once or as a worker (`--loop`)."""
+"""`dailypapers digest send`: send the digests that are due, once or as a worker (`--loop`).
+`dailypapers digest preview ADDRESS`: print the digest an address would get now (nothing is sent)."""
 
 from __future__ import annotations
 
@@ -17,10 +18,14 @@ log = logging.getLogger("dailypapers.digests")
 
 
 class Command(BaseCommand):
-    help = "E-mail digests: `send` delivers every digest that is due (see README, E-mail digests)."
+    help = (
+        "E-mail digests: `send` delivers every digest that is due; `preview ADDRESS` prints the latest "
+        "digest that address would get, without sending or recording it (see README, E-mail digests)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("action", choices=["send"], help="send: deliver the digests that are due")
+        parser.add_argument("action", choices=["send", "preview"], help="send, or preview ADDRESS")
+        parser.add_argument("address", nargs="?", help="preview: the subscriber's e-mail address")
         parser.add_argument("--loop", action="store_true", help="keep running, one pass every --interval")
         parser.add_argument("--interval", type=float, default=60, help="seconds between passes (default 60)")
         parser.add_argument(
@@ -31,8 +36,21 @@ class Command(BaseCommand):
         )
 
     def handle(
-        self, *args, action: str, loop: bool, interval: float, processes: int, verbosity: int, **options
+        self,
+        *args,
+        action: str,
+        address: str | None,
+        loop: bool,
+        interval: float,
+        processes: int,
+        verbosity: int,
+        **options,
     ) -> None:
+        if action == "preview":
+            self.preview(address)
+            return
+        if address:
+            raise CommandError("send takes no address")
         if interval <= 0:
             raise CommandError("--interval must be positive")
         if processes < 1:
@@ -84,3 +102,25 @@ class Command(BaseCommand):
             return
         if any(codes):
             raise CommandError(f"{sum(1 for c in codes if c)} of {processes} sender processes failed")
+
+    def preview(self, address: str | None) -> None:
+        from django.utils import timezone
+
+        from dailypapers.digests.compose import PeriodPapers, digest_subject
+        from dailypapers.digests.models import Subscription
+        from dailypapers.digests.schedule import latest_period
+
+        if not address:
+            raise CommandError("preview needs the subscriber's address")
+        subscription = Subscription.objects.for_address(address).first()
+        if subscription is None:
+            raise CommandError(f"no subscription for {address}")
+        period = latest_period(subscription.frequency, timezone.now())
+        papers = PeriodPapers(period)
+        chosen = papers.select(subscription)
+        self.stdout.write(f"{subscription} — {subscription.describe_filters()}")
+        self.stdout.write(f"Subject: {digest_subject(period)}")
+        if not chosen:
+            self.stdout.write(f"Nothing to send for {period.title}: no paper matches.")
+            return
+        self.stdout.write(papers.body(chosen).papers_text.rstrip())
