@@ -224,6 +224,9 @@ DIGEST_SMTP_CONNECTIONS = int(os.environ.get("DAILYPAPERS_DIGEST_SMTP_CONNECTION
 DIGEST_THROTTLE = float(os.environ.get("DAILYPAPERS_DIGEST_THROTTLE", "0"))
 # Subscribe requests per client address (django-ratelimit syntax); empty turns the limit off.
 DIGEST_SUBSCRIBE_RATE = os.environ.get("DAILYPAPERS_DIGEST_SUBSCRIBE_RATE", "10/h")
+# A saved search's hit counts when the query's words are in the paper or its meaning is this close
+# (cosine of the search engine's embeddings).
+DIGEST_SEARCH_MIN_SIMILARITY = float(os.environ.get("DAILYPAPERS_DIGEST_SEARCH_MIN_SIMILARITY", "0.45"))
 # The same address gets at most one confirmation e-mail in this many seconds.
 DIGEST_CONFIRM_RESEND_SECONDS = int(os.environ.get("DAILYPAPERS_DIGEST_CONFIRM_RESEND", "120"))
 

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from dailypapers.digests.models import Delivery, Subscription
+from dailypapers.digests.search import ensure_indexed, search_period
 from dailypapers.digests.tokens import make_token
 from dailypapers.papers.models import Authorship, Listing, Paper, PaperCategory
 from dailypapers.papers.periods import Period
@@ -106,7 +107,9 @@ class PeriodPapers:
         with self._lock:
             found = self._searches.get(key)
             if found is None:
-                found = self._searches[key] = frozenset(search_ids(key, self.period) or ()) & set(self.ids)
+                if not self._searches:
+                    ensure_indexed(self.ids)
+                found = self._searches[key] = frozenset(search_period(key, self.period) or ()) & set(self.ids)
         return found
 
     def select(self, subscription: Subscription) -> list[Paper]:
@@ -181,13 +184,6 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 def _clean(text: str) -> str:
     return " ".join(_CONTROL.sub("", text).split())
-
-
-def search_ids(query: str, period: Period) -> list[int] | None:
-    """Ids of the papers the site's search engine finds for `query` within the period."""
-    from dailypapers.digests.search import search_period
-
-    return search_period(query, period)
 
 
 def papers_for(subscription: Subscription, period: Period) -> list[Paper]:
