@@ -6,7 +6,7 @@
 
 A day of real papers (three Hugging Face daily files, listed on the day the digest covers; arXiv
 categories are assigned round-robin since those files carry none), subscribers with varied
-filters (none, categories, keywords, followed authors, mixes; 5/10/20 papers), and a real SMTP
+filters (none, categories, keywords, saved searches, followed authors, mixes; 5/10/20 papers), and a real SMTP
 server (aiosmtpd) in a separate process that counts what it accepts. Prints:
 
 - baseline: the same number of ready-made messages pushed through the same SMTP connection
@@ -44,6 +44,16 @@ KEYWORDS = [
     "transformer",
     "quantization",
     "attention",
+]
+
+
+SEARCHES = [
+    "efficient inference for large language models",
+    "robot manipulation from video",
+    "video generation",
+    "reasoning with reinforcement learning",
+    "benchmarks for multimodal models",
+    "agents that use tools",
 ]
 
 
@@ -110,6 +120,9 @@ def main() -> None:
         record.categories = [CATEGORIES[i % len(CATEGORIES)], CATEGORIES[(i * 7 + 3) % len(CATEGORIES)]]
         record.listings = [ListingRecord(day=period.start)]
     upsert(records)
+    from dailypapers.search.service import update_index
+
+    update_index()  # as the site's indexer would have done (saved searches run through it)
     authors = sorted({name for r in records for name in r.authors or []})
 
     rng = random.Random(42)
@@ -122,8 +135,10 @@ def main() -> None:
             pass  # top papers by votes
         elif kind < 0.55:
             fields["categories"] = " ".join(rng.sample(CATEGORIES, rng.randint(1, 2)))
-        elif kind < 0.75:
+        elif kind < 0.70:
             fields["keywords"] = "\n".join(rng.sample(KEYWORDS, rng.randint(1, 3)))
+        elif kind < 0.75:
+            fields["search_query"] = rng.choice(SEARCHES)
         elif kind < 0.9:
             fields["authors"] = "\n".join(rng.sample(authors, rng.randint(1, 5)))
         else:
