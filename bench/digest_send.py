@@ -109,9 +109,9 @@ def main() -> None:
     from dailypapers.sources.ingest import upsert
     from dailypapers.sources.records import ListingRecord
 
-    if connection.vendor == "postgresql":
-        call_command("flush", interactive=False, verbosity=0)
     call_command("migrate", verbosity=0)
+    if connection.vendor == "postgresql":
+        call_command("flush", interactive=False, verbosity=0)  # a database of its own, emptied
     period = latest_period("daily", timezone.now())
     records = []
     for path in sorted(HF.glob("*.json"))[-3:]:
