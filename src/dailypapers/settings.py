@@ -193,6 +193,19 @@ CACHES = {
 }
 
 # --- Search (dailypapers.search) ---
+# Index files (derived from the database, rebuildable with `dailypapers index --rebuild`).
+SEARCH_DIR = Path(os.environ.get("DAILYPAPERS_SEARCH_DIR") or HOME / "search")
+# A folder with model.onnx + tokenizer.json (a sentence-transformers model exported to ONNX, see
+# tools/export_model.py); empty: the bundled all-MiniLM-L6-v2 int8. Changing it re-embeds every paper.
+SEARCH_MODEL_DIR = os.environ.get("DAILYPAPERS_SEARCH_MODEL_DIR", "")
+# onnxruntime threads per query embedding; 1 keeps latency steady when server processes share cores.
+SEARCH_MODEL_THREADS = int(os.environ.get("DAILYPAPERS_SEARCH_MODEL_THREADS", "1"))
+# From this many vectors on, nearest neighbours come from an hnswlib graph instead of an exact scan.
+SEARCH_HNSW_THRESHOLD = int(os.environ.get("DAILYPAPERS_SEARCH_HNSW_THRESHOLD", "200000"))
+# Share of the hybrid score that comes from BM25 (the rest from embedding cosine); see README.
+SEARCH_LEXICAL_WEIGHT = float(os.environ.get("DAILYPAPERS_SEARCH_LEXICAL_WEIGHT", "0.4"))
+# Set to 0 to search with BM25 only (no model loaded, nothing embedded).
+SEARCH_SEMANTIC = os.environ.get("DAILYPAPERS_SEARCH_SEMANTIC", "1").lower() not in {"0", "false", "no", ""}
 
 # --- Accounts and community (dailypapers.accounts, dailypapers.community) ---
 
@@ -237,5 +250,24 @@ TRENDING_COMMENT_WEIGHT = float(os.environ.get("DAILYPAPERS_TRENDING_COMMENT_WEI
 TRENDING_DAYS = int(os.environ.get("DAILYPAPERS_TRENDING_DAYS", "7"))
 
 # --- Digests (dailypapers.digests) ---
+# Digests go out at this hour of the feed's clock: a day's digest the next morning, a week's on Monday.
+DIGEST_SEND_HOUR = int(os.environ.get("DAILYPAPERS_DIGEST_SEND_HOUR", "6"))
+DIGEST_FROM_EMAIL = os.environ.get("DAILYPAPERS_DIGEST_FROM_EMAIL", DEFAULT_FROM_EMAIL)
+# Transient SMTP failures (4xx, server down) are retried after 1, 2, 4, ... times this many seconds.
+DIGEST_RETRY_BACKOFF = float(os.environ.get("DAILYPAPERS_DIGEST_RETRY_BACKOFF", "60"))
+DIGEST_MAX_ATTEMPTS = int(os.environ.get("DAILYPAPERS_DIGEST_MAX_ATTEMPTS", "8"))
+# A digest claimed by a worker on another host that has not finished in this long is sent again.
+DIGEST_CLAIM_TIMEOUT = float(os.environ.get("DAILYPAPERS_DIGEST_CLAIM_TIMEOUT", "600"))
+# SMTP connections a sender uses at once (each in its own thread); most relays accept several.
+DIGEST_SMTP_CONNECTIONS = int(os.environ.get("DAILYPAPERS_DIGEST_SMTP_CONNECTIONS", "4"))
+# Seconds to wait before each message (per connection), for relays that limit how fast they accept mail.
+DIGEST_THROTTLE = float(os.environ.get("DAILYPAPERS_DIGEST_THROTTLE", "0"))
+# Subscribe requests per client address (django-ratelimit syntax); empty turns the limit off.
+DIGEST_SUBSCRIBE_RATE = os.environ.get("DAILYPAPERS_DIGEST_SUBSCRIBE_RATE", "10/h")
+# A saved search's hit counts when the query's words are in the paper or its meaning is this close
+# (cosine of the search engine's embeddings).
+DIGEST_SEARCH_MIN_SIMILARITY = float(os.environ.get("DAILYPAPERS_DIGEST_SEARCH_MIN_SIMILARITY", "0.45"))
+# The same address gets at most one confirmation e-mail in this many seconds.
+DIGEST_CONFIRM_RESEND_SECONDS = int(os.environ.get("DAILYPAPERS_DIGEST_CONFIRM_RESEND", "120"))
 
 # --- API and feeds (dailypapers.api) ---
