@@ -199,3 +199,14 @@ CACHES = {
 # --- Digests (dailypapers.digests) ---
 
 # --- API and feeds (dailypapers.api) ---
+# Requests per client (per token for writes, per IP address otherwise) in the cache shared by all
+# server processes; "N/s", "N/m", "N/h" or "N/d"; empty turns a limit off.
+API_RATE_LIMITS = {
+    "read": os.environ.get("DAILYPAPERS_API_READ_RATE", "300/m"),
+    "write": os.environ.get("DAILYPAPERS_API_WRITE_RATE", "30/m"),
+}
+API_DEFAULT_LIMIT = int(os.environ.get("DAILYPAPERS_API_DEFAULT_LIMIT", "50"))
+API_MAX_LIMIT = 100  # Hugging Face's bound; clients rely on it
+API_MAX_TOKENS = int(os.environ.get("DAILYPAPERS_API_MAX_TOKENS", "10"))  # live tokens per member
+API_FEED_ITEMS = int(os.environ.get("DAILYPAPERS_FEED_ITEMS", "50"))
+API_TRENDING_DAYS = int(os.environ.get("DAILYPAPERS_FEED_TRENDING_DAYS", "7"))  # span of the trending feed
