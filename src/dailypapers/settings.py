@@ -196,6 +196,44 @@ CACHES = {
 
 # --- Accounts and community (dailypapers.accounts, dailypapers.community) ---
 
+# Argon2 first: new passwords and every sign-in upgrade to it; the others read older hashes.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "papers:home"
+LOGOUT_REDIRECT_URL = "papers:home"
+# How long a sign-up or new-address verification link, and a password reset link, stay valid.
+ACCOUNTS_VERIFY_HOURS = int(os.environ.get("DAILYPAPERS_VERIFY_HOURS", "72"))
+PASSWORD_RESET_TIMEOUT = int(os.environ.get("DAILYPAPERS_PASSWORD_RESET_HOURS", "24")) * 3600
+# Failed sign-ins allowed per account name and per client address within the window, then refused.
+ACCOUNTS_LOGIN_ATTEMPTS = int(os.environ.get("DAILYPAPERS_LOGIN_ATTEMPTS", "5"))
+ACCOUNTS_LOGIN_WINDOW_SECONDS = int(os.environ.get("DAILYPAPERS_LOGIN_WINDOW", "900"))
+# Sign-ups allowed per client address per hour (bots).
+ACCOUNTS_SIGNUPS_PER_HOUR = int(os.environ.get("DAILYPAPERS_SIGNUPS_PER_HOUR", "10"))
+
+# Submissions: a paper older than this (days since its first arXiv version) is refused; 0 = no limit.
+SUBMIT_MAX_AGE_DAYS = int(os.environ.get("DAILYPAPERS_SUBMIT_MAX_AGE_DAYS", "14"))
+# Submissions one member may make per feed day.
+SUBMIT_PER_DAY = int(os.environ.get("DAILYPAPERS_SUBMIT_PER_DAY", "5"))
+# A paper already on the feed can be submitted again only after this many days; 0 = never again.
+SUBMIT_RELIST_AFTER_DAYS = int(os.environ.get("DAILYPAPERS_SUBMIT_RELIST_AFTER_DAYS", "0"))
+# Papers not yet in the catalogue are looked up on arXiv (off: only catalogued papers can be submitted).
+SUBMIT_FETCH_FROM_ARXIV = env_bool("DAILYPAPERS_SUBMIT_FETCH_FROM_ARXIV", True)
+# Comments: longest body in characters; how many one member may post per hour.
+COMMENT_MAX_LENGTH = int(os.environ.get("DAILYPAPERS_COMMENT_MAX_LENGTH", "10000"))
+COMMENTS_PER_HOUR = int(os.environ.get("DAILYPAPERS_COMMENTS_PER_HOUR", "30"))
+# Trending (see dailypapers/community/trending.py and /about/ranking):
+#   score = (votes + COMMENT_WEIGHT x comments) / (hours since listed + OFFSET) ^ GRAVITY
+TRENDING_GRAVITY = float(os.environ.get("DAILYPAPERS_TRENDING_GRAVITY", "1.8"))
+TRENDING_OFFSET_HOURS = float(os.environ.get("DAILYPAPERS_TRENDING_OFFSET_HOURS", "2"))
+TRENDING_COMMENT_WEIGHT = float(os.environ.get("DAILYPAPERS_TRENDING_COMMENT_WEIGHT", "0.5"))
+# /papers/trending considers papers listed within this many days.
+TRENDING_DAYS = int(os.environ.get("DAILYPAPERS_TRENDING_DAYS", "7"))
+
 # --- Digests (dailypapers.digests) ---
 
 # --- API and feeds (dailypapers.api) ---

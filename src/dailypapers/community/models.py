@@ -1,11 +1,30 @@
-"""What members add: upvotes and comments. Their pages arrive with the community features."""
+"""What members add: upvotes and comments, and the moderators' audit trail.
+
+The rules live here (fat models): views, the API and the admin all go through `Upvote.toggle`,
+`Comment.post`, `Comment.edit`, `Comment.remove` and `Comment.set_hidden`, so every route checks
+the same permissions and keeps Paper.upvote_count / Paper.comment_count right.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
-from django.db import models
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, models, transaction
+from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.functional import cached_property
 
 from dailypapers.papers.models import Paper
+
+
+def _require_member(user, doing: str) -> None:
+    if user is None or not user.is_authenticated:
+        raise PermissionDenied(f"Sign in to {doing}.")
+    if not user.is_active:
+        raise PermissionDenied(f"This account is deactivated and cannot {doing}.")
 
 
 class Upvote(models.Model):
@@ -18,6 +37,50 @@ class Upvote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} ↑ {self.paper.arxiv_id}"
+
+    @classmethod
+    def toggle(cls, user, paper: Paper, on: bool | None = None) -> tuple[bool, int]:
+        """Vote (on=True), unvote (on=False) or flip (None); returns (voted now?, the paper's upvote_count).
+
+        Safe under concurrency: the unique constraint decides which of two racing votes counts, and
+        the counter moves only by the row actually inserted or deleted, with a conditional UPDATE.
+        """
+        _require_member(user, "vote")
+        with transaction.atomic():
+            if on is None:
+                on = not cls.objects.filter(user=user, paper=paper).exists()
+            if on:
+                try:
+                    with transaction.atomic():  # a savepoint: a lost race leaves the outer transaction usable
+                        cls.objects.create(user=user, paper=paper)
+                except IntegrityError:
+                    pass  # already voted: nothing changes
+                else:
+                    Paper.objects.filter(pk=paper.pk).update(upvote_count=F("upvote_count") + 1)
+            else:
+                deleted, _ = cls.objects.filter(user=user, paper=paper).delete()
+                if deleted:
+                    Paper.objects.filter(pk=paper.pk, upvote_count__gt=0).update(
+                        upvote_count=F("upvote_count") - 1
+                    )
+            count = Paper.objects.filter(pk=paper.pk).values_list("upvote_count", flat=True).get()
+        paper.upvote_count = count
+        return on, count
+
+    @classmethod
+    def voted_ids(cls, user, papers) -> set[int]:
+        """Which of these papers `user` has upvoted (for drawing the vote buttons)."""
+        if user is None or not user.is_authenticated:
+            return set()
+        return set(
+            cls.objects.filter(user=user, paper__in=[p.pk for p in papers]).values_list("paper_id", flat=True)
+        )
+
+
+class CommentQuerySet(models.QuerySet):
+    def shown(self) -> CommentQuerySet:
+        """What readers see: neither hidden by a moderator nor removed by its author."""
+        return self.filter(hidden=False, removed=False)
 
 
 class Comment(models.Model):
@@ -32,11 +95,185 @@ class Comment(models.Model):
     body = models.TextField(max_length=10_000)
     created_at = models.DateTimeField(auto_now_add=True)
     edited_at = models.DateTimeField(null=True, blank=True)
-    hidden = models.BooleanField(default=False)
+    hidden = models.BooleanField(default=False, help_text="Hidden by a moderator.")
+    # Removed by its author (or with the author's account) while replies hang on it: kept as a
+    # "[removed]" placeholder so the replies keep their context; its body is gone.
+    removed = models.BooleanField(default=False)
+
+    objects = CommentQuerySet.as_manager()
 
     class Meta:
-        ordering = ["created_at"]
+        ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["paper", "created_at"])]
 
     def __str__(self) -> str:
         return f"comment {self.pk} on {self.paper.arxiv_id}"
+
+    def get_absolute_url(self) -> str:
+        return f"{self.paper.get_absolute_url()}#comment-{self.pk}"
+
+    @cached_property
+    def body_html(self) -> str:
+        """The body as sanitised HTML (Markdown rendered by markdown-it-py, cleaned by nh3)."""
+        from dailypapers.community.markdown import render
+
+        return render(self.body)
+
+    @staticmethod
+    def clean_body(body: str) -> str:
+        body = (body or "").replace("\r\n", "\n").strip()
+        if not body:
+            raise ValidationError("Write something before posting.", code="empty")
+        limit = min(settings.COMMENT_MAX_LENGTH, 10_000)
+        if len(body) > limit:
+            raise ValidationError(
+                f"Comments can be at most {limit:,} characters long (this one has {len(body):,}).",
+                code="long",
+            )
+        return body
+
+    @classmethod
+    def post(cls, user, paper: Paper, body: str, parent: Comment | None = None) -> Comment:
+        """A new comment (or a reply); ValidationError with a reader-facing message when it cannot be."""
+        _require_member(user, "comment")
+        body = cls.clean_body(body)
+        if paper.hidden:
+            raise ValidationError("This paper is hidden; it cannot be discussed.", code="hidden_paper")
+        if parent is not None:
+            if parent.paper_id != paper.pk:
+                raise ValidationError("That reply belongs to another paper.", code="wrong_paper")
+            if parent.parent_id:
+                parent = parent.parent  # one level deep: a reply to a reply joins the same thread
+            if parent.hidden or parent.removed:
+                raise ValidationError("That comment is no longer there to reply to.", code="gone")
+        per_hour = settings.COMMENTS_PER_HOUR
+        if per_hour and not user.is_staff:
+            recent = cls.objects.filter(author=user, created_at__gte=timezone.now() - dt.timedelta(hours=1))
+            if recent.count() >= per_hour:
+                raise ValidationError(
+                    f"You have posted {per_hour} comments in the last hour; please wait a little.",
+                    code="rate",
+                )
+        with transaction.atomic():
+            comment = cls.objects.create(paper=paper, author=user, parent=parent, body=body)
+            recount_comments(paper.pk)
+        return comment
+
+    def can_change(self, user) -> bool:
+        return bool(user and user.is_authenticated and user.is_active and self.author_id == user.pk)
+
+    def can_remove(self, user) -> bool:
+        return self.can_change(user) or bool(
+            user and user.is_authenticated and user.is_active and user.is_staff
+        )
+
+    def edit(self, user, body: str) -> None:
+        """The author rewrites the comment; PermissionDenied for anyone else."""
+        if not self.can_change(user):
+            raise PermissionDenied("Only its author can edit a comment.")
+        if self.removed:
+            raise ValidationError("This comment was removed.", code="gone")
+        self.body = self.clean_body(body)
+        self.edited_at = timezone.now()
+        self.save(update_fields=["body", "edited_at"])
+        self.__dict__.pop("body_html", None)
+
+    def remove(self, user) -> None:
+        """Deleted by its author or by staff; a comment with replies stays as a "[removed]" placeholder."""
+        if not self.can_remove(user):
+            raise PermissionDenied("Only its author or a moderator can delete a comment.")
+        with transaction.atomic():
+            if self.author_id != getattr(user, "pk", None):
+                ModerationAction.record(user, ModerationAction.Kind.DELETE_COMMENT, self)
+            self._erase()
+            recount_comments(self.paper_id)
+
+    def _erase(self) -> None:
+        if self.parent_id is None and self.replies.exists():
+            self.body, self.removed, self.author = "", True, None
+            self.save(update_fields=["body", "removed", "author"])
+        else:
+            parent = self.parent
+            self.delete()
+            # A placeholder whose last reply went has nothing left to hold up.
+            if parent is not None and parent.removed and not parent.replies.exists():
+                parent.delete()
+
+    def set_hidden(self, moderator, hidden: bool, reason: str = "") -> None:
+        """A moderator hides (or shows again) a comment; the action is recorded."""
+        if not (moderator and moderator.is_authenticated and moderator.is_staff):
+            raise PermissionDenied("Only moderators can hide comments.")
+        with transaction.atomic():
+            self.hidden = hidden
+            self.save(update_fields=["hidden"])
+            kind = ModerationAction.Kind.HIDE_COMMENT if hidden else ModerationAction.Kind.SHOW_COMMENT
+            ModerationAction.record(moderator, kind, self, reason)
+            recount_comments(self.paper_id)
+
+
+def recount_comments(paper_id: int) -> int:
+    """Set Paper.comment_count to the number of shown comments, under a lock on the paper's row.
+
+    Counting (rather than adding one) keeps the figure right through hides, placeholders and
+    cascades; the row lock (SELECT ... FOR UPDATE; SQLite writes one at a time anyway) makes two
+    simultaneous posts count each other.
+    """
+    list(Paper.objects.select_for_update().filter(pk=paper_id).values_list("pk", flat=True))
+    shown = (
+        Comment.objects.shown()
+        .filter(paper=OuterRef("pk"))
+        .order_by()
+        .values("paper")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    Paper.objects.filter(pk=paper_id).update(comment_count=Coalesce(Subquery(shown), 0))
+    return Paper.objects.filter(pk=paper_id).values_list("comment_count", flat=True).get()
+
+
+class ModerationAction(models.Model):
+    """The audit trail: which moderator did what to what, when, and why."""
+
+    class Kind(models.TextChoices):
+        HIDE_PAPER = "hide_paper", "hid a paper"
+        SHOW_PAPER = "show_paper", "showed a paper again"
+        HIDE_LISTING = "hide_listing", "took a paper off a feed day"
+        SHOW_LISTING = "show_listing", "put a paper back on a feed day"
+        HIDE_COMMENT = "hide_comment", "hid a comment"
+        SHOW_COMMENT = "show_comment", "showed a comment again"
+        DELETE_COMMENT = "delete_comment", "deleted a comment"
+        DEACTIVATE_USER = "deactivate_user", "deactivated a user"
+        REACTIVATE_USER = "reactivate_user", "reactivated a user"
+
+    moderator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="moderation_actions"
+    )
+    # Kept as text too, so the trail still reads right after an account is deleted.
+    moderator_name = models.CharField(max_length=150)
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    target_type = models.CharField(max_length=30)
+    target_id = models.BigIntegerField()
+    target_repr = models.CharField(max_length=300)
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(moderator_name=""), name="moderation_names_moderator")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.moderator_name} {self.get_kind_display()}: {self.target_repr}"
+
+    @classmethod
+    def record(cls, moderator, kind: str, target: models.Model, reason: str = "") -> ModerationAction:
+        return cls.objects.create(
+            moderator=moderator if moderator and moderator.pk else None,
+            moderator_name=moderator.get_username() if moderator and moderator.pk else "system",
+            kind=kind,
+            target_type=target._meta.model_name,
+            target_id=target.pk,
+            target_repr=str(target)[:300],
+            reason=reason,
+        )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 
 from django.conf import settings
 from django.db import models
@@ -183,11 +184,38 @@ class ListingQuerySet(models.QuerySet):
         latest = self.values("paper").annotate(last=models.Max("id")).values("last")
         return self.filter(id__in=latest)
 
-    def ranked(self, sort: str = "votes") -> ListingQuerySet:
+    def ranked(self, sort: str = "votes", now: dt.datetime | None = None) -> ListingQuerySet:
+        """Ordered for a feed: "votes" (most first), "new" (latest listed first) or "trending".
+
+        "trending" is the gravity score of dailypapers.community.trending (votes and comments over
+        age); its figures come along as trend_points, trend_age_hours and trend_score.
+        """
         qs = self.annotate(votes=F("paper__upvote_count") + F("paper__imported_upvotes"))
+        if sort == "trending":
+            return qs.trending(now)
         if sort == "new":
             return qs.order_by(F("submitted_at").desc(nulls_last=True), "-day", "-votes", "paper__arxiv_id")
         return qs.order_by("-votes", "-day", F("submitted_at").desc(nulls_last=True), "paper__arxiv_id")
+
+    def trending(self, now: dt.datetime | None = None) -> ListingQuerySet:
+        """Highest trending score first (see dailypapers.community.trending)."""
+        from dailypapers.community.trending import score_expressions
+
+        qs = (
+            self
+            if "votes" in self.query.annotations
+            else self.annotate(votes=F("paper__upvote_count") + F("paper__imported_upvotes"))
+        )
+        return qs.annotate(**score_expressions(now)).order_by(
+            "-trend_score", "-votes", F("submitted_at").desc(nulls_last=True), "paper__arxiv_id"
+        )
+
+    def trending_window(self, now: dt.datetime | None = None) -> ListingQuerySet:
+        """Listings of the last TRENDING_DAYS feed days (what /papers/trending ranks)."""
+        from django.utils import timezone
+
+        today = (now or timezone.now()).astimezone(zoneinfo.ZoneInfo(settings.FEED_TIME_ZONE)).date()
+        return self.filter(day__gt=today - dt.timedelta(days=settings.TRENDING_DAYS), day__lte=today)
 
 
 class Listing(models.Model):

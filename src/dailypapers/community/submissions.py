@@ -1,0 +1,198 @@
+"""Members put papers on today's feed: `submit_paper` applies the rules; the page and the API call it.
+
+The rules, each a setting (see settings.py and README "Community"):
+- the text is an arXiv id or arXiv URL, and the paper exists (in the catalogue, or on arXiv when
+  SUBMIT_FETCH_FROM_ARXIV; what arXiv returns enters the catalogue through sources.ingest.upsert);
+- the paper is not already on the feed (SUBMIT_RELIST_AFTER_DAYS: 0 = never twice, else after N days);
+- its first version is at most SUBMIT_MAX_AGE_DAYS old (0 = any age);
+- the member has made fewer than SUBMIT_PER_DAY submissions this feed day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import zoneinfo
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import URLValidator
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from dailypapers.papers.arxiv_ids import parse_arxiv_id
+from dailypapers.papers.models import Listing, Paper
+
+log = logging.getLogger("dailypapers.community")
+
+NOTE_MAX_LENGTH = 2000
+
+
+class SubmissionRefused(ValueError):
+    """A submission broke a rule; str(exc) is the message for the member."""
+
+    def __init__(self, message: str, code: str = "refused") -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+def feed_today(now: dt.datetime | None = None) -> dt.date:
+    """Today's feed day, on the feed's clock (settings.FEED_TIME_ZONE)."""
+    return (now or timezone.now()).astimezone(zoneinfo.ZoneInfo(settings.FEED_TIME_ZONE)).date()
+
+
+def clean_link(value: str, *, github: bool = False) -> str:
+    """A submitter's link: an http(s) URL (a GitHub repository when github=True); SubmissionRefused if not."""
+    value = (value or "").strip()
+    if not value:
+        return ""
+    what = "The GitHub repository" if github else "The project page"
+    if len(value) > 500:
+        raise SubmissionRefused(f"{what} address is too long (500 characters at most).", "bad_link")
+    try:
+        URLValidator(schemes=["http", "https"])(value)
+    except ValidationError:
+        raise SubmissionRefused(f"{what} must be a web address starting with https://.", "bad_link") from None
+    if github:
+        parts = urlsplit(value)
+        path = [p for p in parts.path.split("/") if p]
+        if parts.hostname not in {"github.com", "www.github.com"} or len(path) < 2:
+            raise SubmissionRefused(
+                "The GitHub repository must look like https://github.com/owner/repository.", "bad_link"
+            )
+        value = f"https://github.com/{path[0]}/{path[1].removesuffix('.git')}"
+    return value
+
+
+def find_paper(text: str) -> Paper:
+    """The catalogued paper that `text` names, fetched from arXiv if need be; SubmissionRefused if none."""
+    ref = parse_arxiv_id((text or "").strip())
+    if ref is None:
+        raise SubmissionRefused(
+            "That is not an arXiv id or arXiv link. Paste an id such as 2401.12345 or a link such as "
+            "https://arxiv.org/abs/2401.12345.",
+            "not_an_id",
+        )
+    paper = Paper.objects.filter(arxiv_id=ref.id).first()
+    if paper is None and settings.SUBMIT_FETCH_FROM_ARXIV:
+        from dailypapers.sources import arxiv_api
+        from dailypapers.sources.http import Fetcher, SourceError
+        from dailypapers.sources.ingest import upsert
+
+        # A member is waiting: one quick retry, not the harvesters' patient backoff.
+        fetcher = Fetcher(retries=1, backoff=1, max_wait=10, timeout=20)
+        try:
+            record = arxiv_api.fetch_paper(fetcher, ref.id)
+        except SourceError as exc:
+            log.warning("submission of %s: arXiv lookup failed: %s", ref.id, exc)
+            raise SubmissionRefused(
+                f"arXiv could not be reached to look up {ref.id}; please try again in a few minutes.",
+                "unreachable",
+            ) from None
+        finally:
+            fetcher.close()
+        if record is not None:
+            upsert([record])
+            paper = Paper.objects.filter(arxiv_id=ref.id).first()
+    if paper is None:
+        raise SubmissionRefused(f"There is no arXiv paper {ref.id}.", "not_found")
+    return paper
+
+
+def check_rules(user, paper: Paper, day: dt.date, now: dt.datetime) -> None:
+    if paper.hidden:
+        raise SubmissionRefused(f"arXiv:{paper.arxiv_id} cannot be submitted here.", "hidden")
+    listed = paper.listings.order_by("-day").first()
+    if listed is not None:
+        again = settings.SUBMIT_RELIST_AFTER_DAYS
+        if listed.day == day or not again or (day - listed.day).days < again:
+            when = "today" if listed.day == day else f"on {listed.day:%B} {listed.day.day}, {listed.day.year}"
+            raise SubmissionRefused(f"“{paper.title}” is already on the feed ({when}).", "already_listed")
+    max_age = settings.SUBMIT_MAX_AGE_DAYS
+    if max_age and paper.published_at and (now - paper.published_at) > dt.timedelta(days=max_age):
+        raise SubmissionRefused(
+            f"“{paper.title}” first appeared on arXiv on {paper.published_at:%B} {paper.published_at.day}, "
+            f"{paper.published_at.year}; only papers from the last {max_age} days can be submitted.",
+            "too_old",
+        )
+    per_day = settings.SUBMIT_PER_DAY
+    if per_day and not user.is_staff:
+        made = Listing.objects.filter(submitted_by=user, source=Listing.Source.SUBMISSION, day=day).count()
+        if made >= per_day:
+            raise SubmissionRefused(
+                f"You have submitted {made} paper{'s' if made != 1 else ''} today, the most one member may "
+                f"submit a day. Please come back tomorrow.",
+                "daily_limit",
+            )
+
+
+def submit_paper(
+    user, text: str, *, note: str = "", github_repo: str = "", project_page: str = ""
+) -> Listing:
+    """Put the paper that `text` names (arXiv id or URL) on today's feed, submitted by `user`.
+
+    Raises SubmissionRefused (a ValueError) with a message for the member when a rule is broken.
+    The submitter's GitHub repository and project page fill the paper's own fields when empty.
+    """
+    if user is None or not user.is_authenticated:
+        raise PermissionDenied("Sign in to submit papers.")
+    if not user.is_active:
+        raise PermissionDenied("This account is deactivated and cannot submit papers.")
+    note = (note or "").replace("\r\n", "\n").strip()
+    if len(note) > NOTE_MAX_LENGTH:
+        raise SubmissionRefused(
+            f"The comment can be at most {NOTE_MAX_LENGTH:,} characters long.", "long_note"
+        )
+    github_repo = clean_link(github_repo, github=True)
+    project_page = clean_link(project_page)
+    paper = find_paper(text)
+    now = timezone.now()
+    day = feed_today(now)
+    try:
+        with transaction.atomic():
+            # Lock the paper so two members submitting it at once cannot both list it.
+            paper = Paper.objects.select_for_update().get(pk=paper.pk)
+            check_rules(user, paper, day, now)
+            changed = []
+            if github_repo and not paper.github_repo:
+                paper.github_repo = github_repo
+                changed.append("github_repo")
+            if project_page and not paper.project_page:
+                paper.project_page = project_page
+                changed.append("project_page")
+            if changed:
+                paper.save(update_fields=changed)
+            listing = Listing.objects.create(
+                paper=paper,
+                day=day,
+                source=Listing.Source.SUBMISSION,
+                submitted_by=user,
+                submitter_name=user.get_username(),
+                submitted_at=now,
+                note=note,
+            )
+    except IntegrityError:
+        # The unique (paper, day) constraint caught a submission that raced ours.
+        raise SubmissionRefused(
+            f"“{paper.title}” is already on the feed (today).", "already_listed"
+        ) from None
+    log.info("%s submitted arXiv:%s for %s", user.get_username(), paper.arxiv_id, day)
+    return listing
+
+
+def add_links(user, listing: Listing, *, github_repo: str = "", project_page: str = "") -> Paper:
+    """The submitter (or staff) sets the paper's GitHub repository and project page."""
+    if not (
+        user
+        and user.is_authenticated
+        and user.is_active
+        and (listing.submitted_by_id == user.pk or user.is_staff)
+    ):
+        raise PermissionDenied("Only the member who submitted this paper can change its links.")
+    paper = listing.paper
+    paper.github_repo = clean_link(github_repo, github=True) or paper.github_repo
+    paper.project_page = clean_link(project_page) or paper.project_page
+    paper.save(update_fields=["github_repo", "project_page"])
+    return paper
