@@ -197,7 +197,10 @@ def test_openapi_schema_and_docs_page(client):
 def test_feed_links_in_the_head_match_the_page(client, papers):
     add_user("ada")
     home = client.get("/").content.decode()
-    assert 'rel="alternate" type="application/rss+xml" title="Daily papers (RSS)" href="/feeds/daily.rss"' in home
+    assert (
+        'rel="alternate" type="application/rss+xml" title="Daily papers (RSS)" href="/feeds/daily.rss"'
+        in home
+    )
     day = client.get("/papers/date/2026-08-20").content.decode()
     assert 'href="/feeds/daily/2026-08-20.rss"' in day and 'href="/feeds/daily/2026-08-20.atom"' in day
     paper = client.get("/papers/2608.00002").content.decode()

@@ -247,4 +247,3 @@ API_DEFAULT_LIMIT = int(os.environ.get("DAILYPAPERS_API_DEFAULT_LIMIT", "50"))
 API_MAX_LIMIT = 100  # Hugging Face's bound; clients rely on it
 API_MAX_TOKENS = int(os.environ.get("DAILYPAPERS_API_MAX_TOKENS", "10"))  # live tokens per member
 API_FEED_ITEMS = int(os.environ.get("DAILYPAPERS_FEED_ITEMS", "50"))
-API_TRENDING_DAYS = int(os.environ.get("DAILYPAPERS_FEED_TRENDING_DAYS", "7"))  # span of the trending feed

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.syndication.views import Feed
 from django.http import Http404, HttpRequest
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 
 from dailypapers.api.serializers import prefetch_papers
@@ -139,18 +139,17 @@ class TrendingFeed(PaperFeed):
         return f"{settings.SITE_NAME}: trending"
 
     def link(self) -> str:
-        return reverse("papers:home")
+        try:
+            return reverse("community:trending")
+        except NoReverseMatch:
+            return reverse("papers:home")
 
     def description(self) -> str:
-        return "The papers trending on the daily feed now."
+        return f"The papers trending on the feed of the last {settings.TRENDING_DAYS} days, as ranked now."
 
     def items(self) -> list[Entry]:
-        from dailypapers.api.views import trending_listings
-
-        since = dt.date.today() - dt.timedelta(days=settings.API_TRENDING_DAYS)
-        return self.entries(
-            trending_listings(Listing.objects.visible().filter(day__gte=since).latest_per_paper())
-        )
+        listings = Listing.objects.visible().trending_window().latest_per_paper().ranked("trending")
+        return self.entries(listings)
 
 
 class CategoryFeed(PaperFeed):

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -23,11 +24,14 @@ READ_METHODS = ("GET", "HEAD")
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, status: int, message: str, headers: dict[str, str] | None = None, code: str = ""
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.headers = headers or {}
+        self.code = code
 
 
 def bad_request(message: str) -> ApiError:
@@ -43,8 +47,11 @@ def json_response(data: Any, status: int = 200, headers: dict[str, str] | None =
     return response
 
 
-def error_response(status: int, message: str, headers: dict[str, str] | None = None) -> JsonResponse:
-    return json_response({"error": message}, status=status, headers=headers)
+def error_response(
+    status: int, message: str, headers: dict[str, str] | None = None, code: str = ""
+) -> JsonResponse:
+    data = {"error": message, "code": code} if code else {"error": message}
+    return json_response(data, status=status, headers=headers)
 
 
 def add_cors(response: HttpResponse) -> HttpResponse:
@@ -171,7 +178,9 @@ def endpoint(*methods: str, auth: bool = False) -> Callable:
                 rate_headers = check_rate(request, "write" if is_write else "read")
                 response = view(request, *args, **kwargs)
             except ApiError as exc:
-                response = error_response(exc.status, exc.message, exc.headers)
+                response = error_response(exc.status, exc.message, exc.headers, exc.code)
+            except PermissionDenied as exc:
+                response = error_response(403, str(exc) or "Not allowed.", code="forbidden")
             except Http404 as exc:
                 message = exc.args[0] if exc.args and isinstance(exc.args[0], str) else "Not found."
                 response = error_response(404, message)

@@ -63,6 +63,7 @@ COMMON_ERRORS = {
 }
 AUTH_ERRORS = {
     "401": _error("No API token, or one that is unknown or revoked."),
+    "403": _error("The token's member may not do this."),
     "415": _error("The body is neither JSON nor a form."),
 }
 BEARER = [{"bearer": []}]
@@ -157,6 +158,7 @@ SEARCH_ITEM = {
 
 COMMENT_FIELDS = {
     "id": {"type": "integer"},
+    "removed": {"type": "boolean", "description": "Removed by its author; kept for its replies."},
     "parentId": _nullable("integer"),
     "author": {"oneOf": [_ref("User"), {"type": "null"}]},
     "body": {"type": "string", "description": "As written (Markdown)."},
@@ -417,7 +419,10 @@ def schema(base_url: str = "") -> dict[str, Any]:
             "schemas": {
                 "Error": {
                     "type": "object",
-                    "properties": {"error": {"type": "string"}},
+                    "properties": {
+                        "error": {"type": "string", "description": "What went wrong, for a person."},
+                        "code": {"type": "string", "description": "For programs, where there is one."},
+                    },
                     "required": ["error"],
                 },
                 "Author": {

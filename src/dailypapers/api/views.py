@@ -99,12 +99,8 @@ def next_link(request: HttpRequest, **changes: Any) -> str:
 
 
 def trending_listings(listings):
-    """The community's trending order when that app provides one; most votes otherwise."""
-    try:
-        from dailypapers.community.trending import trending_order  # type: ignore[import-not-found]
-    except ImportError:
-        return listings.ranked("votes")
-    return trending_order(listings)
+    """The community's trending order (votes and comments over age; see community.trending)."""
+    return listings.ranked("trending")
 
 
 def daily_listings(request: HttpRequest):
@@ -293,8 +289,9 @@ def _comment_json(comment, request: HttpRequest) -> dict[str, Any]:
         "id": comment.pk,
         "parentId": comment.parent_id,
         "author": user_json(author.get_username(), author.get_full_name()) if author else None,
-        "body": comment.body,
-        "bodyHtml": str(comment.body_html),
+        "body": "" if comment.removed else comment.body,
+        "bodyHtml": "" if comment.removed else str(comment.body_html),
+        "removed": comment.removed,
         "createdAt": iso(comment.created_at),
         "editedAt": iso(comment.edited_at),
     }
@@ -347,7 +344,8 @@ def _post_comment(request: HttpRequest, paper: Paper, Comment) -> HttpResponse:
     try:
         comment = Comment.post(request.api_user, paper, body, parent=parent)
     except ValidationError as exc:
-        raise bad_request(" ".join(exc.messages)) from None
+        status = 429 if exc.code == "rate" else 400
+        raise ApiError(status, " ".join(exc.messages), code=exc.code or "invalid") from None
     return json_response(_comment_json(comment, request), status=201)
 
 
@@ -388,7 +386,8 @@ def submit(request: HttpRequest) -> HttpResponse:
     try:
         listing = submit_paper(request.api_user, text, **fields)
     except SubmissionRefused as exc:
-        raise bad_request(str(exc.args[0] if exc.args else exc)) from None
+        # The member's daily allowance is a limit like any other; the rest are bad requests.
+        raise ApiError(429 if exc.code == "daily_limit" else 400, exc.message, code=exc.code) from None
     listing = Listing.objects.select_related("paper__primary_category", "submitted_by").get(pk=listing.pk)
     prefetch_papers([listing.paper])
     return json_response(daily_item_json(listing, request), status=201)
