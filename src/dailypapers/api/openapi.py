@@ -122,6 +122,12 @@ PAPER = {
     "required": ["id", "authors", "publishedAt", "title", "summary", "upvotes", "ai_keywords", "url"],
 }
 
+# Copies of the paper's fields at the item's top level, where huggingface_hub's PaperInfo reads them.
+LIFTED = {
+    name: {**PAPER["properties"][name], "description": f"The same as paper.{name}."}
+    for name in ("githubRepo", "githubStars", "projectPage", "ai_summary", "ai_keywords")
+}
+
 DAILY_ITEM = {
     "type": "object",
     "description": "A paper's appearance on the daily feed. `publishedAt` is the feed day.",
@@ -135,6 +141,7 @@ DAILY_ITEM = {
         "submittedBy": {"oneOf": [_ref("User"), {"type": "null"}]},
         "isAuthorParticipating": {"type": "boolean"},
         "note": _nullable("string", description="The submitter's note."),
+        **LIFTED,
         "listingSource": {"type": "string", "enum": ["import", "submission", "auto"]},
     },
     "required": ["paper", "publishedAt", "title", "summary", "numComments", "submittedBy"],
@@ -152,6 +159,7 @@ SEARCH_ITEM = {
         "numComments": {"type": "integer"},
         "submittedBy": {"oneOf": [_ref("User"), {"type": "null"}]},
         "score": {"type": "number", "description": "Relevance; higher is better."},
+        **LIFTED,
     },
     "required": ["paper", "title", "summary"],
 }

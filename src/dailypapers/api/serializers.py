@@ -97,11 +97,18 @@ def _first_listing(paper: Paper) -> Listing | None:
     return paper.listings.visible().select_related("submitted_by").order_by("day").first()
 
 
+# Hugging Face nests these in `paper`, but huggingface_hub's PaperInfo reads them from the top level of
+# a feed item (so they come out empty from Hugging Face); we send both, so the client gets them.
+_LIFTED = ("githubRepo", "githubStars", "projectPage", "ai_summary", "ai_keywords")
+
+
 def daily_item_json(listing: Listing, request: HttpRequest) -> dict[str, Any]:
     """One item of `/api/daily_papers`: publishedAt is the feed day the paper was listed on."""
     paper = listing.paper
+    data = paper_json(paper, request, listing)
     return {
-        "paper": paper_json(paper, request, listing),
+        "paper": data,
+        **{key: data[key] for key in _LIFTED},
         "publishedAt": iso(listing.day),
         "title": paper.title,
         "summary": paper.abstract,
@@ -117,8 +124,10 @@ def daily_item_json(listing: Listing, request: HttpRequest) -> dict[str, Any]:
 def search_item_json(paper: Paper, request: HttpRequest, score: float | None = None) -> dict[str, Any]:
     """A search result: shaped like a daily item, its publishedAt the paper's own date."""
     listing = _first_listing(paper)
+    data = paper_json(paper, request, listing)
     item = {
-        "paper": paper_json(paper, request, listing),
+        "paper": data,
+        **{key: data[key] for key in _LIFTED},
         "publishedAt": iso(paper.published_at),
         "title": paper.title,
         "summary": paper.abstract,
