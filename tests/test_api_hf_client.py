@@ -83,7 +83,9 @@ def test_list_daily_papers_for_a_date(hf):
 
 
 def test_list_daily_papers_for_a_week_and_a_month_and_trending(hf):
-    week = [p for page in (0, 1) for p in hf.list_daily_papers(week="2026-W34", limit=60, p=page, token=False)]
+    week = [
+        p for page in (0, 1) for p in hf.list_daily_papers(week="2026-W34", limit=60, p=page, token=False)
+    ]
     week_days = ["2026-08-17", "2026-08-18", "2026-08-19", "2026-08-20", "2026-08-21"]
     expected = {item["paper"]["id"] for day in week_days for item in demo_day(day)}
     assert {p.id for p in week} == expected and len(week) == len(expected)

@@ -211,8 +211,16 @@ def schema(base_url: str = "") -> dict[str, Any]:
                 "tags": ["papers"],
                 "parameters": [
                     _param("date", "One feed day, YYYY-MM-DD.", {"type": "string", "format": "date"}),
-                    _param("week", "An ISO week, YYYY-Www (e.g. 2025-W09).", {"type": "string"}),
-                    _param("month", "A month, YYYY-MM.", {"type": "string"}),
+                    _param(
+                        "week",
+                        "An ISO week, YYYY-Www (e.g. 2025-W09).",
+                        {"type": "string", "pattern": r"^\d{4}-W(0[1-9]|[1-4]\d|5[0-2])$"},
+                    ),
+                    _param(
+                        "month",
+                        "A month, YYYY-MM.",
+                        {"type": "string", "pattern": r"^\d{4}-(0[1-9]|1[0-2])$"},
+                    ),
                     SINCE,
                     UNTIL,
                     _param("submitter", "Only papers this username submitted.", {"type": "string"}),
@@ -270,6 +278,7 @@ def schema(base_url: str = "") -> dict[str, Any]:
                     LIMIT,
                 ],
                 "responses": {
+                    "503": _error("This site runs without a search engine."),
                     "200": _json(
                         {"type": "array", "items": _ref("SearchItem")},
                         "Results.",
@@ -306,6 +315,7 @@ def schema(base_url: str = "") -> dict[str, Any]:
                 ],
                 "responses": {
                     "200": _json({"type": "array", "items": _ref("Paper")}, "Similar papers, closest first."),
+                    "503": _error("This site runs without a search engine."),
                     "404": _error("No such paper."),
                     **COMMON_ERRORS,
                 },

@@ -19,11 +19,11 @@ urlpatterns = [
     path("api/papers", views.paper_list, name="papers"),
     path("api/papers/search", views.paper_search, name="search"),
     path("api/papers/submit", views.submit, name="submit"),
-    re_path(r"^api/papers/(?P<ref>.+)/comments$", views.comments, name="comments"),
+    re_path(r"^api/papers/(?P<ref>[^\n]+)/comments$", views.comments, name="comments"),
     re_path(r"^api/papers/(?P<ref>.+)/similar$", views.similar, name="similar"),
     re_path(r"^api/papers/(?P<ref>.+)/upvote$", views.upvote, name="upvote"),
     re_path(r"^api/papers/(?P<ref>.+)$", views.paper_detail, name="paper"),
-    re_path(r"^api/(?P<rest>.*)$", views.api_not_found),
+    re_path(r"^api/", views.api_not_found),  # anything else under /api/ (newlines too): a JSON 404
     re_path(r"^papers/(?P<ref>.+)\.md$", views.paper_markdown, name="paper-markdown"),
     # Feeds: every one in RSS 2.0 (.rss) and Atom (.atom).
     re_path(rf"^feeds/daily\.{FMT}$", feeds.formats(feeds.DailyFeed), name="feed-daily"),

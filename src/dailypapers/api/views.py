@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db.models import Max, Q
 from django.http import HttpRequest, HttpResponse
 from django.utils.http import urlencode
+from django.views.decorators.csrf import csrf_exempt
 
 from dailypapers.api import markdown
 from dailypapers.api.http import (
@@ -38,9 +39,17 @@ DAILY_SORTS = ("publishedAt", "trending")
 # --- parameters -------------------------------------------------------------------------------------
 
 
-def int_param(request: HttpRequest, name: str, default: int, low: int, high: int) -> int:
+def typed_param(request: HttpRequest, name: str) -> str | None:
+    """A parameter with a format (number, date, ...): None when absent; present but empty is an error."""
     raw = request.GET.get(name)
-    if raw is None or raw == "":
+    if raw is not None and not raw.strip():
+        raise bad_request(f"{name} is empty; leave it out or give a value.")
+    return raw
+
+
+def int_param(request: HttpRequest, name: str, default: int, low: int, high: int) -> int:
+    raw = typed_param(request, name)
+    if raw is None:
         return default
     try:
         value = int(raw)
@@ -52,8 +61,8 @@ def int_param(request: HttpRequest, name: str, default: int, low: int, high: int
 
 
 def date_param(request: HttpRequest, name: str) -> dt.date | None:
-    raw = request.GET.get(name)
-    if not raw:
+    raw = typed_param(request, name)
+    if raw is None:
         return None
     try:
         return dt.date.fromisoformat(raw)
@@ -66,7 +75,7 @@ def limit_param(request: HttpRequest) -> int:
 
 
 def period_param(request: HttpRequest) -> Period | None:
-    given = [kind for kind in ("date", "week", "month") if request.GET.get(kind)]
+    given = [kind for kind in ("date", "week", "month") if typed_param(request, kind) is not None]
     if len(given) > 1:
         raise bad_request("Give at most one of date, week and month.")
     if not given:
@@ -107,7 +116,7 @@ def daily_listings(request: HttpRequest):
     """The listings `/api/daily_papers` (and the daily feeds) answer with, filtered and sorted."""
     period = period_param(request)
     since, until = date_param(request, "since"), date_param(request, "until")
-    sort = request.GET.get("sort") or "publishedAt"
+    sort = typed_param(request, "sort") or "publishedAt"
     if sort not in DAILY_SORTS:
         raise bad_request(f"sort must be one of {', '.join(DAILY_SORTS)}, not {sort[:40]!r}.")
     listings = Listing.objects.visible()
@@ -169,7 +178,7 @@ def paper_list(request: HttpRequest) -> HttpResponse:
     """Every paper in the catalogue, newest arrival first, paged by an opaque cursor."""
     limit = limit_param(request)
     papers = Paper.objects.visible().select_related("primary_category").order_by("-id")
-    if cursor := request.GET.get("cursor"):
+    if cursor := typed_param(request, "cursor"):
         try:
             before = int(cursor, 36)
         except ValueError:
@@ -221,7 +230,8 @@ def latest_day() -> dt.date | None:
     return Listing.objects.visible().aggregate(day=Max("day"))["day"]
 
 
-def api_not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
+@csrf_exempt
+def api_not_found(request: HttpRequest) -> HttpResponse:
     return error_response(404, f"No API endpoint at {request.path[:200]}; see /api/ for the list.")
 
 
@@ -229,8 +239,8 @@ def api_not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
 
 
 def _bool_param(request: HttpRequest, name: str) -> bool | None:
-    raw = request.GET.get(name)
-    if raw is None or raw == "":
+    raw = typed_param(request, name)
+    if raw is None:
         return None
     if raw.lower() in ("1", "true", "yes"):
         return True
@@ -239,11 +249,19 @@ def _bool_param(request: HttpRequest, name: str) -> bool | None:
     raise bad_request(f"{name} must be true or false, not {raw[:40]!r}.")
 
 
+def search_service():
+    """dailypapers.search.service, or a 503 while this build has no search engine."""
+    try:
+        from dailypapers.search import service
+    except ImportError:
+        raise ApiError(503, "Search is not available on this site.", {"Retry-After": "3600"}) from None
+    return service
+
+
 @endpoint("GET")
 def paper_search(request: HttpRequest) -> HttpResponse:
     """Hybrid search (words and meaning), shaped like Hugging Face's /api/papers/search."""
-    from dailypapers.search.service import search_papers
-
+    search_papers = search_service().search_papers
     q = (request.GET.get("q") or "").strip()
     limit = limit_param(request)
     offset = int_param(request, "offset", 0, 0, MAX_PAGE)
@@ -271,8 +289,7 @@ def paper_search(request: HttpRequest) -> HttpResponse:
 
 @endpoint("GET")
 def similar(request: HttpRequest, ref: str) -> HttpResponse:
-    from dailypapers.search.service import similar_papers
-
+    similar_papers = search_service().similar_papers
     paper = get_paper(ref)
     limit = int_param(request, "limit", 10, 1, 50)
     papers = [p for p in similar_papers(paper, limit=limit) if not p.hidden]
