@@ -185,6 +185,11 @@ class Comment(models.Model):
         with transaction.atomic():
             if self.author_id != getattr(user, "pk", None):
                 ModerationAction.record(user, ModerationAction.Kind.DELETE_COMMENT, self)
+            self.erase()
+
+    def erase(self) -> None:
+        """Delete without a permission check (callers check): removal and account deletion use it."""
+        with transaction.atomic():
             self._erase()
             recount_comments(self.paper_id)
 

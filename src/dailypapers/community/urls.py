@@ -1,5 +1,17 @@
-from django.urls import path  # noqa: F401
+from django.urls import path, re_path
+
+from dailypapers.community import views
 
 app_name = "community"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("papers/submit", views.submit, name="submit"),
+    path("papers/trending", views.trending_page, name="trending"),
+    path("about/ranking", views.about_ranking, name="about_ranking"),
+    # Old-style arXiv ids hold a slash ("hep-th/9901001"), so the paper part is a regex.
+    re_path(r"^papers/(?P<ref>.+)/upvote$", views.upvote, name="upvote"),
+    re_path(r"^papers/(?P<ref>.+)/comments$", views.post_comment, name="comment"),
+    path("comments/<int:pk>/edit", views.edit_comment, name="edit_comment"),
+    path("comments/<int:pk>/delete", views.delete_comment, name="delete_comment"),
+    path("comments/<int:pk>/hide", views.hide_comment, name="hide_comment"),
+]

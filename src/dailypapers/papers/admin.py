@@ -1,5 +1,6 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 
+from dailypapers.community.models import ModerationAction
 from dailypapers.papers.models import Author, AutoListRule, Category, Listing, Paper, PaperCategory
 
 
@@ -25,6 +26,34 @@ class PaperAdmin(admin.ModelAdmin):
     raw_id_fields = ["primary_category"]
     readonly_fields = ["upvote_count", "comment_count", "added_at", "metadata_as_of"]
     inlines = [ListingInline, CategoryInline]
+    actions = ["hide", "show"]
+
+    def save_model(self, request, obj, form, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change and "hidden" in form.changed_data:
+            kind = ModerationAction.Kind.HIDE_PAPER if obj.hidden else ModerationAction.Kind.SHOW_PAPER
+            ModerationAction.record(request.user, kind, obj, "edited in the admin")
+
+    @admin.action(description="Hide the selected papers from every page", permissions=["change"])
+    def hide(self, request, queryset) -> None:
+        _set_hidden(self, request, queryset, True, ModerationAction.Kind.HIDE_PAPER, "paper")
+
+    @admin.action(description="Show the selected papers again", permissions=["change"])
+    def show(self, request, queryset) -> None:
+        _set_hidden(self, request, queryset, False, ModerationAction.Kind.SHOW_PAPER, "paper")
+
+
+def _set_hidden(model_admin, request, queryset, hidden: bool, kind: str, noun: str) -> None:
+    """Hide or show each object and record who did it (the moderation audit trail)."""
+    done = 0
+    for obj in queryset.filter(hidden=not hidden):
+        obj.hidden = hidden
+        obj.save(update_fields=["hidden"])
+        ModerationAction.record(request.user, kind, obj, "admin action")
+        done += 1
+    model_admin.message_user(
+        request, f"{done} {noun}(s) {'hidden' if hidden else 'shown again'}.", messages.SUCCESS
+    )
 
 
 @admin.register(Listing)
@@ -34,6 +63,21 @@ class ListingAdmin(admin.ModelAdmin):
     search_fields = ["paper__arxiv_id", "paper__title", "submitter_name"]
     date_hierarchy = "day"
     raw_id_fields = ["paper", "submitted_by"]
+    actions = ["hide", "show"]
+
+    def save_model(self, request, obj, form, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change and "hidden" in form.changed_data:
+            kind = ModerationAction.Kind.HIDE_LISTING if obj.hidden else ModerationAction.Kind.SHOW_LISTING
+            ModerationAction.record(request.user, kind, obj, "edited in the admin")
+
+    @admin.action(description="Take the selected listings off the feed", permissions=["change"])
+    def hide(self, request, queryset) -> None:
+        _set_hidden(self, request, queryset, True, ModerationAction.Kind.HIDE_LISTING, "listing")
+
+    @admin.action(description="Put the selected listings back on the feed", permissions=["change"])
+    def show(self, request, queryset) -> None:
+        _set_hidden(self, request, queryset, False, ModerationAction.Kind.SHOW_LISTING, "listing")
 
 
 @admin.register(Author)

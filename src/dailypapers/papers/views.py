@@ -12,7 +12,7 @@ from dailypapers.papers.arxiv_ids import parse_arxiv_id
 from dailypapers.papers.models import Authorship, Listing, Paper, listed_day_near
 from dailypapers.papers.periods import Period
 
-SORTS = {"votes": "Most votes", "new": "Newest"}
+SORTS = {"votes": "Most votes", "trending": "Trending", "new": "Newest"}
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -53,16 +53,7 @@ def _feed(request: HttpRequest, period: Period, is_home: bool = False) -> HttpRe
     sort = request.GET.get("sort", "votes")
     if sort not in SORTS:
         sort = "votes"
-    listings = (
-        Listing.objects.visible()
-        .between(period.start, period.end)
-        .latest_per_paper()
-        .ranked(sort)
-        .select_related("paper__primary_category", "submitted_by")
-    )
-    page = Paginator(listings, settings.PAPERS_PER_PAGE).get_page(request.GET.get("page"))
-    _prefetch_cards([listing.paper for listing in page])
-
+    listings = Listing.objects.visible().between(period.start, period.end).latest_per_paper().ranked(sort)
     before = listed_day_near(period.start, before=True)
     after = listed_day_near(period.end, before=False)
     # The day/week/month switcher keeps the reader near the same date.
@@ -71,19 +62,43 @@ def _feed(request: HttpRequest, period: Period, is_home: bool = False) -> HttpRe
         anchor = (
             Listing.objects.visible().between(period.start, period.end).aggregate(d=Max("day"))["d"] or anchor
         )
-    return render(
+    return render_listings(
         request,
+        listings,
         "papers/feed.html",
         {
             "period": period,
-            "page": page,
             "is_home": is_home,
-            "sort": sort,
-            "sorts": SORTS,
             "previous": Period.containing(period.kind, before) if before else None,
             "next": Period.containing(period.kind, after) if after else None,
             "spans": [Period.containing(kind, anchor) for kind in ("day", "week", "month")],
-            "rank_offset": page.start_index() - 1 if page.paginator.count else 0,
+        },
+        sort=sort,
+    )
+
+
+def render_listings(request: HttpRequest, listings, template: str, context: dict, sort: str) -> HttpResponse:
+    """One page of ranked listings as cards: votes of the reader, and why each card is where it is."""
+    from dailypapers.community import trending
+    from dailypapers.community.models import Upvote
+
+    listings = listings.select_related("paper__primary_category", "submitted_by__profile")
+    page = Paginator(listings, settings.PAPERS_PER_PAGE).get_page(request.GET.get("page"))
+    papers = [listing.paper for listing in page]
+    _prefetch_cards(papers)
+    rank_offset = page.start_index() - 1 if page.paginator.count else 0
+    for position, listing in enumerate(page, start=rank_offset + 1):
+        listing.why = trending.explain(listing, sort, rank=position).sentences()
+    return render(
+        request,
+        template,
+        {
+            **context,
+            "page": page,
+            "sort": sort,
+            "sorts": SORTS,
+            "rank_offset": rank_offset,
+            "voted_ids": Upvote.voted_ids(request.user, papers),
         },
     )
 
@@ -106,8 +121,38 @@ def paper_detail(request: HttpRequest, ref: str) -> HttpResponse:
     if paper is None:
         return render(request, "papers/not_in_catalogue.html", {"arxiv_id": parsed.id}, status=404)
     _prefetch_cards([paper])
-    listings = paper.listings.visible().select_related("submitted_by").order_by("day")
-    return render(request, "papers/detail.html", {"paper": paper, "listings": listings})
+    listings = paper.listings.visible().select_related("submitted_by__profile").order_by("day")
+    return render(
+        request,
+        "papers/detail.html",
+        {"paper": paper, "listings": listings, **discussion_context(request, paper)},
+    )
+
+
+def discussion_context(request: HttpRequest, paper: Paper) -> dict:
+    """What the paper page's discussion and vote button need."""
+    from dailypapers.community.models import Comment, Upvote
+
+    comments = (
+        Comment.objects.filter(paper=paper).select_related("author__profile").order_by("created_at", "id")
+    )
+    if not (request.user.is_authenticated and request.user.is_staff):
+        comments = comments.filter(hidden=False)  # moderators see hidden comments, marked as such
+    threads: list = []
+    by_id = {}
+    for comment in comments:
+        comment.thread_replies = []
+        if comment.parent_id is None:
+            threads.append(comment)
+            by_id[comment.pk] = comment
+    for comment in comments:
+        if comment.parent_id is not None and comment.parent_id in by_id:
+            by_id[comment.parent_id].thread_replies.append(comment)
+    return {
+        "threads": threads,
+        "voted": bool(Upvote.voted_ids(request.user, [paper])),
+        "comment_draft": request.session.pop("comment_draft", "") if hasattr(request, "session") else "",
+    }
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -1,0 +1,122 @@
+"""Account forms, on Django's own auth forms."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
+
+from dailypapers.accounts.models import Profile
+
+User = get_user_model()
+
+
+def _email_taken(email: str, exclude_pk: int | None = None) -> bool:
+    return User.objects.filter(email__iexact=email).exclude(pk=exclude_pk).exists()
+
+
+class SignUpForm(UserCreationForm):
+    email = forms.EmailField(
+        label="E-mail address", help_text="We send a link to confirm it. It is never shown to others."
+    )
+
+    class Meta(UserCreationForm.Meta):
+        model = User
+        fields = ["username", "email"]
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip()
+        if _email_taken(email):
+            raise forms.ValidationError(
+                "An account with this e-mail address exists already. Sign in, or reset its password."
+            )
+        return email
+
+    def save(self, commit: bool = True):
+        user = super().save(commit=False)
+        user.email = self.cleaned_data["email"]
+        user.is_active = False  # until the address is confirmed
+        if commit:
+            user.save()
+            Profile.objects.update_or_create(user=user, defaults={"email_verified": False})
+        return user
+
+
+class SignInForm(AuthenticationForm):
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "unverified": "Please confirm your e-mail address first: follow the link we sent to it. "
+        "No e-mail? Ask for a new link below.",
+        "deactivated": "This account has been deactivated by a moderator.",
+    }
+
+    def clean(self):
+        try:
+            return super().clean()
+        except forms.ValidationError:
+            # Django's backend refuses inactive accounts as if the password were wrong; say why instead,
+            # but only to someone who knows the password.
+            username, password = self.cleaned_data.get("username"), self.cleaned_data.get("password")
+            user = User.objects.filter(**{User.USERNAME_FIELD: username}).first() if username else None
+            if user is not None and not user.is_active and password and user.check_password(password):
+                verified = Profile.objects.filter(user=user, email_verified=True).exists()
+                code = "deactivated" if verified else "unverified"
+                raise forms.ValidationError(self.error_messages[code], code=code) from None
+            raise
+
+
+class ResendForm(forms.Form):
+    email = forms.EmailField(label="E-mail address")
+
+
+class ProfileForm(forms.ModelForm):
+    class Meta:
+        model = Profile
+        fields = ["display_name"]
+        help_texts = {
+            "display_name": "Shown next to your comments and on your profile; your username if empty."
+        }
+
+    def clean_display_name(self) -> str:
+        name = " ".join(self.cleaned_data["display_name"].split())
+        return name
+
+
+class ChangeEmailForm(forms.Form):
+    email = forms.EmailField(label="New e-mail address")
+    password = forms.CharField(label="Your password", strip=False, widget=forms.PasswordInput)
+
+    def __init__(self, user, *args, **kwargs) -> None:
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip()
+        if email.lower() == (self.user.email or "").lower():
+            raise forms.ValidationError("That is the address your account uses now.")
+        if _email_taken(email, self.user.pk):
+            raise forms.ValidationError("Another account uses this address.")
+        return email
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError("That is not your password.")
+        return password
+
+
+class DeleteAccountForm(forms.Form):
+    password = forms.CharField(label="Your password", strip=False, widget=forms.PasswordInput)
+    confirm = forms.BooleanField(
+        label="I understand that my account, votes and comments are deleted and cannot be restored."
+    )
+
+    def __init__(self, user, *args, **kwargs) -> None:
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError("That is not your password.")
+        return password

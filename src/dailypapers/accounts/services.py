@@ -1,0 +1,201 @@
+"""Account rules: sign-up and e-mail verification, address changes, sign-in throttling, account deletion."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import smtplib
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core import signing
+from django.core.cache import cache
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import F
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from dailypapers.accounts.models import Profile
+
+log = logging.getLogger("dailypapers.accounts")
+
+SALT = "dailypapers.accounts.verify"
+
+
+class BadLink(ValueError):
+    """A verification link that is expired, tampered with or already used; the message says which."""
+
+
+# --- E-mail verification ---------------------------------------------------------------------
+
+
+def make_token(user, email: str, purpose: str) -> str:
+    return signing.dumps({"u": user.pk, "e": email, "p": purpose}, salt=SALT, compress=True)
+
+
+def read_token(token: str) -> tuple[object, str, str]:
+    """(user, e-mail, purpose) of a verification token; BadLink when it cannot be used."""
+    max_age = settings.ACCOUNTS_VERIFY_HOURS * 3600
+    try:
+        data = signing.loads(token, salt=SALT, max_age=max_age)
+    except signing.SignatureExpired:
+        raise BadLink(
+            f"This link has expired (links are valid for {settings.ACCOUNTS_VERIFY_HOURS} hours)."
+        ) from None
+    except signing.BadSignature:
+        raise BadLink("This link is not valid. Check that it was copied whole.") from None
+    user = get_user_model().objects.filter(pk=data.get("u")).first()
+    if user is None:
+        raise BadLink("The account this link was for no longer exists.")
+    return user, data.get("e", ""), data.get("p", "")
+
+
+def _send(request: HttpRequest, to: str, subject: str, template: str, context: dict) -> bool:
+    """Send one message; False (logged) when the mail server cannot take it, so the page can say so."""
+    context = {**context, "site_name": settings.SITE_NAME, "hours": settings.ACCOUNTS_VERIFY_HOURS}
+    body = render_to_string(template, context, request=request)
+    try:
+        send_mail(f"[{settings.SITE_NAME}] {subject}", body, settings.DEFAULT_FROM_EMAIL, [to])
+    except (smtplib.SMTPException, OSError) as exc:
+        log.error("could not send %r to %s: %s", subject, to, exc)
+        return False
+    return True
+
+
+def send_signup_verification(request: HttpRequest, user) -> bool:
+    link = request.build_absolute_uri(
+        reverse("accounts:verify", args=[make_token(user, user.email, "signup")])
+    )
+    return _send(
+        request,
+        user.email,
+        "Confirm your e-mail address",
+        "accounts/email/verify.txt",
+        {"user": user, "link": link},
+    )
+
+
+def send_change_verification(request: HttpRequest, user, new_email: str) -> bool:
+    link = request.build_absolute_uri(
+        reverse("accounts:verify", args=[make_token(user, new_email, "change")])
+    )
+    return _send(
+        request,
+        new_email,
+        "Confirm your new e-mail address",
+        "accounts/email/change.txt",
+        {"user": user, "link": link},
+    )
+
+
+@transaction.atomic
+def verify(token: str):
+    """Apply a verification link: activate a new account, or switch to the new address. Returns the user."""
+    user, email, purpose = read_token(token)
+    User = get_user_model()
+    if purpose == "signup":
+        profile = Profile.of(user)
+        if profile.email_verified:
+            raise BadLink("This address is already confirmed; you can sign in.")
+        if user.email.lower() != email.lower():
+            raise BadLink("This link is for an address the account no longer uses.")
+        profile.email_verified = True
+        profile.save(update_fields=["email_verified"])
+        user.is_active = True
+        user.save(update_fields=["is_active"])
+        return user
+    if purpose == "change":
+        if user.email.lower() == email.lower():
+            raise BadLink("Your account already uses this address.")
+        if User.objects.filter(email__iexact=email).exclude(pk=user.pk).exists():
+            raise BadLink("Another account has taken this address in the meantime.")
+        user.email = email
+        user.save(update_fields=["email"])
+        return user
+    raise BadLink("This link is not valid.")
+
+
+# --- Throttling (the file cache is shared by every server process) --------------------------
+
+
+def client_ip(request: HttpRequest) -> str:
+    # Behind the operator's proxy REMOTE_ADDR is the proxy; X-Forwarded-For is trusted only with HTTPS
+    # proxy settings on, as Django's SECURE_PROXY_SSL_HEADER is.
+    if getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        if forwarded:
+            return forwarded.split(",")[-1].strip()
+    return request.META.get("REMOTE_ADDR", "")
+
+
+class Throttle:
+    """A count of events per key within a window, in the shared cache."""
+
+    def __init__(self, scope: str, limit: int, window: int) -> None:
+        self.scope, self.limit, self.window = scope, limit, window
+
+    def _key(self, key: str) -> str:
+        # Hashed: names and addresses do not end up as file names in the cache.
+        return f"throttle:{self.scope}:{hashlib.sha256(key.lower().encode()).hexdigest()}"
+
+    def blocked(self, *keys: str) -> bool:
+        return bool(self.limit) and any(cache.get(self._key(k), 0) >= self.limit for k in keys if k)
+
+    def hit(self, *keys: str) -> None:
+        for k in keys:
+            if not k:
+                continue
+            if not cache.add(self._key(k), 1, self.window):
+                try:
+                    cache.incr(self._key(k))
+                except ValueError:  # expired between add and incr
+                    cache.add(self._key(k), 1, self.window)
+
+    def reset(self, *keys: str) -> None:
+        for k in keys:
+            cache.delete(self._key(k))
+
+
+def login_throttle() -> Throttle:
+    return Throttle("login", settings.ACCOUNTS_LOGIN_ATTEMPTS, settings.ACCOUNTS_LOGIN_WINDOW_SECONDS)
+
+
+def signup_throttle() -> Throttle:
+    return Throttle("signup", settings.ACCOUNTS_SIGNUPS_PER_HOUR, 3600)
+
+
+# --- Deleting an account ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def delete_account(user) -> None:
+    """Delete a member as the privacy page says.
+
+    Votes are withdrawn (papers' counts go down). Comments are deleted; one that others replied to
+    stays as "[removed]" with no author and no text, so the replies keep their place. Papers the
+    member submitted stay on the feed with no submitter shown. Moderators' audit entries keep the
+    moderator's name.
+    """
+    from dailypapers.community.models import Comment, Upvote
+    from dailypapers.papers.models import Listing, Paper
+
+    for upvote in Upvote.objects.filter(user=user):
+        upvote.delete()
+        Paper.objects.filter(pk=upvote.paper_id, upvote_count__gt=0).update(
+            upvote_count=F("upvote_count") - 1
+        )
+    # Replies first, so a top-level comment with only the member's own replies goes entirely.
+    for comment in Comment.objects.filter(author=user).order_by(F("parent_id").desc(nulls_last=True), "-id"):
+        try:
+            comment.refresh_from_db()
+        except Comment.DoesNotExist:
+            continue
+        comment.erase()
+    Listing.objects.filter(submitted_by=user).update(
+        submitted_by=None, submitter_name="", submitter_fullname=""
+    )
+    username = user.get_username()
+    user.delete()
+    log.info("account %s deleted at its owner's request", username)

@@ -1,0 +1,244 @@
+"""Sign-up, sign-in, the account page and public profiles. Django's auth views do the heavy lifting."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import get_user_model, login, logout, update_session_auth_hash
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordChangeForm
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
+from django.views.decorators.http import require_http_methods
+
+from dailypapers.accounts import services
+from dailypapers.accounts.forms import (
+    ChangeEmailForm,
+    DeleteAccountForm,
+    ProfileForm,
+    ResendForm,
+    SignInForm,
+    SignUpForm,
+)
+from dailypapers.accounts.models import Profile, display_name
+
+log = logging.getLogger("dailypapers.accounts")
+User = get_user_model()
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("accounts:account")
+    throttle, ip = services.signup_throttle(), services.client_ip(request)
+    form = SignUpForm(request.POST or None)
+    if request.method == "POST":
+        if throttle.blocked(ip):
+            form.add_error(
+                None, "Too many accounts were made from your network in the last hour. Try again later."
+            )
+            return render(request, "accounts/signup.html", {"form": form}, status=429)
+        if form.is_valid():
+            user = form.save()
+            throttle.hit(ip)
+            if not services.send_signup_verification(request, user):
+                messages.error(
+                    request,
+                    "Your account is made, but the confirmation e-mail could not be sent just now. "
+                    "Ask for a new link in a few minutes.",
+                )
+            request.session["verify_email"] = user.email
+            return redirect("accounts:signup_sent")
+    return render(request, "accounts/signup.html", {"form": form})
+
+
+def signup_sent(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/signup_sent.html", {"email": request.session.get("verify_email", "")})
+
+
+def verify(request: HttpRequest, token: str) -> HttpResponse:
+    """Follow a link from an e-mail. GET shows a button; POST applies it (mail scanners only GET links)."""
+    try:
+        user, email, purpose = services.read_token(token)
+    except services.BadLink as exc:
+        return render(request, "accounts/verify.html", {"error": str(exc)}, status=400)
+    if request.method == "POST":
+        try:
+            user = services.verify(token)
+        except services.BadLink as exc:
+            return render(request, "accounts/verify.html", {"error": str(exc)}, status=400)
+        if purpose == "signup":
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, f"Welcome, {user.get_username()}! Your e-mail address is confirmed.")
+            return redirect("papers:home")
+        messages.success(request, f"Your account now uses {email}.")
+        return redirect("accounts:account")
+    return render(request, "accounts/verify.html", {"email": email, "purpose": purpose, "token": token})
+
+
+@require_http_methods(["GET", "POST"])
+def resend(request: HttpRequest) -> HttpResponse:
+    form = ResendForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        throttle, ip = services.signup_throttle(), services.client_ip(request)
+        email = form.cleaned_data["email"]
+        if not throttle.blocked(ip, email):
+            throttle.hit(email)
+            user = User.objects.filter(email__iexact=email, is_active=False).first()
+            if user is not None and not Profile.objects.filter(user=user, email_verified=True).exists():
+                services.send_signup_verification(request, user)
+        # The same answer whether or not there is such an account: addresses are not disclosed.
+        request.session["verify_email"] = email
+        return redirect("accounts:signup_sent")
+    return render(request, "accounts/resend.html", {"form": form})
+
+
+class LoginView(auth_views.LoginView):
+    """Django's sign-in, refusing after too many failures per account name or per client address."""
+
+    form_class = SignInForm
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        throttle = services.login_throttle()
+        self._keys = (request.POST.get("username", "").strip(), services.client_ip(request))
+        if throttle.blocked(*self._keys):
+            minutes = max(1, settings.ACCOUNTS_LOGIN_WINDOW_SECONDS // 60)
+            context = self.get_context_data(
+                form=self.form_class(request),
+                throttled=f"Too many failed sign-in attempts. Please wait {minutes} minutes, "
+                "or reset your password.",
+            )
+            return self.render_to_response(context, status=429)
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form):
+        services.login_throttle().hit(*self._keys)
+        log.info("failed sign-in for %r from %s", self._keys[0][:150], self._keys[1])
+        return super().form_invalid(form)
+
+    def form_valid(self, form):
+        services.login_throttle().reset(self._keys[0])
+        return super().form_valid(form)
+
+
+class LogoutView(auth_views.LogoutView):
+    template_name = "accounts/logged_out.html"
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    template_name = "accounts/password_reset.html"
+    email_template_name = "accounts/email/password_reset.txt"
+    subject_template_name = "accounts/email/password_reset_subject.txt"
+    success_url = reverse_lazy("accounts:password_reset_done")
+    extra_email_context = {"site_name": settings.SITE_NAME}
+
+
+class PasswordResetDoneView(auth_views.PasswordResetDoneView):
+    template_name = "accounts/password_reset_done.html"
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("accounts:password_reset_complete")
+
+
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "accounts/password_reset_complete.html"
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account(request: HttpRequest) -> HttpResponse:
+    profile = Profile.of(request.user)
+    form = ProfileForm(request.POST or None, instance=profile)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Your profile is saved.")
+        return redirect("accounts:account")
+    return render(request, "accounts/account.html", {"profile_form": form, "profile": profile})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def change_email(request: HttpRequest) -> HttpResponse:
+    form = ChangeEmailForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if not services.send_change_verification(request, request.user, form.cleaned_data["email"]):
+            form.add_error(
+                None, "The confirmation e-mail could not be sent just now; please try again later."
+            )
+            return render(request, "accounts/change_email.html", {"form": form}, status=503)
+        messages.info(
+            request,
+            f"We sent a link to {form.cleaned_data['email']}. Your account keeps its current address until "
+            "you follow it.",
+        )
+        return redirect("accounts:account")
+    return render(request, "accounts/change_email.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def change_password(request: HttpRequest) -> HttpResponse:
+    form = PasswordChangeForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        update_session_auth_hash(request, form.user)  # stay signed in here; other sessions end
+        messages.success(request, "Your password is changed.")
+        return redirect("accounts:account")
+    return render(request, "accounts/change_password.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def delete_account(request: HttpRequest) -> HttpResponse:
+    form = DeleteAccountForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = request.user
+        logout(request)
+        services.delete_account(user)
+        messages.success(request, "Your account is deleted. Thank you for taking part.")
+        return redirect("papers:home")
+    return render(request, "accounts/delete.html", {"form": form})
+
+
+def profile(request: HttpRequest, username: str) -> HttpResponse:
+    from dailypapers.community.models import Comment
+    from dailypapers.papers.models import Listing
+
+    user = User.objects.filter(username=username).select_related("profile").first()
+    if user is None or not user.is_active:
+        raise Http404(f"There is no member called “{username[:150]}”.")
+    submissions = (
+        Listing.objects.visible()
+        .filter(submitted_by=user, source=Listing.Source.SUBMISSION)
+        .select_related("paper")
+        .order_by("-day", "-id")
+    )
+    comments = (
+        Comment.objects.shown()
+        .filter(author=user, paper__hidden=False)
+        .select_related("paper")
+        .order_by("-created_at", "-id")
+    )
+    return render(
+        request,
+        "accounts/profile.html",
+        {
+            "member": user,
+            "member_name": display_name(user),
+            "submissions": Paginator(submissions, 50).get_page(request.GET.get("s")),
+            "comments": Paginator(comments, 50).get_page(request.GET.get("c")),
+        },
+    )
+
+
+def privacy(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/privacy.html", {"verify_hours": settings.ACCOUNTS_VERIFY_HOURS})

@@ -1,0 +1,253 @@
+"""Members' pages and actions: submit, upvote (htmx or plain POST), comments, trending, the ranking page."""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods, require_POST
+
+from dailypapers.community import trending
+from dailypapers.community.models import Comment, Upvote
+from dailypapers.community.submissions import (
+    NOTE_MAX_LENGTH,
+    SubmissionRefused,
+    feed_today,
+    submit_paper,
+)
+from dailypapers.papers.arxiv_ids import parse_arxiv_id
+from dailypapers.papers.models import Listing, Paper
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _back(request: HttpRequest, default: str) -> str:
+    """Where to return after a plain POST: the page it came from, if it is ours."""
+    target = request.POST.get("next") or request.headers.get("Referer") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+def _signin(request: HttpRequest, back: str) -> HttpResponse:
+    """Anonymous members go to the sign-in page (htmx: by a full-page redirect), then back here."""
+    login = redirect_to_login(back, reverse(settings.LOGIN_URL))
+    if _is_htmx(request):
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = login["Location"]
+        return response
+    return login
+
+
+def _paper(ref: str) -> Paper:
+    parsed = parse_arxiv_id(ref)
+    paper = Paper.objects.visible().filter(arxiv_id=parsed.id).first() if parsed else None
+    if paper is None:
+        raise Http404("There is no such paper here.")
+    return paper
+
+
+# --- Upvotes ----------------------------------------------------------------------------------
+
+
+@require_POST
+def upvote(request: HttpRequest, ref: str) -> HttpResponse:
+    paper = _paper(ref)
+    back = _back(request, paper.get_absolute_url())
+    if not request.user.is_authenticated:
+        return _signin(request, back)
+    wanted = request.POST.get("on")
+    on = None if wanted is None else wanted == "1"
+    try:
+        voted, _ = Upvote.toggle(request.user, paper, on=on)
+    except PermissionDenied as exc:
+        if _is_htmx(request):
+            return HttpResponse(str(exc), status=403)
+        messages.error(request, str(exc))
+        return redirect(back)
+    if _is_htmx(request):
+        paper.refresh_from_db(fields=["upvote_count", "imported_upvotes"])
+        size = "big" if request.POST.get("size") == "big" else ""
+        return render(
+            request, "community/_vote.html", {"paper": paper, "voted": voted, "size": size, "next": back}
+        )
+    return redirect(back)
+
+
+# --- Submissions -----------------------------------------------------------------------------
+
+
+class SubmitForm(forms.Form):
+    paper = forms.CharField(
+        label="arXiv id or link",
+        max_length=300,
+        widget=forms.TextInput(
+            attrs={"placeholder": "2401.12345 or https://arxiv.org/abs/2401.12345", "autofocus": True}
+        ),
+    )
+    note = forms.CharField(
+        label="Why read it? (optional)",
+        required=False,
+        max_length=NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Shown with the paper on today’s feed.",
+    )
+    github_repo = forms.CharField(label="GitHub repository (optional)", required=False, max_length=500)
+    project_page = forms.CharField(label="Project page (optional)", required=False, max_length=500)
+
+
+@require_http_methods(["GET", "POST"])
+def submit(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path(), reverse(settings.LOGIN_URL))
+    form = SubmitForm(request.POST or None, initial={"paper": request.GET.get("paper", "")})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            listing = submit_paper(
+                request.user,
+                data["paper"],
+                note=data["note"],
+                github_repo=data["github_repo"],
+                project_page=data["project_page"],
+            )
+        except SubmissionRefused as exc:
+            form.add_error(
+                "paper" if exc.code in {"not_an_id", "not_found", "already_listed", "too_old"} else None,
+                exc.message,
+            )
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"Thank you! “{listing.paper.title}” is on today’s feed.")
+            return redirect(listing.paper.get_absolute_url())
+    return render(
+        request,
+        "community/submit.html",
+        {
+            "form": form,
+            "max_age": settings.SUBMIT_MAX_AGE_DAYS,
+            "per_day": settings.SUBMIT_PER_DAY,
+            "today": feed_today(),
+            "made_today": Listing.objects.filter(
+                submitted_by=request.user, source=Listing.Source.SUBMISSION, day=feed_today()
+            ).count(),
+        },
+    )
+
+
+# --- Comments --------------------------------------------------------------------------------
+
+
+@require_POST
+def post_comment(request: HttpRequest, ref: str) -> HttpResponse:
+    paper = _paper(ref)
+    if not request.user.is_authenticated:
+        return _signin(request, paper.get_absolute_url() + "#discussion")
+    parent = None
+    if request.POST.get("parent"):
+        parent = Comment.objects.filter(pk=request.POST["parent"], paper=paper).first()
+        if parent is None:
+            messages.error(request, "That comment is no longer there to reply to.")
+            return redirect(paper.get_absolute_url() + "#discussion")
+    try:
+        comment = Comment.post(request.user, paper, request.POST.get("body", ""), parent=parent)
+    except (ValidationError, PermissionDenied) as exc:
+        text = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+        messages.error(request, text)
+        request.session["comment_draft"] = request.POST.get("body", "")[:10_000]
+        return redirect(paper.get_absolute_url() + "#discussion")
+    return redirect(comment.get_absolute_url())
+
+
+def _own_comment(request: HttpRequest, pk: int) -> Comment:
+    return get_object_or_404(Comment.objects.select_related("paper", "author"), pk=pk, paper__hidden=False)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def edit_comment(request: HttpRequest, pk: int) -> HttpResponse:
+    comment = _own_comment(request, pk)
+    if not comment.can_change(request.user) or comment.removed:
+        raise PermissionDenied("Only its author can edit a comment.")
+    error = ""
+    if request.method == "POST":
+        try:
+            comment.edit(request.user, request.POST.get("body", ""))
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+            comment.body = request.POST.get("body", "")
+        else:
+            return redirect(comment.get_absolute_url())
+    return render(request, "community/edit_comment.html", {"comment": comment, "error": error})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def delete_comment(request: HttpRequest, pk: int) -> HttpResponse:
+    comment = _own_comment(request, pk)
+    if not comment.can_remove(request.user):
+        raise PermissionDenied("Only its author or a moderator can delete a comment.")
+    if request.method == "POST":
+        url = comment.paper.get_absolute_url() + "#discussion"
+        comment.remove(request.user)
+        messages.success(request, "The comment is deleted.")
+        return redirect(url)
+    return render(request, "community/delete_comment.html", {"comment": comment})
+
+
+@login_required
+@require_POST
+def hide_comment(request: HttpRequest, pk: int) -> HttpResponse:
+    comment = _own_comment(request, pk)
+    comment.set_hidden(
+        request.user, request.POST.get("hidden", "1") == "1", reason=request.POST.get("reason", "")
+    )
+    return redirect(comment.paper.get_absolute_url() + "#discussion")
+
+
+# --- Trending and the ranking page -----------------------------------------------------------
+
+
+def trending_page(request: HttpRequest) -> HttpResponse:
+    from dailypapers.papers.views import render_listings
+
+    listings = Listing.objects.visible().trending_window().latest_per_paper().ranked("trending")
+    return render_listings(
+        request,
+        listings,
+        "community/trending.html",
+        {"days": settings.TRENDING_DAYS},
+        sort="trending",
+    )
+
+
+def about_ranking(request: HttpRequest) -> HttpResponse:
+    c = trending.Constants.current()
+    examples = [
+        (votes, comments, hours, trending.score(votes, comments, hours, c))
+        for votes, comments, hours in [
+            (1, 0, 0),
+            (10, 2, 1),
+            (10, 2, 6),
+            (30, 4, 12),
+            (30, 4, 24),
+            (100, 10, 48),
+        ]
+    ]
+    return render(
+        request,
+        "community/about_ranking.html",
+        {"c": c, "examples": examples, "days": settings.TRENDING_DAYS},
+    )
