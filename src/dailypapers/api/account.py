@@ -7,11 +7,14 @@ from collections.abc import Callable
 from typing import Any
 
 from django import forms
+from django.apps import apps
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
@@ -19,7 +22,12 @@ from django.views.decorators.http import require_GET, require_POST
 from dailypapers.api.http import iso
 from dailypapers.api.models import ApiToken
 
-ACCOUNT_URL = "/account/"
+
+def account_url() -> str:
+    try:
+        return reverse("accounts:account")
+    except NoReverseMatch:
+        return "/account/"
 
 
 class TokenForm(forms.Form):
@@ -27,9 +35,9 @@ class TokenForm(forms.Form):
 
 
 def _back(request: HttpRequest) -> HttpResponse:
-    target = request.POST.get("next") or ACCOUNT_URL
+    target = request.POST.get("next") or account_url()
     if not url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
-        target = ACCOUNT_URL
+        target = account_url()
     return redirect(target)
 
 
@@ -63,8 +71,9 @@ def revoke_token(request: HttpRequest, token_id: int) -> HttpResponse:
 
 # --- data export ------------------------------------------------------------------------------------
 
-# Extra parts of the export from apps that keep data about a member: (key, function(user) -> JSON data).
-# The digests app's subscriptions join here when it has a model (see `export_sections`).
+# Extension point: further parts of the export from apps that keep data about a member, as
+# (key, function(user) -> JSON-ready data). Profiles and digest subscriptions are read through the
+# app registry (see export_sections), so this app needs no import of theirs.
 EXTRA_SECTIONS: list[tuple[str, Callable[[Any], Any]]] = []
 
 
@@ -123,11 +132,54 @@ def _tokens(user) -> list[dict[str, Any]]:
     ]
 
 
+# Never exported: secrets, and the workers' bookkeeping.
+_PRIVATE_FIELDS = {"id", "user", "password", "claimed_by", "claimed_at"}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date):
+        return iso(value) if isinstance(value, dt.datetime) else value.isoformat()
+    return value
+
+
+def _model_rows(queryset) -> list[dict[str, Any]]:
+    """Every ordinary field of each row, for models of other apps read through the app registry."""
+    fields = [
+        f
+        for f in queryset.model._meta.concrete_fields
+        if f.name not in _PRIVATE_FIELDS and "token" not in f.name and "secret" not in f.name
+    ]
+    return [{f.name: _plain(f.value_from_object(row)) for f in fields} for row in queryset]
+
+
+def _profile(user) -> dict[str, Any] | None:
+    try:
+        Profile = apps.get_model("accounts", "Profile")
+    except LookupError:
+        return None
+    rows = _model_rows(Profile.objects.filter(user=user))
+    return rows[0] if rows else None
+
+
+def _digest_subscriptions(user) -> list[dict[str, Any]]:
+    """The digests app's subscriptions: the member's own, and any made for their address signed out."""
+    try:
+        Subscription = apps.get_model("digests", "Subscription")
+    except LookupError:
+        return []  # a build without the digests app's model
+    mine = Q(user=user)
+    if user.email:
+        mine |= Q(email__iexact=user.email)
+    return _model_rows(Subscription.objects.filter(mine).order_by("pk"))
+
+
 def export_sections() -> list[tuple[str, Callable[[Any], Any]]]:
     sections = [
+        ("profile", _profile),
         ("submissions", _submissions),
         ("upvotes", _votes),
         ("comments", _comments),
+        ("digestSubscriptions", _digest_subscriptions),
         ("apiTokens", _tokens),
     ]
     return sections + EXTRA_SECTIONS
