@@ -206,3 +206,9 @@ def test_feed_links_in_the_head_match_the_page(client, papers):
     assert 'href="/feeds/daily/2026-08-20.rss"' in day and 'href="/feeds/daily/2026-08-20.atom"' in day
     paper = client.get("/papers/2608.00002").content.decode()
     assert 'href="/feeds/category/cs.CL.rss"' in paper
+    trending = client.get("/papers/trending").content.decode()
+    assert (
+        'type="application/atom+xml" title="Trending papers (Atom)" href="/feeds/trending.atom"' in trending
+    )
+    profile = client.get("/u/ada").content.decode()
+    assert 'href="/feeds/users/ada.rss"' in profile

@@ -47,6 +47,9 @@ def test_a_token_is_shown_once_and_stored_only_as_a_hash(client):
     html = engines["django"].from_string('{% include "api/_account.html" %}').render({"user": ada}, request)
     assert "my bot" in html and token.prefix in html and raw not in html
     assert "csrfmiddlewaretoken" in html and "/account/export.json" in html
+    # ... which the account page itself shows.
+    page = client.get("/account/").content.decode()
+    assert 'id="api-tokens"' in page and token.prefix in page and raw not in page
 
 
 def test_making_and_revoking_needs_a_signed_in_member_and_csrf(client):
@@ -146,3 +149,27 @@ def test_export_holds_everything_a_member_added(client):
     assert [(c["paper"], c["body"]) for c in data["comments"]] == [("2608.00001", "Nice **work**")]
     assert [t["name"] for t in data["apiTokens"]] == ["exporter"]
     assert "hash" not in response.content.decode().lower()
+
+
+def test_export_holds_the_profile_and_digest_subscriptions(client):
+    from django.apps import apps
+
+    ada = add_user("ada")
+    Profile = apps.get_model("accounts", "Profile")
+    Profile.objects.update_or_create(user=ada, defaults={"display_name": "Ada L."})
+    try:
+        Subscription = apps.get_model("digests", "Subscription")
+    except LookupError:
+        Subscription = None
+    if Subscription is not None:
+        Subscription.objects.create(email="ada@example.org", user=ada, categories="cs.CL", keywords="robots")
+        Subscription.objects.create(email="ADA@example.org".replace("ADA", "other"), categories="cs.LG")
+    client.force_login(ada)
+    data = json.loads(client.get("/account/export.json").content)
+    assert data["profile"]["display_name"] == "Ada L."
+    if Subscription is None:
+        assert data["digestSubscriptions"] == []
+    else:
+        [subscription] = data["digestSubscriptions"]
+        assert subscription["email"] == "ada@example.org" and subscription["categories"] == "cs.CL"
+        assert "claimed_by" not in subscription
