@@ -212,3 +212,14 @@ def test_feed_links_in_the_head_match_the_page(client, papers):
     )
     profile = client.get("/u/ada").content.decode()
     assert 'href="/feeds/users/ada.rss"' in profile
+
+
+def test_a_full_page_costs_a_few_queries_not_a_few_per_paper(client, django_assert_max_num_queries):
+    for n in range(40):
+        add_paper(f"2608.{n:05d}", f"Paper {n}", day=D3, votes=n, categories=["cs.CL", "cs.LG"])
+    with django_assert_max_num_queries(8):
+        assert len(client.get("/api/daily_papers", {"limit": 100}).json()) == 40
+    with django_assert_max_num_queries(8):
+        assert len(client.get("/api/papers", {"limit": 100}).json()) == 40
+    with django_assert_max_num_queries(8):
+        assert client.get("/feeds/daily.rss").status_code == 200

@@ -53,7 +53,7 @@ class PaperFeed(Feed):
 
     def entries(self, listings) -> list[Entry]:
         rows = list(listings.select_related("paper", "submitted_by")[: self.limit()])
-        prefetch_papers(listing.paper for listing in rows)
+        prefetch_papers((listing.paper for listing in rows), listings=False)
         return [Entry(listing.paper, listing) for listing in rows]
 
     def feed_copyright(self) -> str:

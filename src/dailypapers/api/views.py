@@ -148,7 +148,7 @@ def daily_papers(request: HttpRequest) -> HttpResponse:
     rows = list(daily_listings(request)[page * limit : page * limit + limit + 1])
     more = len(rows) > limit
     rows = rows[:limit]
-    prefetch_papers(listing.paper for listing in rows)
+    prefetch_papers((listing.paper for listing in rows), listings=False)  # each item has its listing
     headers = {"Link": next_link(request, p=page + 1)} if more else {}
     return json_response([daily_item_json(listing, request) for listing in rows], headers=headers)
 
