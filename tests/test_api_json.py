@@ -184,6 +184,18 @@ def test_reads_are_rate_limited_with_retry_after(client, papers, settings):
     assert client.get("/api/daily_papers", REMOTE_ADDR="10.1.2.3").status_code == 200
 
 
+def test_behind_a_proxy_limits_count_per_forwarded_client(client, papers, settings):
+    settings.API_RATE_LIMITS = {"read": "1/m", "write": ""}
+    settings.API_CLIENT_IP_HEADER = "HTTP_X_FORWARDED_FOR"
+    proxy = {"REMOTE_ADDR": "127.0.0.1"}
+    assert client.get("/api/daily_papers", HTTP_X_FORWARDED_FOR="203.0.113.9", **proxy).status_code == 200
+    assert client.get("/api/daily_papers", HTTP_X_FORWARDED_FOR="203.0.113.9", **proxy).status_code == 429
+    # A forged first entry does not buy a new allowance: the proxy's own (last) entry counts.
+    forged = client.get("/api/daily_papers", HTTP_X_FORWARDED_FOR="1.1.1.1, 203.0.113.9", **proxy)
+    assert forged.status_code == 429
+    assert client.get("/api/daily_papers", HTTP_X_FORWARDED_FOR="198.51.100.7", **proxy).status_code == 200
+
+
 def test_openapi_schema_and_docs_page(client):
     schema = client.get("/api/openapi.json").json()
     assert schema["openapi"].startswith("3.")

@@ -243,6 +243,9 @@ API_RATE_LIMITS = {
     "read": os.environ.get("DAILYPAPERS_API_READ_RATE", "300/m"),
     "write": os.environ.get("DAILYPAPERS_API_WRITE_RATE", "30/m"),
 }
+# Behind a reverse proxy: the request header naming the client, as Django spells it in META
+# (e.g. HTTP_X_REAL_IP or HTTP_X_FORWARDED_FOR), so that limits count per client, not per proxy.
+API_CLIENT_IP_HEADER = os.environ.get("DAILYPAPERS_API_CLIENT_IP_HEADER", "")
 API_DEFAULT_LIMIT = int(os.environ.get("DAILYPAPERS_API_DEFAULT_LIMIT", "50"))
 API_MAX_LIMIT = 100  # Hugging Face's bound; clients rely on it
 API_MAX_TOKENS = int(os.environ.get("DAILYPAPERS_API_MAX_TOKENS", "10"))  # live tokens per member

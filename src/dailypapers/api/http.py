@@ -66,7 +66,13 @@ def _client_key(group: str, request: HttpRequest) -> str:
     token = getattr(request, "api_token", None)
     if token is not None:
         return f"user:{token.user_id}"
-    return "ip:" + (request.META.get("REMOTE_ADDR") or "unknown")
+    address = request.META.get("REMOTE_ADDR") or "unknown"
+    if settings.API_CLIENT_IP_HEADER:
+        # Behind a reverse proxy every request comes from the proxy; the header it sets names the
+        # client. The rightmost entry is the one our own proxy added (clients can forge the others).
+        forwarded = request.META.get(settings.API_CLIENT_IP_HEADER, "")
+        address = forwarded.split(",")[-1].strip() or address
+    return "ip:" + address
 
 
 def check_rate(request: HttpRequest, kind: str) -> dict[str, str]:
