@@ -193,6 +193,19 @@ CACHES = {
 }
 
 # --- Search (dailypapers.search) ---
+# Index files (derived from the database, rebuildable with `dailypapers index --rebuild`).
+SEARCH_DIR = Path(os.environ.get("DAILYPAPERS_SEARCH_DIR") or HOME / "search")
+# A folder with model.onnx + tokenizer.json (a sentence-transformers model exported to ONNX, see
+# tools/export_model.py); empty: the bundled all-MiniLM-L6-v2 int8. Changing it re-embeds every paper.
+SEARCH_MODEL_DIR = os.environ.get("DAILYPAPERS_SEARCH_MODEL_DIR", "")
+# onnxruntime threads per query embedding; 1 keeps latency steady when server processes share cores.
+SEARCH_MODEL_THREADS = int(os.environ.get("DAILYPAPERS_SEARCH_MODEL_THREADS", "1"))
+# From this many vectors on, nearest neighbours come from an hnswlib graph instead of an exact scan.
+SEARCH_HNSW_THRESHOLD = int(os.environ.get("DAILYPAPERS_SEARCH_HNSW_THRESHOLD", "200000"))
+# Share of the hybrid score that comes from BM25 (the rest from embedding cosine); see README.
+SEARCH_LEXICAL_WEIGHT = float(os.environ.get("DAILYPAPERS_SEARCH_LEXICAL_WEIGHT", "0.5"))
+# Set to 0 to search with BM25 only (no model loaded, nothing embedded).
+SEARCH_SEMANTIC = os.environ.get("DAILYPAPERS_SEARCH_SEMANTIC", "1").lower() not in {"0", "false", "no", ""}
 
 # --- Accounts and community (dailypapers.accounts, dailypapers.community) ---
 

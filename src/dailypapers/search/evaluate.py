@@ -1,0 +1,204 @@
+"""Retrieval quality on a test collection (SciFact's format), with the engine the site uses.
+
+corpus.jsonl   {"doc_id", "title", "abstract"} per line (BEIR's {"_id", "title", "text"} too)
+queries.jsonl  {"query_id", "text"} per line (or {"_id", "text"})
+qrels.tsv      query_id <tab> doc_id <tab> relevance, with a header line
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .embedding import Embedder, paper_text
+from .engine import Engine, Fusion
+from .lexical import Doc, Weights
+
+MODES = ("lexical", "dense", "hybrid")
+
+
+class CollectionError(ValueError):
+    """A file of the collection is missing or malformed."""
+
+
+def _jsonl(path: Path) -> list[dict]:
+    rows = []
+    try:
+        with open(path, encoding="utf-8") as fh:
+            for n, line in enumerate(fh, 1):
+                if line.strip():
+                    try:
+                        rows.append(json.loads(line))
+                    except ValueError as exc:
+                        raise CollectionError(f"{path}:{n}: not JSON ({exc})") from None
+    except OSError as exc:
+        raise CollectionError(f"{path}: {exc.strerror or exc}") from None
+    return rows
+
+
+def load_corpus(path: Path) -> list[tuple[str, str, str]]:
+    """(doc id, title, abstract) for each document."""
+    out = []
+    for row in _jsonl(path):
+        doc_id = row.get("doc_id", row.get("_id"))
+        if doc_id is None:
+            raise CollectionError(f"{path}: a document without doc_id")
+        abstract = row.get("abstract", row.get("text", ""))
+        if isinstance(abstract, list):
+            abstract = " ".join(abstract)
+        out.append((str(doc_id), row.get("title") or "", abstract or ""))
+    return out
+
+
+def load_queries(path: Path) -> dict[str, str]:
+    out = {}
+    for row in _jsonl(path):
+        qid = row.get("query_id", row.get("_id"))
+        if qid is None or "text" not in row:
+            raise CollectionError(f"{path}: a query without query_id or text")
+        out[str(qid)] = row["text"]
+    return out
+
+
+def load_qrels(path: Path) -> dict[str, dict[str, int]]:
+    qrels: dict[str, dict[str, int]] = {}
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise CollectionError(f"{path}: {exc.strerror or exc}") from None
+    for n, line in enumerate(lines, 1):
+        parts = line.split("\t") if "\t" in line else line.split()
+        if not parts or not line.strip():
+            continue
+        if len(parts) < 3:
+            raise CollectionError(f"{path}:{n}: expected query_id, doc_id, relevance")
+        try:
+            rel = int(float(parts[-1]))
+        except ValueError:
+            if n == 1:
+                continue  # the header
+            raise CollectionError(f"{path}:{n}: relevance {parts[-1]!r} is not a number") from None
+        qrels.setdefault(parts[0], {})[parts[-2]] = rel
+    return qrels
+
+
+def ndcg_at(ranked: list[str], rels: dict[str, int], k: int = 10) -> float:
+    dcg = sum(rels.get(d, 0) / math.log2(i + 2) for i, d in enumerate(ranked[:k]))
+    ideal = sorted(rels.values(), reverse=True)[:k]
+    idcg = sum(r / math.log2(i + 2) for i, r in enumerate(ideal))
+    return dcg / idcg if idcg else 0.0
+
+
+def recall_at(ranked: list[str], rels: dict[str, int], k: int = 100) -> float:
+    relevant = {d for d, r in rels.items() if r > 0}
+    return len(relevant & set(ranked[:k])) / len(relevant) if relevant else 0.0
+
+
+def mrr_at(ranked: list[str], rels: dict[str, int], k: int = 10) -> float:
+    for i, d in enumerate(ranked[:k]):
+        if rels.get(d, 0) > 0:
+            return 1.0 / (i + 1)
+    return 0.0
+
+
+@dataclass
+class ModeResult:
+    mode: str
+    ndcg10: float = 0.0
+    recall100: float = 0.0
+    mrr10: float = 0.0
+    latencies_ms: list[float] = field(default_factory=list)
+
+    def percentile(self, p: float) -> float:
+        return float(np.percentile(self.latencies_ms, p)) if self.latencies_ms else 0.0
+
+
+@dataclass
+class Collection:
+    """A throwaway engine over a corpus, built with the site's code."""
+
+    engine: Engine
+    embedder: Embedder | None
+    doc_ids: list[str]  # engine id i -> corpus doc id
+    build_seconds: float
+    tmp: tempfile.TemporaryDirectory | None = None
+
+    def close(self) -> None:
+        if self.tmp is not None:
+            self.tmp.cleanup()
+
+
+def build_collection(
+    corpus: list[tuple[str, str, str]],
+    embedder: Embedder | None,
+    root: Path | None = None,
+    vectors: np.ndarray | None = None,
+    progress: Callable[[int], None] | None = None,
+    weights: Weights | None = None,
+    fusion: Fusion | None = None,
+) -> Collection:
+    """Index `corpus` (and embed it, unless `vectors` are given) in `root` or a temporary folder."""
+    tmp = None
+    if root is None:
+        tmp = tempfile.TemporaryDirectory(prefix="dp-eval-")
+        root = Path(tmp.name)
+    start = time.perf_counter()
+    dim = embedder.dim if embedder else 384
+    engine = Engine(root, dim=dim, model=embedder.name if embedder else "", weights=weights, fusion=fusion)
+    docs = [Doc(i, title, abstract) for i, (_, title, abstract) in enumerate(corpus)]
+    with engine.locked():
+        engine.write_docs(docs, {d.id: 1 for d in docs}, threads=2)
+        if vectors is None and embedder is not None:
+            parts = []
+            batch = 256
+            for s in range(0, len(corpus), batch):
+                chunk = corpus[s : s + batch]
+                parts.append(embedder.embed([paper_text(t, a) for _, t, a in chunk]))
+                if progress:
+                    progress(len(chunk))
+            vectors = np.concatenate(parts) if parts else np.zeros((0, dim), dtype=np.float32)
+        if vectors is not None and len(vectors):
+            engine.write_vectors(list(range(len(corpus))), vectors, [1] * len(corpus))
+    return Collection(engine, embedder, [d for d, _, _ in corpus], time.perf_counter() - start, tmp)
+
+
+def evaluate(
+    collection: Collection,
+    queries: dict[str, str],
+    qrels: dict[str, dict[str, int]],
+    modes: tuple[str, ...] = MODES,
+    query_vectors: dict[str, np.ndarray] | None = None,
+) -> dict[str, ModeResult]:
+    """Run every judged query in each mode; latency includes embedding the query."""
+    results = {m: ModeResult(m) for m in modes}
+    judged = [q for q in queries if q in qrels]
+    if not judged:
+        raise CollectionError("no query has relevance judgements")
+    for mode in modes:
+        r = results[mode]
+        for qid in judged:
+            text = queries[qid]
+            t0 = time.perf_counter()
+            qvec = None
+            if mode != "lexical":
+                if query_vectors is not None:
+                    qvec = query_vectors[qid]
+                elif collection.embedder is not None:
+                    qvec = collection.embedder.embed_query(text)
+            ranking = collection.engine.search(text, qvec, None, depth=100, mode=mode)
+            r.latencies_ms.append((time.perf_counter() - t0) * 1000)
+            ranked = [collection.doc_ids[c.id] for c in ranking.candidates[:100]]
+            r.ndcg10 += ndcg_at(ranked, qrels[qid])
+            r.recall100 += recall_at(ranked, qrels[qid])
+            r.mrr10 += mrr_at(ranked, qrels[qid])
+        r.ndcg10 /= len(judged)
+        r.recall100 /= len(judged)
+        r.mrr10 /= len(judged)
+    return results

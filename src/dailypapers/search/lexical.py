@@ -1,0 +1,257 @@
+"""BM25 retrieval with tantivy over title (boosted), abstract and authors.
+
+Queries are built term by term from the user's words (never through tantivy's query parser), so
+quotes, operators, field names or 10 kB of text in a query are only words to look for.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import tantivy
+
+STEM = "dp_en"  # lower case, ASCII folding, English stemming: "networks" finds "network"
+PLAIN = "dp_plain"  # lower case and ASCII folding only: author names are not stemmed
+MAX_QUERY_TERMS = 32  # a pasted abstract is cut to its first words, not refused
+# Writer heap per indexing thread; tantivy needs at least 15 MB.
+WRITER_HEAP = 64_000_000
+
+
+def _analyzer(stem: bool) -> tantivy.TextAnalyzer:
+    builder = (
+        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+        .filter(tantivy.Filter.remove_long(40))
+        .filter(tantivy.Filter.lowercase())
+        .filter(tantivy.Filter.ascii_fold())
+    )
+    if stem:
+        builder = builder.filter(tantivy.Filter.stemmer("english"))
+    return builder.build()
+
+
+STEMMER = _analyzer(stem=True)
+PLAINER = _analyzer(stem=False)
+
+
+def title_key(title: str) -> str:
+    """A title reduced for exact matching: case, accents, punctuation and spacing do not count."""
+    text = unicodedata.normalize("NFKD", title or "").encode("ascii", "ignore").decode().lower()
+    return " ".join(re.findall(r"[a-z0-9]+", text))
+
+
+@dataclass
+class Doc:
+    """One searchable item (a paper, or a SciFact document in eval-search)."""
+
+    id: int
+    title: str
+    abstract: str = ""
+    authors: list[str] = field(default_factory=list)
+    categories: list[str] = field(default_factory=list)
+    day: int | None = None  # days since 1970-01-01 of first publication
+    has_code: bool = False
+
+
+@dataclass
+class Filters:
+    since_day: int | None = None
+    until_day: int | None = None
+    categories: list[str] | None = None
+    has_code: bool | None = None
+
+    def __bool__(self) -> bool:
+        return bool(
+            self.since_day is not None
+            or self.until_day is not None
+            or self.categories
+            or self.has_code is not None
+        )
+
+
+@dataclass
+class Weights:
+    """Field boosts of the BM25 query (tuned on SciFact training queries; see README)."""
+
+    title: float = 1.5
+    abstract: float = 1.0
+    authors: float = 1.5
+    title_phrase: float = 2.0
+    author_phrase: float = 4.0
+    fuzzy: float = 0.7
+
+
+def _schema() -> tantivy.Schema:
+    b = tantivy.SchemaBuilder()
+    b.add_integer_field("id", stored=True, indexed=True, fast=True)
+    b.add_text_field("title", tokenizer_name=STEM)
+    b.add_text_field("abstract", tokenizer_name=STEM)
+    b.add_text_field("authors", tokenizer_name=PLAIN)
+    b.add_text_field("title_key", tokenizer_name="raw", index_option="basic")
+    b.add_text_field("categories", tokenizer_name="raw", index_option="basic")
+    b.add_integer_field("day", indexed=True, fast=True)
+    b.add_integer_field("has_code", indexed=True, fast=True)
+    return b.build()
+
+
+class LexicalIndex:
+    """A tantivy index in `path`. Readers see the last commit after `reload()`."""
+
+    def __init__(self, path: Path, weights: Weights | None = None) -> None:
+        self.path = Path(path)
+        self.weights = weights or Weights()
+        self.path.mkdir(parents=True, exist_ok=True)
+        self.schema = _schema()
+        self.index = tantivy.Index(self.schema, path=str(self.path), reuse=True)
+        self.index.register_tokenizer(STEM, _analyzer(stem=True))
+        self.index.register_tokenizer(PLAIN, _analyzer(stem=False))
+        self._searcher: tantivy.Searcher | None = None
+
+    @classmethod
+    def create(cls, path: Path, weights: Weights | None = None) -> LexicalIndex:
+        if Path(path).exists():
+            shutil.rmtree(path)
+        return cls(path, weights)
+
+    # --- writing ---
+
+    def write(self, docs: list[Doc], delete_ids: list[int] = (), threads: int = 1) -> None:
+        """Add or replace `docs` and drop `delete_ids`, in one commit."""
+        writer = self.index.writer(heap_size=WRITER_HEAP * max(threads, 1), num_threads=threads)
+        try:
+            for doc_id in delete_ids:
+                writer.delete_documents_by_term("id", int(doc_id))
+            for d in docs:
+                writer.delete_documents_by_term("id", int(d.id))
+                writer.add_document(self._document(d))
+            writer.commit()
+            writer.wait_merging_threads()
+        except BaseException:
+            writer.rollback()
+            raise
+        self.reload()
+
+    @staticmethod
+    def _document(d: Doc) -> tantivy.Document:
+        doc = tantivy.Document()
+        doc.add_integer("id", int(d.id))
+        doc.add_text("title", d.title or "")
+        doc.add_text("abstract", d.abstract or "")
+        for name in d.authors:
+            doc.add_text("authors", name)
+        doc.add_text("title_key", title_key(d.title))
+        for code in d.categories:
+            doc.add_text("categories", code)
+        doc.add_integer("day", d.day if d.day is not None else -(10**6))
+        doc.add_integer("has_code", 1 if d.has_code else 0)
+        return doc
+
+    # --- reading ---
+
+    def reload(self) -> None:
+        self.index.reload()
+        self._searcher = None
+
+    @property
+    def searcher(self) -> tantivy.Searcher:
+        if self._searcher is None:
+            self._searcher = self.index.searcher()
+        return self._searcher
+
+    def num_docs(self) -> int:
+        return self.searcher.num_docs
+
+    def _filter_clauses(self, filters: Filters | None) -> list:
+        if not filters:
+            return []
+        s, clauses = self.schema, []
+        if filters.since_day is not None or filters.until_day is not None:
+            lo = filters.since_day if filters.since_day is not None else -(10**6) + 1
+            hi = filters.until_day if filters.until_day is not None else 10**7
+            clauses.append(tantivy.Query.range_query(s, "day", tantivy.FieldType.Integer, lo, hi))
+        if filters.categories:
+            clauses.append(tantivy.Query.term_set_query(s, "categories", list(filters.categories)))
+        if filters.has_code is not None:
+            clauses.append(tantivy.Query.term_query(s, "has_code", 1 if filters.has_code else 0))
+        # Filters select; they must not add to the BM25 score.
+        return [(tantivy.Occur.Must, tantivy.Query.const_score_query(q, 0.0)) for q in clauses]
+
+    def _known(self, stem: str) -> bool:
+        sr = self.searcher
+        return bool(sr.doc_freq("title", stem) or sr.doc_freq("abstract", stem))
+
+    def build_query(self, text: str, filters: Filters | None = None) -> tantivy.Query | None:
+        """The BM25 query for `text`, or None when it has no searchable words."""
+        text = text[:4000]
+        plain = PLAINER.analyze(text)[:MAX_QUERY_TERMS]
+        stems = STEMMER.analyze(text)[:MAX_QUERY_TERMS]
+        if not plain:
+            return None
+        s, w, Q, Should = self.schema, self.weights, tantivy.Query, tantivy.Occur.Should
+        clauses = []
+        for stem in dict.fromkeys(stems):
+            clauses.append((Should, Q.boost_query(Q.term_query(s, "title", stem), w.title)))
+            clauses.append((Should, Q.boost_query(Q.term_query(s, "abstract", stem), w.abstract)))
+        for word in dict.fromkeys(plain):
+            clauses.append((Should, Q.boost_query(Q.term_query(s, "authors", word), w.authors)))
+        # Typo tolerance: a word no title or abstract contains is looked for within an edit or two.
+        for word, stem in zip(plain, stems, strict=False):
+            if len(word) >= 4 and not word.isdigit() and not self._known(stem):
+                distance = 1 if len(word) < 8 else 2
+                fuzzy = Q.fuzzy_term_query(s, "title", stem, distance=distance, transposition_cost_one=True)
+                clauses.append((Should, Q.boost_query(fuzzy, w.fuzzy * w.title)))
+                fuzzy = Q.fuzzy_term_query(
+                    s, "abstract", stem, distance=distance, transposition_cost_one=True
+                )
+                clauses.append((Should, Q.boost_query(fuzzy, w.fuzzy * w.abstract)))
+                fuzzy = Q.fuzzy_term_query(s, "authors", word, distance=1, transposition_cost_one=True)
+                clauses.append((Should, Q.boost_query(fuzzy, w.fuzzy * w.authors)))
+        if 2 <= len(stems) <= 12:
+            phrase = Q.phrase_query(s, "title", stems, slop=1)
+            clauses.append((Should, Q.boost_query(phrase, w.title_phrase)))
+        if 2 <= len(plain) <= 4:
+            phrase = Q.phrase_query(s, "authors", plain, slop=1)
+            clauses.append((Should, Q.boost_query(phrase, w.author_phrase)))
+        query = Q.boolean_query(clauses)
+        filter_clauses = self._filter_clauses(filters)
+        if filter_clauses:
+            query = Q.boolean_query([(tantivy.Occur.Must, query), *filter_clauses])
+        return query
+
+    def search(
+        self, text: str, limit: int, filters: Filters | None = None
+    ) -> tuple[list[tuple[int, float]], int]:
+        """Top `limit` (id, BM25 score) for `text`, and how many documents match in all."""
+        query = self.build_query(text, filters)
+        if query is None or limit <= 0:
+            return [], 0
+        result = self.searcher.search(query, limit, count=True)
+        ids = self.searcher.fast_field_values("id", [addr for _, addr in result.hits])
+        return [(int(i), float(score)) for (score, _), i in zip(result.hits, ids, strict=True)], result.count
+
+    def exact_title(self, text: str, filters: Filters | None = None) -> list[int]:
+        """Ids of documents whose whole title is `text` (ignoring case and punctuation)."""
+        key = title_key(text)
+        if not key:
+            return []
+        query = tantivy.Query.term_query(self.schema, "title_key", key)
+        filter_clauses = self._filter_clauses(filters)
+        if filter_clauses:
+            query = tantivy.Query.boolean_query([(tantivy.Occur.Must, query), *filter_clauses])
+        result = self.searcher.search(query, 5, count=False)
+        return [int(i) for i in self.searcher.fast_field_values("id", [a for _, a in result.hits])]
+
+    def filtered_ids(self, ids: list[int], filters: Filters) -> set[int]:
+        """Those of `ids` that pass `filters` (for candidates found by the dense side)."""
+        if not ids:
+            return set()
+        Q = tantivy.Query
+        query = Q.boolean_query(
+            [(tantivy.Occur.Must, Q.term_set_query(self.schema, "id", [int(i) for i in ids]))]
+            + self._filter_clauses(filters)
+        )
+        result = self.searcher.search(query, len(ids), count=False)
+        return {int(i) for i in self.searcher.fast_field_values("id", [a for _, a in result.hits])}

@@ -1,0 +1,39 @@
+"""`dailypapers index`: embed what is missing and bring the search index files up to date."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandParser
+
+from dailypapers.search import service
+
+
+class Command(BaseCommand):
+    help = (
+        "Index papers for search: keywords first (searchable at once), then embeddings for semantic "
+        "search and similar papers, committed in batches so an interrupted run resumes where it stopped. "
+        "--rebuild rewrites the index files from the database without embedding anything again."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--rebuild",
+            action="store_true",
+            help="rewrite the index files from the database (no re-embedding)",
+        )
+        parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+        parser.add_argument(
+            "--batch-size", type=int, default=128, help="papers embedded per batch (default 128)"
+        )
+
+    def handle(self, *args, rebuild: bool = False, no_progress: bool = False, batch_size: int = 128, **opts):
+        progress = not no_progress
+        if rebuild:
+            service.rebuild_index(progress=progress)
+        else:
+            service.update_index(None, progress=progress, batch_size=max(1, batch_size))
+        status = service.index_status()
+        self.stdout.write(
+            f"Search index in {settings.SEARCH_DIR}: {status['documents']} papers searchable by keyword, "
+            f"{status['vectors']} with embeddings ({status['model'] or 'semantic search off'})."
+        )
