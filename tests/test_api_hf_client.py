@@ -54,6 +54,7 @@ def site(tmp_path_factory):
             env["DATABASE_URL"] = database_url
         with serve(home, database_url) as served:
             run_command(env, "import", "hf-daily", "--no-progress", str(HF_FILE))
+            run_command(env, "index", "--no-progress")  # the search app's index, for list_papers
             served.env = env
             yield served
 
@@ -114,6 +115,16 @@ def test_paper_info_matches_what_hugging_face_served(hf):
     assert info.ai_keywords == (original.get("ai_keywords") or [])
     assert info.submitted_at.date().isoformat() == "2024-06-04"
     assert info.submitted_by is None  # Hugging Face did not say who submitted it in 2024
+
+
+def test_list_papers_searches(hf):
+    expected = demo_day("2026-08-21")[0]
+    found = list(hf.list_papers(query=expected["title"], limit=5))
+    assert 1 <= len(found) <= 5
+    assert found[0].id == expected["paper"]["id"] and found[0].title == expected["title"]
+    assert found[0].upvotes == expected["paper"]["upvotes"] and found[0].authors
+    mmlu = list(hf.list_papers(query="MMLU-Pro robust multi-task language understanding benchmark"))
+    assert "2406.01574" in [p.id for p in mmlu[:3]]
 
 
 def test_read_paper_is_markdown(hf):

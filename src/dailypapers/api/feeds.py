@@ -13,6 +13,7 @@ from django.contrib.syndication.views import Feed
 from django.http import Http404, HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
+from django.utils.http import urlencode
 
 from dailypapers.api.serializers import prefetch_papers
 from dailypapers.papers.models import Category, Listing, Paper
@@ -215,7 +216,10 @@ class SearchFeed(PaperFeed):
         return f"{settings.SITE_NAME}: search “{q}”"
 
     def link(self, q: str) -> str:
-        return reverse("api:docs")
+        try:
+            return reverse("search:search") + "?" + urlencode({"q": q})
+        except NoReverseMatch:
+            return reverse("api:docs")
 
     def description(self, q: str) -> str:
         return f"Papers matching “{q}”."

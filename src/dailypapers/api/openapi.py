@@ -263,7 +263,12 @@ def schema(base_url: str = "") -> dict[str, Any]:
                 "description": "Hybrid search: words (BM25) and meaning (embeddings), best first.",
                 "tags": ["papers"],
                 "parameters": [
-                    _param("q", "What to look for.", {"type": "string", "minLength": 1}, required=True),
+                    _param(
+                        "q",
+                        "What to look for: words, a title, an arXiv id.",
+                        {"type": "string", "minLength": 1, "maxLength": 1000, "pattern": r"\S"},
+                        required=True,
+                    ),
                     CATEGORY,
                     SINCE,
                     UNTIL,
@@ -272,8 +277,8 @@ def schema(base_url: str = "") -> dict[str, Any]:
                     ),
                     _param(
                         "offset",
-                        "Skip this many results.",
-                        {"type": "integer", "minimum": 0, "maximum": 100000},
+                        "Skip this many results (paging stops at 1000).",
+                        {"type": "integer", "minimum": 0, "maximum": 1000},
                     ),
                     LIMIT,
                 ],

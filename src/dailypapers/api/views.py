@@ -261,16 +261,16 @@ def search_service():
 @endpoint("GET")
 def paper_search(request: HttpRequest) -> HttpResponse:
     """Hybrid search (words and meaning), shaped like Hugging Face's /api/papers/search."""
-    search_papers = search_service().search_papers
+    service = search_service()
     q = (request.GET.get("q") or "").strip()
     limit = limit_param(request)
-    offset = int_param(request, "offset", 0, 0, MAX_PAGE)
+    offset = int_param(request, "offset", 0, 0, service.MAX_OFFSET)
     if not q:
         raise bad_request("Give a search query as q.")
-    if len(q) > 500:
-        raise bad_request("The query is too long (at most 500 characters).")
+    if len(q) > service.MAX_QUERY_CHARS:
+        raise bad_request(f"The query is too long (at most {service.MAX_QUERY_CHARS} characters).")
     codes = [c.strip() for v in request.GET.getlist("category") for c in v.split(",") if c.strip()]
-    result = search_papers(
+    result = service.search_papers(
         q,
         since=date_param(request, "since"),
         until=date_param(request, "until"),
@@ -279,10 +279,13 @@ def paper_search(request: HttpRequest) -> HttpResponse:
         limit=limit,
         offset=offset,
     )
-    hits = list(result.hits)
+    hits = [hit for hit in result.hits if not hit.paper.hidden]
     prefetch_papers(hit.paper for hit in hits)
     headers = {"X-Total-Count": str(result.total)}
-    if offset + len(hits) < result.total:
+    if (
+        offset + len(result.hits) < min(result.total, service.MAX_OFFSET + limit)
+        and len(result.hits) == limit
+    ):
         headers["Link"] = next_link(request, offset=offset + limit)
     return json_response([search_item_json(h.paper, request, h.score) for h in hits], headers=headers)
 
