@@ -225,10 +225,8 @@ class SearchFeed(PaperFeed):
         return f"Papers matching “{q}”."
 
     def items(self, q: str) -> list[Entry]:
-        try:
-            from dailypapers.search.service import search_papers
-        except ImportError:
-            raise Http404("Search is not available on this site.") from None
+        from dailypapers.search.service import search_papers
+
         papers = [hit.paper for hit in search_papers(q, limit=self.limit()).hits if not hit.paper.hidden]
         prefetch_papers(papers)
         return [Entry(paper) for paper in papers]

@@ -283,7 +283,6 @@ def schema(base_url: str = "") -> dict[str, Any]:
                     LIMIT,
                 ],
                 "responses": {
-                    "503": _error("This site runs without a search engine."),
                     "200": _json(
                         {"type": "array", "items": _ref("SearchItem")},
                         "Results.",
@@ -320,7 +319,6 @@ def schema(base_url: str = "") -> dict[str, Any]:
                 ],
                 "responses": {
                     "200": _json({"type": "array", "items": _ref("Paper")}, "Similar papers, closest first."),
-                    "503": _error("This site runs without a search engine."),
                     "404": _error("No such paper."),
                     **COMMON_ERRORS,
                 },

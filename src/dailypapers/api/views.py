@@ -249,19 +249,11 @@ def _bool_param(request: HttpRequest, name: str) -> bool | None:
     raise bad_request(f"{name} must be true or false, not {raw[:40]!r}.")
 
 
-def search_service():
-    """dailypapers.search.service, or a 503 while this build has no search engine."""
-    try:
-        from dailypapers.search import service
-    except ImportError:
-        raise ApiError(503, "Search is not available on this site.", {"Retry-After": "3600"}) from None
-    return service
-
-
 @endpoint("GET")
 def paper_search(request: HttpRequest) -> HttpResponse:
     """Hybrid search (words and meaning), shaped like Hugging Face's /api/papers/search."""
-    service = search_service()
+    from dailypapers.search import service
+
     q = (request.GET.get("q") or "").strip()
     limit = limit_param(request)
     offset = int_param(request, "offset", 0, 0, service.MAX_OFFSET)
@@ -292,7 +284,8 @@ def paper_search(request: HttpRequest) -> HttpResponse:
 
 @endpoint("GET")
 def similar(request: HttpRequest, ref: str) -> HttpResponse:
-    similar_papers = search_service().similar_papers
+    from dailypapers.search.service import similar_papers
+
     paper = get_paper(ref)
     limit = int_param(request, "limit", 10, 1, 50)
     papers = [p for p in similar_papers(paper, limit=limit) if not p.hidden]
