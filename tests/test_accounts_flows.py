@@ -104,11 +104,26 @@ def test_sign_in_is_throttled(client, settings):
     # The right password is refused too while throttled: guessing gains nothing.
     response = client.post("/accounts/login", {"username": "ada", "password": PASSWORD})
     assert response.status_code == 429 and "Too many failed sign-in attempts" in response.content.decode()
-    # Another account from the same address is refused too (per address)...
+    # Another account from the same address still signs in: its own allowance is untouched...
     add_user("bob", password=PASSWORD)
-    assert client.post("/accounts/login", {"username": "bob", "password": PASSWORD}).status_code == 429
+    assert client.post("/accounts/login", {"username": "bob", "password": PASSWORD}).status_code == 302
+    client.post("/accounts/logout")
     cache.clear()
     assert client.post("/accounts/login", {"username": "ada", "password": PASSWORD}).status_code == 302
+
+
+def test_sign_in_is_throttled_per_address(client, settings):
+    settings.ACCOUNTS_LOGIN_ATTEMPTS_PER_ADDRESS = 4
+    add_user("zed", password=PASSWORD)
+    for n in range(4):  # a guesser trying many names from one address
+        assert client.post("/accounts/login", {"username": f"u{n}", "password": "x"}).status_code == 200
+    response = client.post("/accounts/login", {"username": "zed", "password": PASSWORD})
+    assert response.status_code == 429
+    # From another address the account is reachable.
+    response = client.post(
+        "/accounts/login", {"username": "zed", "password": PASSWORD}, REMOTE_ADDR="10.0.0.9"
+    )
+    assert response.status_code == 302
 
 
 def test_password_reset_by_email(client, smtp_server):
@@ -234,3 +249,26 @@ def test_deactivated_member_is_signed_out_and_told(client):
     response = client.post("/accounts/login", {"username": "ada", "password": PASSWORD})
     assert "deactivated by a moderator" in response.content.decode()
     assert Paper.objects.count() == 0
+
+
+def test_resend_confirmation_link_discloses_nothing(client, smtp_server):
+    signup(client)
+    smtp_server.wait_for(1)
+    response = client.post("/accounts/resend", {"email": "ada@example.org"})
+    assert response.status_code == 302
+    response = client.post("/accounts/resend", {"email": "nobody@example.org"})
+    assert response.status_code == 302  # the same answer for an address with no account
+    messages = smtp_server.wait_for(2)
+    assert [m.recipients for m in messages] == [["ada@example.org"], ["ada@example.org"]]
+    # The newer link works as well as the first.
+    client.post(link_in(messages[1]).split("testserver", 1)[1])
+    assert User.objects.get(username="ada").is_active
+
+
+def test_sign_up_survives_a_mail_server_refusal(client, smtp_server):
+    smtp_server.refuse_next("451 4.3.0 try again later")
+    response = signup(client, username="eve", email="eve@example.org")
+    assert response.status_code == 302
+    page = client.get(response["Location"]).content.decode()
+    assert "could not be sent just now" in page
+    assert User.objects.filter(username="eve", is_active=False).exists()

@@ -167,7 +167,9 @@ def test_comment_reply_edit_delete_through_pages(client):
     client.post("/papers/2611.00520/comments", {"body": "Agreed", "parent": str(top.pk)})
     assert Comment.objects.get(body="Agreed").parent == top
     # Bob cannot edit or delete Ada's comment, through the pages either.
-    assert client.get(f"/comments/{top.pk}/edit").status_code == 403
+    forbidden = client.get(f"/comments/{top.pk}/edit")
+    assert forbidden.status_code == 403
+    assert "Only its author can edit a comment." in forbidden.content.decode()
     assert client.post(f"/comments/{top.pk}/edit", {"body": "hijack"}).status_code == 403
     assert client.post(f"/comments/{top.pk}/delete").status_code == 403
     assert client.post(f"/comments/{top.pk}/hide").status_code == 403
@@ -286,3 +288,28 @@ def test_user_text_renders_inert_everywhere(client):
     # Submitter links must be web addresses.
     page = client.post("/papers/submit", {"paper": "2611.00550", "project_page": "javascript:alert(6)"})
     assert "must be a web address" in page.content.decode()
+
+
+def test_submitter_adds_links_later_and_only_the_submitter(client):
+    recent_paper("2611.00560")
+    ada, bob = add_user("ada"), add_user("bob")
+    client.force_login(ada)
+    client.post("/papers/submit", {"paper": "2611.00560"})
+    listing = Listing.objects.get()
+    page = client.get("/papers/2611.00560").content.decode()
+    assert f'action="/submissions/{listing.pk}/links"' in page
+    client.post(
+        f"/submissions/{listing.pk}/links",
+        {"github_repo": "https://github.com/ada/code", "project_page": "https://ada.example/p"},
+    )
+    paper = Paper.objects.get(arxiv_id="2611.00560")
+    assert (paper.github_repo, paper.project_page) == ("https://github.com/ada/code", "https://ada.example/p")
+    response = client.post(
+        f"/submissions/{listing.pk}/links", {"project_page": "javascript:alert(1)"}, follow=True
+    )
+    assert "must be a web address" in response.content.decode()
+    client.force_login(bob)
+    assert f"/submissions/{listing.pk}/links" not in client.get("/papers/2611.00560").content.decode()
+    response = client.post(f"/submissions/{listing.pk}/links", {"github_repo": "https://github.com/bob/x"})
+    assert response.status_code == 403
+    assert Paper.objects.get(pk=paper.pk).github_repo == "https://github.com/ada/code"

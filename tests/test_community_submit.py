@@ -180,3 +180,33 @@ def test_submission_time_is_the_feed_day_clock(settings):
     recent_paper("2611.00040")
     listing = submit_paper(add_user("ada"), "2611.00040")
     assert listing.day == timezone.now().astimezone(dt.timezone(dt.timedelta(hours=14))).date()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_members_submitting_one_paper_at_once_list_it_once():
+    import threading
+
+    from django.db import connection
+
+    recent_paper("2611.00060", "Wanted by all")
+    members = [add_user(f"s{i}") for i in range(6)]
+    barrier = threading.Barrier(len(members))
+    outcomes: list[str] = []
+
+    def submit(member) -> None:
+        try:
+            barrier.wait()
+            submit_paper(member, "2611.00060")
+            outcomes.append("listed")
+        except SubmissionRefused as exc:
+            outcomes.append(exc.code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=submit, args=(m,)) for m in members]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["already_listed"] * 5 + ["listed"]
+    assert Listing.objects.filter(paper__arxiv_id="2611.00060").count() == 1

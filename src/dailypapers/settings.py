@@ -222,9 +222,11 @@ LOGOUT_REDIRECT_URL = "papers:home"
 # How long a sign-up or new-address verification link, and a password reset link, stay valid.
 ACCOUNTS_VERIFY_HOURS = int(os.environ.get("DAILYPAPERS_VERIFY_HOURS", "72"))
 PASSWORD_RESET_TIMEOUT = int(os.environ.get("DAILYPAPERS_PASSWORD_RESET_HOURS", "24")) * 3600
-# Failed sign-ins allowed per account name and per client address within the window, then refused.
+# Failed sign-ins allowed per account name within the window, then refused until it passes.
 ACCOUNTS_LOGIN_ATTEMPTS = int(os.environ.get("DAILYPAPERS_LOGIN_ATTEMPTS", "5"))
 ACCOUNTS_LOGIN_WINDOW_SECONDS = int(os.environ.get("DAILYPAPERS_LOGIN_WINDOW", "900"))
+# Per client address the allowance is larger: a lab behind one NAT address shares it.
+ACCOUNTS_LOGIN_ATTEMPTS_PER_ADDRESS = int(os.environ.get("DAILYPAPERS_LOGIN_ATTEMPTS_PER_ADDRESS", "20"))
 # Sign-ups allowed per client address per hour (bots).
 ACCOUNTS_SIGNUPS_PER_HOUR = int(os.environ.get("DAILYPAPERS_SIGNUPS_PER_HOUR", "10"))
 

@@ -158,8 +158,13 @@ class Throttle:
             cache.delete(self._key(k))
 
 
-def login_throttle() -> Throttle:
-    return Throttle("login", settings.ACCOUNTS_LOGIN_ATTEMPTS, settings.ACCOUNTS_LOGIN_WINDOW_SECONDS)
+def login_throttles() -> tuple[Throttle, Throttle]:
+    """(per account name, per client address) counters of failed sign-ins."""
+    window = settings.ACCOUNTS_LOGIN_WINDOW_SECONDS
+    return (
+        Throttle("login-name", settings.ACCOUNTS_LOGIN_ATTEMPTS, window),
+        Throttle("login-address", settings.ACCOUNTS_LOGIN_ATTEMPTS_PER_ADDRESS, window),
+    )
 
 
 def signup_throttle() -> Throttle:

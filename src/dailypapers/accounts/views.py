@@ -106,9 +106,9 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
     def post(self, request, *args, **kwargs):
-        throttle = services.login_throttle()
-        self._keys = (request.POST.get("username", "").strip(), services.client_ip(request))
-        if throttle.blocked(*self._keys):
+        self._name, self._address = request.POST.get("username", "").strip(), services.client_ip(request)
+        by_name, by_address = services.login_throttles()
+        if by_name.blocked(self._name) or by_address.blocked(self._address):
             minutes = max(1, settings.ACCOUNTS_LOGIN_WINDOW_SECONDS // 60)
             context = self.get_context_data(
                 form=self.form_class(request),
@@ -119,12 +119,14 @@ class LoginView(auth_views.LoginView):
         return super().post(request, *args, **kwargs)
 
     def form_invalid(self, form):
-        services.login_throttle().hit(*self._keys)
-        log.info("failed sign-in for %r from %s", self._keys[0][:150], self._keys[1])
+        by_name, by_address = services.login_throttles()
+        by_name.hit(self._name)
+        by_address.hit(self._address)
+        log.info("failed sign-in for %r from %s", self._name[:150], self._address)
         return super().form_invalid(form)
 
     def form_valid(self, form):
-        services.login_throttle().reset(self._keys[0])
+        services.login_throttles()[0].reset(self._name)
         return super().form_valid(form)
 
 

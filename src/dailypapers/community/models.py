@@ -46,6 +46,8 @@ class Upvote(models.Model):
         the counter moves only by the row actually inserted or deleted, with a conditional UPDATE.
         """
         _require_member(user, "vote")
+        if paper.hidden and on is not False:
+            raise PermissionDenied("This paper is hidden; it cannot be voted on.")
         with transaction.atomic():
             if on is None:
                 on = not cls.objects.filter(user=user, paper=paper).exists()

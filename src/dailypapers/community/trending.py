@@ -43,9 +43,8 @@ class EpochSeconds(Func):
         )
 
     def as_postgresql(self, compiler, connection, **extra):
-        return self.as_sql(
-            compiler, connection, template="EXTRACT(EPOCH FROM %(expressions)s)::double precision"
-        )
+        # date_part gives double precision directly; EXTRACT gives numeric (PG 14+), far slower to sort on.
+        return self.as_sql(compiler, connection, template="date_part('epoch', %(expressions)s)")
 
     def as_sql(self, compiler, connection, **extra):
         if "template" not in extra and connection.vendor not in {"sqlite", "postgresql"}:

@@ -19,6 +19,7 @@ from dailypapers.community.models import Comment, Upvote
 from dailypapers.community.submissions import (
     NOTE_MAX_LENGTH,
     SubmissionRefused,
+    add_links,
     feed_today,
     submit_paper,
 )
@@ -145,6 +146,25 @@ def submit(request: HttpRequest) -> HttpResponse:
             ).count(),
         },
     )
+
+
+@login_required
+@require_POST
+def submission_links(request: HttpRequest, pk: int) -> HttpResponse:
+    """The submitter adds the paper's GitHub repository and project page after submitting."""
+    listing = get_object_or_404(Listing.objects.select_related("paper"), pk=pk, paper__hidden=False)
+    try:
+        add_links(
+            request.user,
+            listing,
+            github_repo=request.POST.get("github_repo", ""),
+            project_page=request.POST.get("project_page", ""),
+        )
+    except SubmissionRefused as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "The links are saved.")
+    return redirect(listing.paper.get_absolute_url())
 
 
 # --- Comments --------------------------------------------------------------------------------

@@ -28,6 +28,17 @@ class PaperAdmin(admin.ModelAdmin):
     inlines = [ListingInline, CategoryInline]
     actions = ["hide", "show"]
 
+    def save_formset(self, request, form, formset, change: bool) -> None:
+        super().save_formset(request, form, formset, change)
+        # Listings hidden or shown from the paper's page are moderation too.
+        for inline_form in formset.forms:
+            obj = inline_form.instance
+            if isinstance(obj, Listing) and obj.pk and "hidden" in inline_form.changed_data:
+                kind = (
+                    ModerationAction.Kind.HIDE_LISTING if obj.hidden else ModerationAction.Kind.SHOW_LISTING
+                )
+                ModerationAction.record(request.user, kind, obj, "edited in the admin")
+
     def save_model(self, request, obj, form, change: bool) -> None:
         super().save_model(request, obj, form, change)
         if change and "hidden" in form.changed_data:
