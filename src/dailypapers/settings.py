@@ -203,7 +203,7 @@ SEARCH_MODEL_THREADS = int(os.environ.get("DAILYPAPERS_SEARCH_MODEL_THREADS", "1
 # From this many vectors on, nearest neighbours come from an hnswlib graph instead of an exact scan.
 SEARCH_HNSW_THRESHOLD = int(os.environ.get("DAILYPAPERS_SEARCH_HNSW_THRESHOLD", "200000"))
 # Share of the hybrid score that comes from BM25 (the rest from embedding cosine); see README.
-SEARCH_LEXICAL_WEIGHT = float(os.environ.get("DAILYPAPERS_SEARCH_LEXICAL_WEIGHT", "0.5"))
+SEARCH_LEXICAL_WEIGHT = float(os.environ.get("DAILYPAPERS_SEARCH_LEXICAL_WEIGHT", "0.4"))
 # Set to 0 to search with BM25 only (no model loaded, nothing embedded).
 SEARCH_SEMANTIC = os.environ.get("DAILYPAPERS_SEARCH_SEMANTIC", "1").lower() not in {"0", "false", "no", ""}
 

@@ -40,8 +40,8 @@ class Fusion:
     results only with cosine >= dense_min.
     """
 
-    lexical_weight: float = 0.5
-    cos_floor: float = 0.0
+    lexical_weight: float = 0.4
+    cos_floor: float = 0.3
     dense_min: float = 0.35
     lexical_depth: int = 100
     dense_depth: int = 100

@@ -74,9 +74,14 @@ class Filters:
 
 @dataclass
 class Weights:
-    """Field boosts of the BM25 query (tuned on SciFact training queries; see README)."""
+    """Field boosts of the BM25 query (tuned on SciFact training queries; see README).
 
-    title: float = 1.5
+    The body field holds title and abstract together, so `title` is a boost on top of plain BM25
+    over the whole text: 0.3 measured best on SciFact (0.0: 0.861, 0.3: 0.860-0.863, 1.5: 0.81 nDCG@10).
+    Whole titles typed in are matched exactly and pinned first, and title phrases are boosted.
+    """
+
+    title: float = 0.3
     abstract: float = 1.0
     authors: float = 1.5
     title_phrase: float = 2.0
@@ -139,7 +144,8 @@ class LexicalIndex:
         doc = tantivy.Document()
         doc.add_integer("id", int(d.id))
         doc.add_text("title", d.title or "")
-        doc.add_text("abstract", d.abstract or "")
+        # The body holds the title too: BM25 over the whole text, the title field adds its boost on top.
+        doc.add_text("abstract", f"{d.title or ''}\n{d.abstract or ''}")
         for name in d.authors:
             doc.add_text("authors", name)
         doc.add_text("title_key", title_key(d.title))

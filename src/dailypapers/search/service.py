@@ -398,7 +398,7 @@ def update_index(
         if everything:
             ids = list(Paper.objects.order_by("id").values_list("id", flat=True))
         else:
-            ids = sorted({int(i) for i in paper_ids})
+            ids = sorted({int(i) for i in paper_ids if i is not None})
         if not ids and not everything:
             return
         if embedder and engine.manifest.get("model") not in ("", embedder.name) and engine.has_vectors():
