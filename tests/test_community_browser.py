@@ -141,5 +141,19 @@ def test_new_member_signs_up_submits_upvotes_and_discusses(site, browser, mail):
     expect(card.get_by_test_id("card-comments")).to_contain_text("1")
     page.screenshot(path=ARTIFACTS / "community-trending.png", full_page=True)
 
+    # The member's public profile lists the submission and the comment; the account page has its panels.
+    page.get_by_test_id("signed-in-as").click()
+    expect(page.locator("h1")).to_have_text("newton")
+    expect(page.locator(".profile-page")).to_contain_text(title)
+    expect(page.locator(".profile-page .comment-body strong")).to_have_text("great")
+    page.screenshot(path=ARTIFACTS / "community-profile.png", full_page=True)
+    page.get_by_role("link", name="Account", exact=True).click()
+    expect(page.locator("h1")).to_have_text("Your account")
+    page.screenshot(path=ARTIFACTS / "community-account.png", full_page=True)
+
+    # Signing out is a POST form in the header.
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("link", name="Sign in")).to_be_visible()
+
     assert problems == []
-    assert not os.environ.get("DAILYPAPERS_SUBMIT_MAX_AGE_DAYS")
+    assert not os.environ.get("DAILYPAPERS_SUBMIT_MAX_AGE_DAYS")  # this process's environment is untouched

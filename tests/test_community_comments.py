@@ -147,3 +147,33 @@ def assert_inert(html: str) -> None:
 def test_links_are_nofollow():
     html = Comment(body="see [the code](https://github.com/a/b) and <https://example.org>").body_html
     assert html.count('rel="nofollow ugc noopener noreferrer"') == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_comments_keep_the_count_exact():
+    import threading
+
+    from django.db import connection
+
+    paper = listed_paper("2611.00290")
+    members = [add_user(f"c{i}") for i in range(8)]
+    barrier = threading.Barrier(len(members))
+    errors: list[BaseException] = []
+
+    def post(member) -> None:
+        try:
+            barrier.wait()
+            Comment.post(member, paper, f"from {member.username}")
+            Comment.post(member, paper, "and again")
+        except BaseException as exc:  # noqa: BLE001 (reported below)
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=post, args=(m,)) for m in members]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert count(paper) == 16 == Comment.objects.count()

@@ -313,3 +313,12 @@ def test_submitter_adds_links_later_and_only_the_submitter(client):
     response = client.post(f"/submissions/{listing.pk}/links", {"github_repo": "https://github.com/bob/x"})
     assert response.status_code == 403
     assert Paper.objects.get(pk=paper.pk).github_repo == "https://github.com/ada/code"
+
+
+def test_paper_pages_offer_submitting(client):
+    recent_paper("2611.00570")
+    assert "/papers/submit?paper=2611.00570" in client.get("/papers/2611.00570").content.decode()
+    page = client.get("/papers/2611.09870")  # not in the catalogue
+    assert page.status_code == 404 and "/papers/submit?paper=2611.09870" in page.content.decode()
+    client.force_login(add_user("ada"))
+    assert 'value="2611.00570"' in client.get("/papers/submit?paper=2611.00570").content.decode()
