@@ -46,7 +46,7 @@ from dailypapers.search.embedding import BUNDLED_MODEL_DIR, Embedder, paper_text
 from dailypapers.search.engine import Engine, SigLog  # noqa: E402
 from dailypapers.search.lexical import Doc  # noqa: E402
 
-HNSW_THRESHOLD = 200_000  # the site's default (settings.SEARCH_HNSW_THRESHOLD)
+HNSW_THRESHOLD = 20_000  # the site's default (settings.SEARCH_HNSW_THRESHOLD)
 
 
 def read_snapshot() -> list[dict]:
@@ -216,9 +216,16 @@ def main() -> int:
     parser.add_argument("--queries", type=int, default=400, help="queries to time (default 400)")
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "dailypapers-bench")
     parser.add_argument("--keep", action="store_true", help="keep the built indexes under --cache")
+    parser.add_argument(
+        "--hnsw-threshold",
+        type=int,
+        default=HNSW_THRESHOLD,
+        help="graph from this many vectors on (site default)",
+    )
     parser.add_argument("--serve", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--query-file", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    globals()["HNSW_THRESHOLD"] = args.hnsw_threshold
     if args.serve:
         serve(args.serve, args.query_file)
         return 0
@@ -251,11 +258,16 @@ def main() -> int:
             flush=True,
         )
         out = subprocess.run(
-            [sys.executable, __file__, "--serve", str(root), "--query-file", str(qfile)],
+            [
+                *(sys.executable, __file__, "--serve", str(root), "--query-file", str(qfile)),
+                *("--hnsw-threshold", str(args.hnsw_threshold)),
+            ],
             capture_output=True,
             text=True,
-            check=True,
         )
+        if out.returncode:
+            print(out.stderr, file=sys.stderr)
+            return 1
         served = json.loads(out.stdout.strip().splitlines()[-1])
         print(
             f"hybrid p50 {served['p50_ms']:.1f} ms, p99 {served['p99_ms']:.1f} ms "

@@ -23,7 +23,7 @@ HNSW_EF_SEARCH = 128
 
 
 class VectorStore:
-    def __init__(self, path: Path, dim: int, rows: int, hnsw_threshold: int = 200_000) -> None:
+    def __init__(self, path: Path, dim: int, rows: int, hnsw_threshold: int = 20_000) -> None:
         self.path = Path(path)
         self.dim = dim
         self.rows = rows
