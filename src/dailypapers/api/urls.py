@@ -1,5 +1,49 @@
-from django.urls import path  # noqa: F401
+"""The API (/api/...), the paper page as Markdown (/papers/{id}.md), feeds (/feeds/...), tokens and export.
+
+Included before the papers app, whose /papers/<path> would otherwise catch /papers/{id}.md.
+"""
+
+from django.urls import path, re_path
+
+from dailypapers.api import account, docs, feeds, views
 
 app_name = "api"
 
-urlpatterns: list = []
+FMT = r"(?P<fmt>rss|atom)"
+
+urlpatterns = [
+    path("api/", docs.docs_page, name="docs"),
+    path("api/docs", docs.docs_page),
+    path("api/openapi.json", docs.openapi_json, name="openapi"),
+    path("api/daily_papers", views.daily_papers, name="daily-papers"),
+    path("api/papers", views.paper_list, name="papers"),
+    path("api/papers/search", views.paper_search, name="search"),
+    path("api/papers/submit", views.submit, name="submit"),
+    re_path(r"^api/papers/(?P<ref>[^\n]+)/comments$", views.comments, name="comments"),
+    re_path(r"^api/papers/(?P<ref>.+)/similar$", views.similar, name="similar"),
+    re_path(r"^api/papers/(?P<ref>.+)/upvote$", views.upvote, name="upvote"),
+    re_path(r"^api/papers/(?P<ref>.+)$", views.paper_detail, name="paper"),
+    re_path(r"^api/", views.api_not_found),  # anything else under /api/ (newlines too): a JSON 404
+    re_path(r"^papers/(?P<ref>.+)\.md$", views.paper_markdown, name="paper-markdown"),
+    # Feeds: every one in RSS 2.0 (.rss) and Atom (.atom).
+    re_path(rf"^feeds/daily\.{FMT}$", feeds.formats(feeds.DailyFeed), name="feed-daily"),
+    re_path(
+        rf"^feeds/daily/(?P<date>\d{{4}}-\d{{2}}-\d{{2}})\.{FMT}$",
+        feeds.formats(feeds.DailyFeed),
+        name="feed-day",
+    ),
+    re_path(rf"^feeds/trending\.{FMT}$", feeds.formats(feeds.TrendingFeed), name="feed-trending"),
+    re_path(
+        rf"^feeds/category/(?P<code>[\w.-]+?)\.{FMT}$",
+        feeds.formats(feeds.CategoryFeed),
+        name="feed-category",
+    ),
+    re_path(rf"^feeds/search\.{FMT}$", feeds.formats(feeds.SearchFeed), name="feed-search"),
+    re_path(
+        rf"^feeds/users/(?P<username>[\w.@+-]+)\.{FMT}$", feeds.formats(feeds.UserFeed), name="feed-user"
+    ),
+    # The account page's API tokens and data export (the page itself belongs to accounts/community).
+    path("account/api-tokens/new", account.create_token, name="token-create"),
+    path("account/api-tokens/<int:token_id>/revoke", account.revoke_token, name="token-revoke"),
+    path("account/export.json", account.export, name="export"),
+]

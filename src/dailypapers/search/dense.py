@@ -23,7 +23,7 @@ HNSW_EF_SEARCH = 128
 
 
 class VectorStore:
-    def __init__(self, path: Path, dim: int, rows: int, hnsw_threshold: int = 200_000) -> None:
+    def __init__(self, path: Path, dim: int, rows: int, hnsw_threshold: int = 20_000) -> None:
         self.path = Path(path)
         self.dim = dim
         self.rows = rows
@@ -63,10 +63,7 @@ class VectorStore:
             index.set_ef(HNSW_EF_SEARCH)
             index.set_num_threads(1)
             self.hnsw = index
-        elif len(uniq):
-            order = np.sort(latest)
-            self.brute = np.ascontiguousarray(vectors[order])  # in memory: a scan of RAM, not of disk
-            self.brute_ids = ids[order]
+        self._ids = ids
 
     def __len__(self) -> int:
         return len(self.sorted_ids)
@@ -99,6 +96,11 @@ class VectorStore:
             labels, distances = self.hnsw.knn_query(query.reshape(1, -1), k=k)
             # hnswlib's "ip" distance is 1 - dot product.
             return [(int(i), 1.0 - float(d)) for i, d in zip(labels[0], distances[0], strict=True)]
+        if self.brute is None:
+            # Built on first use (writers never search): the live rows in RAM, a scan of memory, not disk.
+            order = np.sort(self.rows_of_sorted)
+            self.brute = np.ascontiguousarray(self.vectors[order])
+            self.brute_ids = self._ids[order]
         sims = self.brute @ query
         top = np.argpartition(-sims, k - 1)[:k] if k < n else np.arange(n)
         top = top[np.argsort(-sims[top], kind="stable")]

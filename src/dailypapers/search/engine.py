@@ -126,7 +126,7 @@ class Engine:
         root: Path,
         dim: int = 384,
         model: str = "",
-        hnsw_threshold: int = 200_000,
+        hnsw_threshold: int = 20_000,
         weights: Weights | None = None,
         fusion: Fusion | None = None,
     ) -> None:

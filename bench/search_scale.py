@@ -1,0 +1,295 @@
+"""Search at scale: build 100k- and 1M-paper indexes from real arXiv abstracts and time hybrid queries.
+
+    python bench/search_scale.py                  # 100k and 1M
+    python bench/search_scale.py --sizes 100000   # one size
+    python bench/search_scale.py --embed 5000     # embed more real abstracts (default 3000)
+
+Documents: the real papers of ../shared/data/arxiv-snapshot (74,728), replicated under new ids to reach
+each size (so the index holds realistic term statistics, with each text ~N/74,728 times).
+
+Vectors: embedding a million abstracts on a 2-core machine takes days, so the script embeds `--embed`
+real abstracts with the bundled model and gives every other document one of those vectors plus Gaussian
+noise (sigma 0.02 per dimension, then re-normalised), a cloud of realistic vectors around real ones.
+The graph search cost depends on the number and dimension of vectors, not on what they mean.
+Embeddings are cached under --cache (outside the repository) between runs.
+
+Each index is built with the site's own Engine code (search/engine.py). Queries run in a fresh
+subprocess that only opens the index, so RSS is what a server process would hold: real titles,
+title fragments, typo'd titles and short topic queries, each timed end to end including the query
+embedding (one onnxruntime thread), BM25, nearest neighbours, fusion and the exact-title check.
+The database fetch of the page's papers is not included (the same for any index size).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import random
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "src"))
+SNAPSHOT = Path(os.environ.get("DAILYPAPERS_SHARED", REPO.parent / "shared")) / "data" / "arxiv-snapshot"
+
+from dailypapers.search.embedding import BUNDLED_MODEL_DIR, Embedder, paper_text  # noqa: E402
+from dailypapers.search.engine import Engine, SigLog  # noqa: E402
+from dailypapers.search.lexical import Doc  # noqa: E402
+
+HNSW_THRESHOLD = 20_000  # the site's default (settings.SEARCH_HNSW_THRESHOLD)
+
+
+def read_snapshot() -> list[dict]:
+    papers = []
+    for path in sorted(SNAPSHOT.glob("*.jsonl.gz")):
+        with gzip.open(path, "rt", encoding="utf-8") as fh:
+            for line in fh:
+                r = json.loads(line)
+                papers.append(
+                    {
+                        "title": " ".join(r["title"].split()),
+                        "abstract": " ".join((r.get("abstract") or "").split()),
+                        "authors": [
+                            a.strip() for a in (r.get("authors") or "").replace(" and ", ", ").split(",")
+                        ][:20],
+                        "categories": (r.get("categories") or "").split(),
+                        "day": _day(r.get("update_date")),
+                    }
+                )
+    return papers
+
+
+def _day(text: str | None) -> int | None:
+    if not text:
+        return None
+    import datetime as dt
+
+    try:
+        return (dt.date.fromisoformat(text[:10]) - dt.date(1970, 1, 1)).days
+    except ValueError:
+        return None
+
+
+def real_vectors(papers: list[dict], n: int, cache: Path, embedder: Embedder) -> np.ndarray:
+    path = cache / f"snapshot-vectors-{n}.npy"
+    if path.exists():
+        return np.load(path)
+    cache.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    vecs = embedder.embed([paper_text(p["title"], p["abstract"]) for p in papers[:n]], batch_size=32)
+    print(
+        f"embedded {n} real abstracts in {time.perf_counter() - t0:.0f} s "
+        f"({n / (time.perf_counter() - t0):.1f}/s)"
+    )
+    np.save(path, vecs)
+    return vecs
+
+
+def vectors_for(ids: np.ndarray, base: np.ndarray, seed: int) -> np.ndarray:
+    """Real vectors for the first len(base) ids, noisy copies of them for the rest."""
+    rng = np.random.default_rng(seed)
+    out = base[ids % len(base)].copy()
+    noisy = ids >= len(base)
+    if noisy.any():
+        out[noisy] += rng.normal(0, 0.02, size=(int(noisy.sum()), base.shape[1])).astype(np.float32)
+        out[noisy] /= np.linalg.norm(out[noisy], axis=1, keepdims=True)
+    return out
+
+
+def build(root: Path, papers: list[dict], size: int, base: np.ndarray) -> dict:
+    engine = Engine(root, dim=base.shape[1], model="bench", hnsw_threshold=HNSW_THRESHOLD)
+    staging = engine.start_rebuild()
+    timings = {}
+    t0 = time.perf_counter()
+    chunk = 50_000
+    for start in range(0, size, chunk):
+        docs = []
+        for i in range(start, min(size, start + chunk)):
+            p = papers[i % len(papers)]
+            docs.append(
+                Doc(i + 1, p["title"], p["abstract"], p["authors"], p["categories"], p["day"], i % 3 == 0)
+            )
+        staging.write_docs(docs, {d.id: 1 for d in docs}, threads=2)
+    timings["lexical_s"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    for start in range(0, size, chunk):
+        ids = np.arange(start, min(size, start + chunk), dtype=np.int64)
+        staging.vectors.append_rows(ids + 1, vectors_for(ids, base, seed=start))
+        SigLog(staging.gen_path, "vecsig").append(dict.fromkeys((ids + 1).tolist(), 1))
+    timings["vectors_s"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    staging.vectors.finish_rows()  # builds the hnsw graph at HNSW_THRESHOLD and above
+    timings["graph_s"] = time.perf_counter() - t0
+    staging.manifest["rows"] = staging.vectors.rows
+    engine.finish_rebuild(staging)
+    timings["build_s"] = timings["lexical_s"] + timings["vectors_s"] + timings["graph_s"]
+    timings["size_mb"] = sum(f.stat().st_size for f in root.rglob("*") if f.is_file()) / 1e6
+    timings["lexical_mb"] = sum(f.stat().st_size for f in root.rglob("lexical/*") if f.is_file()) / 1e6
+    timings["graph"] = "hnsw" if (engine.gen_path / "hnsw.bin").exists() else "exact"
+    return timings
+
+
+def make_queries(papers: list[dict], n: int, seed: int = 7) -> list[str]:
+    rng = random.Random(seed)
+    sample = rng.sample(papers, n)
+    queries = []
+    for i, p in enumerate(sample):
+        words = p["title"].split()
+        kind = i % 4
+        if kind == 0:
+            queries.append(p["title"])  # a whole title
+        elif kind == 1:
+            queries.append(" ".join(words[: max(2, len(words) // 2)]).lower())  # a title fragment
+        elif kind == 2:
+            typo = [w[:2] + w[3:] if len(w) > 6 else w for w in words]  # a title with typos
+            queries.append(" ".join(typo))
+        else:
+            abstract = p["abstract"].split()
+            start = rng.randrange(max(1, len(abstract) - 6))
+            queries.append(" ".join(abstract[start : start + rng.randint(2, 5)]))  # a topic query
+    return queries
+
+
+def serve(root: Path, queries_path: Path) -> None:
+    """Subprocess: open the index as a server process would, time every query, print JSON."""
+    queries = json.loads(queries_path.read_text())
+    embedder = Embedder(BUNDLED_MODEL_DIR, threads=1)
+    t0 = time.perf_counter()
+    engine = Engine(root, dim=embedder.dim, model="bench", hnsw_threshold=HNSW_THRESHOLD)
+    open_s = time.perf_counter() - t0
+    for q in queries[:10]:  # warm-up
+        engine.search(q, embedder.embed_query(q), None, depth=40)
+    total, embed_only, lexical_only = [], [], []
+    for q in queries:
+        t = time.perf_counter()
+        qv = embedder.embed_query(q)
+        t_embed = time.perf_counter()
+        engine.search(q, qv, None, depth=40)
+        engine.lexical.exact_title(q)
+        total.append((time.perf_counter() - t) * 1000)
+        embed_only.append((t_embed - t) * 1000)
+        t = time.perf_counter()
+        engine.lexical.search(q, 40)
+        lexical_only.append((time.perf_counter() - t) * 1000)
+    rss = _status("VmRSS")
+    print(
+        json.dumps(
+            {
+                "open_s": open_s,
+                "p50_ms": statistics.median(total),
+                "p99_ms": float(np.percentile(total, 99)),
+                "embed_p50_ms": statistics.median(embed_only),
+                "lexical_p50_ms": statistics.median(lexical_only),
+                "lexical_p99_ms": float(np.percentile(lexical_only, 99)),
+                "rss_mb": rss / 1024,
+                "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                "vectors": len(engine.vectors),
+                "docs": engine.lexical.num_docs(),
+            }
+        )
+    )
+
+
+def _status(key: str) -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(key + ":"):
+            return int(line.split()[1])
+    return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--sizes", default="100000,1000000", help="comma-separated index sizes")
+    parser.add_argument("--embed", type=int, default=3000, help="real abstracts to embed (default 3000)")
+    parser.add_argument("--queries", type=int, default=400, help="queries to time (default 400)")
+    parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "dailypapers-bench")
+    parser.add_argument("--keep", action="store_true", help="keep the built indexes under --cache")
+    parser.add_argument(
+        "--hnsw-threshold",
+        type=int,
+        default=HNSW_THRESHOLD,
+        help="graph from this many vectors on (site default)",
+    )
+    parser.add_argument("--serve", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--query-file", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    globals()["HNSW_THRESHOLD"] = args.hnsw_threshold
+    if args.serve:
+        serve(args.serve, args.query_file)
+        return 0
+
+    print(
+        f"CPU cores: {os.cpu_count()}, load average {os.getloadavg()[0]:.1f} "
+        "(shared machine: figures are noisy)"
+    )
+    t0 = time.perf_counter()
+    papers = read_snapshot()
+    print(f"read {len(papers)} real papers in {time.perf_counter() - t0:.1f} s")
+    embedder = Embedder(BUNDLED_MODEL_DIR, threads=os.cpu_count() or 1)
+    base = real_vectors(papers, min(args.embed, len(papers)), args.cache, embedder)
+    del embedder
+    queries = make_queries(papers, args.queries)
+    qfile = args.cache / "queries.json"
+    args.cache.mkdir(parents=True, exist_ok=True)
+    qfile.write_text(json.dumps(queries))
+    rows = []
+    for size in [int(s) for s in args.sizes.split(",") if s]:
+        root = args.cache / f"index-{size}"
+        shutil.rmtree(root, ignore_errors=True)
+        print(f"\n== {size:,} papers: building ...", flush=True)
+        built = build(root, papers, size, base)
+        print(
+            f"built in {built['build_s']:.0f} s (BM25 {built['lexical_s']:.0f} s, "
+            f"vectors {built['vectors_s']:.0f} s, "
+            f"{built['graph']} graph {built['graph_s']:.0f} s); on disk {built['size_mb']:.0f} MB "
+            f"(tantivy {built['lexical_mb']:.0f} MB)",
+            flush=True,
+        )
+        out = subprocess.run(
+            [
+                *(sys.executable, __file__, "--serve", str(root), "--query-file", str(qfile)),
+                *("--hnsw-threshold", str(args.hnsw_threshold)),
+            ],
+            capture_output=True,
+            text=True,
+        )
+        if out.returncode:
+            print(out.stderr, file=sys.stderr)
+            return 1
+        served = json.loads(out.stdout.strip().splitlines()[-1])
+        print(
+            f"hybrid p50 {served['p50_ms']:.1f} ms, p99 {served['p99_ms']:.1f} ms "
+            f"(query embedding p50 {served['embed_p50_ms']:.1f} ms; "
+            f"BM25 alone p50 {served['lexical_p50_ms']:.1f} ms, "
+            f"p99 {served['lexical_p99_ms']:.1f} ms); RSS {served['rss_mb']:.0f} MB "
+            f"(peak {served['peak_rss_mb']:.0f} MB); opened in {served['open_s']:.1f} s",
+            flush=True,
+        )
+        rows.append((size, built, served))
+        if not args.keep:
+            shutil.rmtree(root, ignore_errors=True)
+    print("\n| papers | vectors | build | on disk | RSS | hybrid p50 | hybrid p99 | BM25 p50 | embed p50 |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for size, b, s in rows:
+        print(
+            f"| {size:,} | {b['graph']} | {b['build_s']:.0f} s | {b['size_mb']:.0f} MB | "
+            f"{s['rss_mb']:.0f} MB | {s['p50_ms']:.1f} ms | {s['p99_ms']:.1f} ms | "
+            f"{s['lexical_p50_ms']:.1f} ms | {s['embed_p50_ms']:.1f} ms |"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

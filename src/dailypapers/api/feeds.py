@@ -1,0 +1,248 @@
+"""RSS 2.0 and Atom feeds (django.contrib.syndication) for the daily papers, trending, a category,
+a search query and a member's submissions. Each feed exists in both formats: `.rss` and `.atom`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.syndication.views import Feed
+from django.http import Http404, HttpRequest
+from django.urls import NoReverseMatch, reverse
+from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
+from django.utils.http import urlencode
+
+from dailypapers.api.serializers import prefetch_papers
+from dailypapers.papers.models import Category, Listing, Paper
+from dailypapers.papers.periods import Period
+
+
+@dataclass
+class Entry:
+    paper: Paper
+    listing: Listing | None = None
+
+
+class _Rss(Rss201rev2Feed):
+    content_type = "application/rss+xml; charset=utf-8"
+
+
+class PaperFeed(Feed):
+    """Common parts: one item per paper, linking to its page here."""
+
+    feed_type = _Rss
+    kind = ""  # names the feed in URLs: "daily", "trending", ...
+
+    # One instance serves every request (and gunicorn runs threads): no per-request state on self.
+
+    def __call__(self, request: HttpRequest, *args, **kwargs):
+        response = super().__call__(request, *args, **kwargs)
+        response["Access-Control-Allow-Origin"] = "*"
+        return response
+
+    def get_object(self, request: HttpRequest, **kwargs):
+        return self.lookup(request, **kwargs)
+
+    def lookup(self, request: HttpRequest, **kwargs):
+        return None
+
+    def limit(self) -> int:
+        return settings.API_FEED_ITEMS
+
+    def entries(self, listings) -> list[Entry]:
+        rows = list(listings.select_related("paper", "submitted_by")[: self.limit()])
+        prefetch_papers((listing.paper for listing in rows), listings=False)
+        return [Entry(listing.paper, listing) for listing in rows]
+
+    def feed_copyright(self) -> str:
+        return "Paper metadata from arXiv (CC0)."
+
+    def item_title(self, item: Entry) -> str:
+        return item.paper.title
+
+    def item_link(self, item: Entry) -> str:
+        return item.paper.get_absolute_url()
+
+    # The guid is the paper page's full address (Django's default), so a paper is one item however
+    # many feeds or days it appears on.
+
+    def item_description(self, item: Entry) -> str:
+        paper = item.paper
+        authors = ", ".join(a.author.name for a in paper.authorships.all())
+        parts = [f"Authors: {authors}"] if authors else []
+        if item.listing is not None and item.listing.note:
+            parts.append(f"Submitter's note: {item.listing.note}")
+        parts.append(f"{paper.total_votes} upvotes · arXiv {paper.arxiv_id}")
+        parts.append(paper.ai_summary or paper.abstract)
+        # Plain text: the syndication writer escapes it, so no markup from metadata reaches a reader.
+        return "\n\n".join(p for p in parts if p)
+
+    def item_author_name(self, item: Entry) -> str:
+        names = [a.author.name for a in item.paper.authorships.all()]
+        if len(names) > 3:
+            return ", ".join(names[:3]) + " et al."
+        return ", ".join(names)
+
+    def item_categories(self, item: Entry) -> list[str]:
+        return [c.code for c in item.paper.categories.all()]
+
+    def item_pubdate(self, item: Entry) -> dt.datetime | None:
+        if item.listing is not None:
+            if item.listing.submitted_at:
+                return item.listing.submitted_at
+            return dt.datetime.combine(item.listing.day, dt.time(), tzinfo=ZoneInfo(settings.FEED_TIME_ZONE))
+        return item.paper.published_at
+
+    def item_updateddate(self, item: Entry) -> dt.datetime | None:
+        return item.paper.updated_at
+
+    def item_enclosures(self, item: Entry) -> list:
+        return []
+
+
+class DailyFeed(PaperFeed):
+    kind = "daily"
+
+    def lookup(self, request: HttpRequest, date: str | None = None, **kwargs) -> Period:
+        if date is None:
+            from dailypapers.api.views import latest_day
+
+            day = latest_day() or dt.date.today()
+            return Period.day(day)
+        period = Period.parse("day", date)
+        if period is None:
+            raise Http404(f"There is no day {date}.")
+        return period
+
+    def title(self, period: Period) -> str:
+        return f"{settings.SITE_NAME}: {period.title}"
+
+    def link(self, period: Period) -> str:
+        return period.url()
+
+    def description(self, period: Period) -> str:
+        return f"The papers on the daily feed of {period.title}, most upvoted first."
+
+    def items(self, period: Period) -> list[Entry]:
+        listings = (
+            Listing.objects.visible().between(period.start, period.end).latest_per_paper().ranked("votes")
+        )
+        return self.entries(listings)
+
+
+class TrendingFeed(PaperFeed):
+    kind = "trending"
+
+    def title(self) -> str:
+        return f"{settings.SITE_NAME}: trending"
+
+    def link(self) -> str:
+        try:
+            return reverse("community:trending")
+        except NoReverseMatch:
+            return reverse("papers:home")
+
+    def description(self) -> str:
+        return f"The papers trending on the feed of the last {settings.TRENDING_DAYS} days, as ranked now."
+
+    def items(self) -> list[Entry]:
+        listings = Listing.objects.visible().trending_window().latest_per_paper().ranked("trending")
+        return self.entries(listings)
+
+
+class CategoryFeed(PaperFeed):
+    kind = "category"
+
+    def lookup(self, request: HttpRequest, code: str = "", **kwargs) -> Category:
+        category = Category.objects.filter(code__iexact=code).first()
+        if category is None:
+            raise Http404(f"There is no category {code[:40]}.")
+        return category
+
+    def title(self, category: Category) -> str:
+        label = f"{category.code} ({category.name})" if category.name else category.code
+        return f"{settings.SITE_NAME}: {label}"
+
+    def link(self, category: Category) -> str:
+        return reverse("papers:home")
+
+    def description(self, category: Category) -> str:
+        return f"Papers in {category.code} as they reach the daily feed, newest first."
+
+    def items(self, category: Category) -> list[Entry]:
+        in_category = Paper.objects.filter(categories=category).values("id")
+        listings = Listing.objects.visible().filter(paper__in=in_category).latest_per_paper()
+        return self.entries(listings.order_by("-day", "-id"))
+
+
+class UserFeed(PaperFeed):
+    kind = "user"
+
+    def lookup(self, request: HttpRequest, username: str = "", **kwargs):
+        user = get_user_model().objects.filter(username=username, is_active=True).first()
+        if user is None:
+            raise Http404(f"There is no member {username[:40]}.")
+        return user
+
+    def title(self, user) -> str:
+        return f"{settings.SITE_NAME}: papers submitted by {user.get_username()}"
+
+    def link(self, user) -> str:
+        return reverse("api:feed-user", kwargs={"username": user.get_username(), "fmt": "rss"})
+
+    def description(self, user) -> str:
+        return f"Papers {user.get_username()} put on the daily feed, newest first."
+
+    def items(self, user) -> list[Entry]:
+        listings = Listing.objects.visible().filter(submitted_by=user).order_by("-day", "-id")
+        return self.entries(listings)
+
+
+class SearchFeed(PaperFeed):
+    """`/feeds/search.rss?q=...`: the best matches for a query, for following a topic."""
+
+    kind = "search"
+
+    def lookup(self, request: HttpRequest, **kwargs) -> str:
+        q = " ".join((request.GET.get("q") or "").split())[:500]
+        if not q or "\x00" in q:
+            raise Http404("Give a search query as q, e.g. /feeds/search.rss?q=diffusion")
+        return q
+
+    def title(self, q: str) -> str:
+        return f"{settings.SITE_NAME}: search “{q}”"
+
+    def link(self, q: str) -> str:
+        try:
+            return reverse("search:search") + "?" + urlencode({"q": q})
+        except NoReverseMatch:
+            return reverse("api:docs")
+
+    def description(self, q: str) -> str:
+        return f"Papers matching “{q}”."
+
+    def items(self, q: str) -> list[Entry]:
+        from dailypapers.search.service import search_papers
+
+        papers = [hit.paper for hit in search_papers(q, limit=self.limit()).hits if not hit.paper.hidden]
+        prefetch_papers(papers)
+        return [Entry(paper) for paper in papers]
+
+
+def formats(feed_class: type[PaperFeed]):
+    """The feed's RSS 2.0 and Atom views, for the URLs `<...>.rss` and `<...>.atom`."""
+    atom = type(
+        f"{feed_class.__name__}Atom",
+        (feed_class,),
+        {"feed_type": Atom1Feed, "subtitle": feed_class.description},  # Atom's name for it
+    )
+    instances = {"rss": feed_class(), "atom": atom()}
+
+    def view(request: HttpRequest, fmt: str, **kwargs):
+        return instances[fmt](request, **kwargs)
+
+    view.feed_kind = feed_class.kind
+    return view

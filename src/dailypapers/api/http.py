@@ -1,0 +1,215 @@
+"""The API's plumbing: JSON errors, methods, CORS, rate limits and bearer-token authentication.
+
+Every endpoint is a plain function wrapped by `endpoint(...)`, which turns `ApiError` (and Django's
+`Http404`) into `{"error": "..."}` with the right status, the shape `huggingface_hub` reads.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+import math
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django_ratelimit.core import get_usage
+
+READ_METHODS = ("GET", "HEAD")
+
+
+class ApiError(Exception):
+    def __init__(
+        self, status: int, message: str, headers: dict[str, str] | None = None, code: str = ""
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.headers = headers or {}
+        self.code = code
+
+
+def bad_request(message: str) -> ApiError:
+    return ApiError(400, message)
+
+
+def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> JsonResponse:
+    response = JsonResponse(
+        data, status=status, safe=False, encoder=DjangoJSONEncoder, json_dumps_params={"ensure_ascii": False}
+    )
+    for name, value in (headers or {}).items():
+        response[name] = value
+    return response
+
+
+def error_response(
+    status: int, message: str, headers: dict[str, str] | None = None, code: str = ""
+) -> JsonResponse:
+    data = {"error": message, "code": code} if code else {"error": message}
+    return json_response(data, status=status, headers=headers)
+
+
+def add_cors(response: HttpResponse) -> HttpResponse:
+    # Reads are public: any web page may fetch them. No credentials are honoured cross-site
+    # (no Allow-Credentials), so this opens nothing a plain `curl` could not already read.
+    response["Access-Control-Allow-Origin"] = "*"
+    response["Access-Control-Expose-Headers"] = "Link, Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining"
+    return response
+
+
+def _client_key(group: str, request: HttpRequest) -> str:
+    token = getattr(request, "api_token", None)
+    if token is not None:
+        return f"user:{token.user_id}"
+    address = request.META.get("REMOTE_ADDR") or "unknown"
+    if settings.API_CLIENT_IP_HEADER:
+        # Behind a reverse proxy every request comes from the proxy; the header it sets names the
+        # client. The rightmost entry is the one our own proxy added (clients can forge the others).
+        forwarded = request.META.get(settings.API_CLIENT_IP_HEADER, "")
+        address = forwarded.split(",")[-1].strip() or address
+    return "ip:" + address
+
+
+def check_rate(request: HttpRequest, kind: str) -> dict[str, str]:
+    """Count this request against the caller's allowance; ApiError(429) when it is spent.
+
+    The counters live in the default cache, which is shared by every server process (a file cache),
+    so the limit holds across gunicorn workers.
+    """
+    rate = settings.API_RATE_LIMITS.get(kind) or ""
+    if not rate:
+        return {}
+    usage = get_usage(request, group=f"api-{kind}", key=_client_key, rate=rate, increment=True)
+    if usage is None:
+        return {}
+    headers = {
+        "X-RateLimit-Limit": str(usage["limit"]),
+        "X-RateLimit-Remaining": str(max(0, usage["limit"] - usage["count"])),
+    }
+    if usage["should_limit"]:
+        retry = max(1, math.ceil(usage["time_left"]))
+        raise ApiError(
+            429,
+            f"Too many requests: at most {rate} for {kind}s. Try again in {retry} s.",
+            {**headers, "Retry-After": str(retry)},
+        )
+    return headers
+
+
+def bearer_token(request: HttpRequest) -> str | None:
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        return None
+    return value.strip()
+
+
+def authenticate(request: HttpRequest) -> None:
+    """Set request.api_token / request.api_user from `Authorization: Bearer ...`, or raise 401."""
+    from dailypapers.api.models import ApiToken
+
+    challenge = {"WWW-Authenticate": 'Bearer realm="api"'}
+    raw = bearer_token(request)
+    if raw is None:
+        raise ApiError(401, "This needs an API token: send 'Authorization: Bearer <token>'.", challenge)
+    token = ApiToken.objects.authenticate(raw)
+    if token is None:
+        raise ApiError(
+            401, "The API token is not valid (unknown, revoked or its account is disabled).", challenge
+        )
+    request.api_token = token
+    request.api_user = token.user
+
+
+def request_data(request: HttpRequest) -> dict[str, Any]:
+    """The body of a write: a JSON object, or an HTML form's fields."""
+    content_type = request.content_type or ""
+    if content_type == "application/json":
+        try:
+            data = json.loads(request.body or b"{}")
+        except (ValueError, UnicodeDecodeError):
+            raise bad_request("The body is not valid JSON.") from None
+        if not isinstance(data, dict):
+            raise bad_request("The body must be a JSON object.")
+        return data
+    if content_type in ("application/x-www-form-urlencoded", "multipart/form-data", ""):
+        return request.POST.dict()
+    raise ApiError(415, f"Send JSON (application/json) or a form, not {content_type}.")
+
+
+def _check_params(request: HttpRequest) -> None:
+    for name, values in request.GET.lists():
+        for value in values:
+            if "\x00" in value or "\x00" in name:
+                raise bad_request(f"Parameter {name!r} holds a NUL character.")
+
+
+def endpoint(*methods: str, auth: bool = False) -> Callable:
+    """Wrap a view as an API endpoint answering `methods` (reads also answer HEAD and OPTIONS)."""
+    allowed = set(methods)
+    if "GET" in allowed:
+        allowed.add("HEAD")
+    allow_header = ", ".join(sorted(allowed | {"OPTIONS"}))
+
+    def decorate(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            request.api_token = None
+            request.api_user = None
+            if request.method == "OPTIONS":
+                response = HttpResponse(status=204)
+                response["Allow"] = allow_header
+                response["Access-Control-Allow-Methods"] = allow_header
+                response["Access-Control-Allow-Headers"] = "Authorization, Content-Type"
+                response["Access-Control-Max-Age"] = "86400"
+                return add_cors(response)
+            rate_headers: dict[str, str] = {}
+            try:
+                if request.method not in allowed:
+                    raise ApiError(
+                        405,
+                        f"{request.method} is not allowed here; use {allow_header}.",
+                        {"Allow": allow_header},
+                    )
+                _check_params(request)
+                is_write = request.method not in READ_METHODS
+                if auth or is_write:
+                    authenticate(request)
+                rate_headers = check_rate(request, "write" if is_write else "read")
+                response = view(request, *args, **kwargs)
+            except ApiError as exc:
+                response = error_response(exc.status, exc.message, exc.headers, exc.code)
+            except PermissionDenied as exc:
+                response = error_response(403, str(exc) or "Not allowed.", code="forbidden")
+            except Http404 as exc:
+                message = exc.args[0] if exc.args and isinstance(exc.args[0], str) else "Not found."
+                response = error_response(404, message)
+            for name, value in rate_headers.items():
+                response.setdefault(name, value)
+            if request.method in READ_METHODS:
+                add_cors(response)
+            return response
+
+        # CSRF-exempt by design. Writes authenticate with a bearer token only, never with the session
+        # cookie: a browser never attaches an Authorization header by itself, so a forged cross-site
+        # request carries no credential and there is nothing for a CSRF token to protect. Members
+        # signed in with a session write through the web forms, which keep Django's CSRF checks.
+        # (Read-only endpoints are exempt too, so that a stray POST gets the API's JSON 405.)
+        return csrf_exempt(wrapper)
+
+    return decorate
+
+
+def iso(value: dt.datetime | dt.date | None) -> str | None:
+    """Timestamps as Hugging Face writes them: UTC with milliseconds and a Z."""
+    if value is None:
+        return None
+    if not isinstance(value, dt.datetime):
+        value = dt.datetime.combine(value, dt.time(), tzinfo=dt.UTC)
+    value = value.astimezone(dt.UTC)
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"

@@ -1,0 +1,476 @@
+"""The OpenAPI 3.1 description of the API, written as data: the docs page and the fuzz tests read it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _nullable(kind: str, **extra: Any) -> dict[str, Any]:
+    return {"type": [kind, "null"], **extra}
+
+
+def _json(schema: dict[str, Any], description: str, headers: dict | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {"description": description, "content": {"application/json": {"schema": schema}}}
+    if headers:
+        out["headers"] = headers
+    return out
+
+
+def _error(description: str, headers: dict | None = None) -> dict[str, Any]:
+    return _json(_ref("Error"), description, headers)
+
+
+def _param(name: str, description: str, schema: dict[str, Any], where: str = "query", **extra) -> dict:
+    return {"name": name, "in": where, "description": description, "schema": schema, **extra}
+
+
+LINK = {
+    "Link": {
+        "description": 'The next page, as `<url>; rel="next"`, when there is one.',
+        "schema": {"type": "string"},
+    }
+}
+RETRY = {
+    "Retry-After": {"description": "Seconds to wait before trying again.", "schema": {"type": "integer"}}
+}
+ARXIV_ID = _param(
+    "ref",
+    "An arXiv id (2406.01574, hep-th/9901001; a version suffix is ignored).",
+    {"type": "string"},
+    "path",
+    required=True,
+)
+LIMIT = _param(
+    "limit", "How many results (1 to 100).", {"type": "integer", "minimum": 1, "maximum": 100, "default": 50}
+)
+CATEGORY = _param(
+    "category",
+    "Only papers in this arXiv category (e.g. cs.CL); several, comma-separated, match any of them.",
+    {"type": "string"},
+)
+SINCE = _param("since", "From this day on (YYYY-MM-DD, inclusive).", {"type": "string", "format": "date"})
+UNTIL = _param("until", "Up to this day (YYYY-MM-DD, inclusive).", {"type": "string", "format": "date"})
+
+COMMON_ERRORS = {
+    "400": _error("Bad parameters: the message says which and why."),
+    "429": _error("Too many requests from this client; wait as Retry-After says.", RETRY),
+}
+AUTH_ERRORS = {
+    "401": _error("No API token, or one that is unknown or revoked."),
+    "403": _error("The token's member may not do this."),
+    "415": _error("The body is neither JSON nor a form."),
+}
+BEARER = [{"bearer": []}]
+
+USER = {
+    "type": "object",
+    "description": "A member (of this site, or of the site a listing was imported from).",
+    "properties": {
+        "_id": {"type": "string"},
+        "user": {"type": "string", "description": "The username."},
+        "name": {"type": "string", "description": "The username (Hugging Face sends both)."},
+        "fullname": {"type": "string"},
+        "avatarUrl": {"type": "string"},
+        "type": {"type": "string", "enum": ["user"]},
+        "isPro": {"type": "boolean"},
+    },
+    "required": ["user", "name", "fullname"],
+}
+
+PAPER = {
+    "type": "object",
+    "description": (
+        "A paper. `upvotes` and `numComments` are what the site shows: this site's own plus those "
+        "imported from Hugging Face; `upvotesHere` and `importedUpvotes` are the two parts."
+    ),
+    "properties": {
+        "id": {"type": "string", "description": "arXiv id without version."},
+        "authors": {"type": "array", "items": _ref("Author")},
+        "publishedAt": _nullable("string", format="date-time", description="First version on arXiv."),
+        "updatedAt": _nullable("string", format="date-time", description="Latest version on arXiv."),
+        "submittedOnDailyAt": _nullable(
+            "string", format="date-time", description="When it reached the feed."
+        ),
+        "submittedOnDailyBy": {"oneOf": [_ref("User"), {"type": "null"}]},
+        "title": {"type": "string"},
+        "summary": {"type": "string", "description": "The abstract."},
+        "upvotes": {"type": "integer", "minimum": 0},
+        "upvotesHere": {"type": "integer", "minimum": 0},
+        "importedUpvotes": {"type": "integer", "minimum": 0},
+        "numComments": {"type": "integer", "minimum": 0},
+        "discussionId": {"type": "string"},
+        "projectPage": _nullable("string"),
+        "githubRepo": _nullable("string"),
+        "githubStars": _nullable("integer"),
+        "ai_summary": _nullable("string"),
+        "ai_keywords": {"type": "array", "items": {"type": "string"}},
+        "thumbnail": _nullable("string"),
+        "primaryCategory": _nullable("string"),
+        "categories": {"type": "array", "items": {"type": "string"}},
+        "doi": _nullable("string"),
+        "withdrawn": {"type": "boolean"},
+        "url": {"type": "string", "description": "The paper's page on this site."},
+        "arxivUrl": {"type": "string"},
+        "pdfUrl": {"type": "string"},
+    },
+    "required": ["id", "authors", "publishedAt", "title", "summary", "upvotes", "ai_keywords", "url"],
+}
+
+# Copies of the paper's fields at the item's top level, where huggingface_hub's PaperInfo reads them.
+LIFTED = {
+    name: {**PAPER["properties"][name], "description": f"The same as paper.{name}."}
+    for name in ("githubRepo", "githubStars", "projectPage", "ai_summary", "ai_keywords")
+}
+
+DAILY_ITEM = {
+    "type": "object",
+    "description": "A paper's appearance on the daily feed. `publishedAt` is the feed day.",
+    "properties": {
+        "paper": _ref("Paper"),
+        "publishedAt": {"type": "string", "format": "date-time"},
+        "title": {"type": "string"},
+        "summary": {"type": "string"},
+        "thumbnail": _nullable("string"),
+        "numComments": {"type": "integer", "minimum": 0},
+        "submittedBy": {"oneOf": [_ref("User"), {"type": "null"}]},
+        "isAuthorParticipating": {"type": "boolean"},
+        "note": _nullable("string", description="The submitter's note."),
+        **LIFTED,
+        "listingSource": {"type": "string", "enum": ["import", "submission", "auto"]},
+    },
+    "required": ["paper", "publishedAt", "title", "summary", "numComments", "submittedBy"],
+}
+
+SEARCH_ITEM = {
+    "type": "object",
+    "description": "A search result, shaped like a daily item; `publishedAt` is the paper's date.",
+    "properties": {
+        "paper": _ref("Paper"),
+        "publishedAt": _nullable("string", format="date-time"),
+        "title": {"type": "string"},
+        "summary": {"type": "string"},
+        "thumbnail": _nullable("string"),
+        "numComments": {"type": "integer"},
+        "submittedBy": {"oneOf": [_ref("User"), {"type": "null"}]},
+        "score": {"type": "number", "description": "Relevance; higher is better."},
+        **LIFTED,
+    },
+    "required": ["paper", "title", "summary"],
+}
+
+COMMENT_FIELDS = {
+    "id": {"type": "integer"},
+    "removed": {"type": "boolean", "description": "Removed by its author; kept for its replies."},
+    "parentId": _nullable("integer"),
+    "author": {"oneOf": [_ref("User"), {"type": "null"}]},
+    "body": {"type": "string", "description": "As written (Markdown)."},
+    "bodyHtml": {"type": "string", "description": "Rendered and sanitised."},
+    "createdAt": {"type": "string", "format": "date-time"},
+    "editedAt": _nullable("string", format="date-time"),
+}
+COMMENT = {
+    "type": "object",
+    "properties": COMMENT_FIELDS,
+    "required": ["id", "body", "bodyHtml", "createdAt"],
+}
+THREAD = {
+    "type": "object",
+    "properties": {**COMMENT_FIELDS, "replies": {"type": "array", "items": _ref("Comment")}},
+    "required": ["id", "body", "bodyHtml", "createdAt", "replies"],
+}
+
+
+def _body(schema: dict[str, Any], required: list[str]) -> dict[str, Any]:
+    full = {"type": "object", "properties": schema, "required": required}
+    return {
+        "required": True,
+        "content": {
+            "application/json": {"schema": full},
+            "application/x-www-form-urlencoded": {"schema": full},
+        },
+    }
+
+
+def schema(base_url: str = "") -> dict[str, Any]:
+    paper_paths = {
+        "/api/daily_papers": {
+            "get": {
+                "operationId": "listDailyPapers",
+                "summary": "The daily feed",
+                "description": (
+                    "Papers on the daily feed, one item per paper (its latest listing in the span). "
+                    "With none of date/week/month, every day, newest first. `sort=publishedAt` (the "
+                    "default) gives newest day first, most upvoted first within a day."
+                ),
+                "tags": ["papers"],
+                "parameters": [
+                    _param("date", "One feed day, YYYY-MM-DD.", {"type": "string", "format": "date"}),
+                    _param(
+                        "week",
+                        "An ISO week, YYYY-Www (e.g. 2025-W09).",
+                        {"type": "string", "pattern": r"^\d{4}-W(0[1-9]|[1-4]\d|5[0-2])$"},
+                    ),
+                    _param(
+                        "month",
+                        "A month, YYYY-MM.",
+                        {"type": "string", "pattern": r"^\d{4}-(0[1-9]|1[0-2])$"},
+                    ),
+                    SINCE,
+                    UNTIL,
+                    _param("submitter", "Only papers this username submitted.", {"type": "string"}),
+                    _param("sort", "Order.", {"type": "string", "enum": ["publishedAt", "trending"]}),
+                    CATEGORY,
+                    _param("p", "Page, from 0.", {"type": "integer", "minimum": 0, "maximum": 100000}),
+                    LIMIT,
+                ],
+                "responses": {
+                    "200": _json({"type": "array", "items": _ref("DailyItem")}, "Feed items.", LINK),
+                    **COMMON_ERRORS,
+                },
+            }
+        },
+        "/api/papers": {
+            "get": {
+                "operationId": "listPapers",
+                "summary": "Every paper in the catalogue",
+                "description": "Newest arrival first; follow the Link header for the next page.",
+                "tags": ["papers"],
+                "parameters": [
+                    _param(
+                        "cursor", "Where the previous page ended (from its Link header).", {"type": "string"}
+                    ),
+                    CATEGORY,
+                    SINCE,
+                    UNTIL,
+                    LIMIT,
+                ],
+                "responses": {
+                    "200": _json({"type": "array", "items": _ref("Paper")}, "Papers.", LINK),
+                    **COMMON_ERRORS,
+                },
+            }
+        },
+        "/api/papers/search": {
+            "get": {
+                "operationId": "searchPapers",
+                "summary": "Search papers",
+                "description": "Hybrid search: words (BM25) and meaning (embeddings), best first.",
+                "tags": ["papers"],
+                "parameters": [
+                    _param(
+                        "q",
+                        "What to look for: words, a title, an arXiv id.",
+                        {"type": "string", "minLength": 1, "maxLength": 1000, "pattern": r"\S"},
+                        required=True,
+                    ),
+                    CATEGORY,
+                    SINCE,
+                    UNTIL,
+                    _param(
+                        "has_code", "Only papers with (or without) a code repository.", {"type": "boolean"}
+                    ),
+                    _param(
+                        "offset",
+                        "Skip this many results (paging stops at 1000).",
+                        {"type": "integer", "minimum": 0, "maximum": 1000},
+                    ),
+                    LIMIT,
+                ],
+                "responses": {
+                    "200": _json(
+                        {"type": "array", "items": _ref("SearchItem")},
+                        "Results.",
+                        {
+                            **LINK,
+                            "X-Total-Count": {"description": "All matches.", "schema": {"type": "integer"}},
+                        },
+                    ),
+                    **COMMON_ERRORS,
+                },
+            }
+        },
+        "/api/papers/{ref}": {
+            "get": {
+                "operationId": "getPaper",
+                "summary": "One paper",
+                "tags": ["papers"],
+                "parameters": [ARXIV_ID],
+                "responses": {
+                    "200": _json(_ref("Paper"), "The paper."),
+                    "404": _error("Not an arXiv id, or not in this catalogue."),
+                    **COMMON_ERRORS,
+                },
+            }
+        },
+        "/api/papers/{ref}/similar": {
+            "get": {
+                "operationId": "similarPapers",
+                "summary": "Papers like this one",
+                "tags": ["papers"],
+                "parameters": [
+                    ARXIV_ID,
+                    _param("limit", "How many (1 to 50).", {"type": "integer", "minimum": 1, "maximum": 50}),
+                ],
+                "responses": {
+                    "200": _json({"type": "array", "items": _ref("Paper")}, "Similar papers, closest first."),
+                    "404": _error("No such paper."),
+                    **COMMON_ERRORS,
+                },
+            }
+        },
+        "/api/papers/{ref}/comments": {
+            "get": {
+                "operationId": "listComments",
+                "summary": "The discussion of a paper",
+                "tags": ["community"],
+                "parameters": [ARXIV_ID],
+                "responses": {
+                    "200": _json(
+                        {"type": "array", "items": _ref("Thread")}, "Top-level comments, oldest first."
+                    ),
+                    "404": _error("No such paper."),
+                    **COMMON_ERRORS,
+                },
+            },
+            "post": {
+                "operationId": "postComment",
+                "summary": "Comment on a paper (or reply to a comment)",
+                "tags": ["community"],
+                "security": BEARER,
+                "parameters": [ARXIV_ID],
+                "requestBody": _body(
+                    {
+                        "body": {"type": "string", "description": "Markdown."},
+                        "parent": {"type": "integer", "description": "The top-level comment replied to."},
+                    },
+                    ["body"],
+                ),
+                "responses": {
+                    "201": _json(_ref("Comment"), "The comment as posted."),
+                    "404": _error("No such paper."),
+                    **COMMON_ERRORS,
+                    **AUTH_ERRORS,
+                },
+            },
+        },
+        "/api/papers/{ref}/upvote": {
+            "post": {
+                "operationId": "upvote",
+                "summary": "Upvote a paper, or take the vote back",
+                "tags": ["community"],
+                "security": BEARER,
+                "parameters": [ARXIV_ID],
+                "requestBody": {
+                    "required": False,
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "properties": {
+                                    "on": {
+                                        "type": "boolean",
+                                        "description": "true votes, false unvotes, absent toggles.",
+                                    }
+                                },
+                            }
+                        }
+                    },
+                },
+                "responses": {
+                    "200": _json(_ref("Vote"), "The vote now."),
+                    "404": _error("No such paper."),
+                    **COMMON_ERRORS,
+                    **AUTH_ERRORS,
+                },
+            }
+        },
+        "/api/papers/submit": {
+            "post": {
+                "operationId": "submitPaper",
+                "summary": "Submit a paper to today's feed",
+                "description": "The same rules as the site's submission form (which papers, how many a day).",
+                "tags": ["community"],
+                "security": BEARER,
+                "requestBody": _body(
+                    {
+                        "id": {"type": "string", "description": "An arXiv id or arxiv.org URL."},
+                        "note": {"type": "string", "description": "Why it is worth reading."},
+                        "githubRepo": {"type": "string"},
+                        "projectPage": {"type": "string"},
+                    },
+                    ["id"],
+                ),
+                "responses": {
+                    "201": _json(_ref("DailyItem"), "The paper's listing on the feed."),
+                    **COMMON_ERRORS,
+                    **AUTH_ERRORS,
+                },
+            }
+        },
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": f"{settings.SITE_NAME} API",
+            "version": "1.0",
+            "description": (
+                "Read the daily feed and the catalogue, shaped like Hugging Face's papers API (the "
+                "`huggingface_hub` client works with `HfApi(endpoint=...)`), and write with a "
+                "personal API token from your account page. Reads are open to everyone (CORS "
+                'allows any origin). Errors are `{"error": "..."}` with a 4xx status; too many '
+                "requests answer 429 with Retry-After."
+            ),
+        },
+        "servers": [{"url": base_url or "/"}],
+        "paths": paper_paths,
+        "components": {
+            "securitySchemes": {
+                "bearer": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "An API token made on your account page: `Authorization: Bearer dp_...`.",
+                }
+            },
+            "schemas": {
+                "Error": {
+                    "type": "object",
+                    "properties": {
+                        "error": {"type": "string", "description": "What went wrong, for a person."},
+                        "code": {"type": "string", "description": "For programs, where there is one."},
+                    },
+                    "required": ["error"],
+                },
+                "Author": {
+                    "type": "object",
+                    "properties": {
+                        "_id": {"type": "string"},
+                        "name": {"type": "string"},
+                        "hidden": {"type": "boolean"},
+                    },
+                    "required": ["name"],
+                },
+                "User": USER,
+                "Paper": PAPER,
+                "DailyItem": DAILY_ITEM,
+                "SearchItem": SEARCH_ITEM,
+                "Comment": COMMENT,
+                "Thread": THREAD,
+                "Vote": {
+                    "type": "object",
+                    "properties": {
+                        "id": {"type": "string"},
+                        "voted": {"type": "boolean"},
+                        "upvotesHere": {"type": "integer"},
+                        "upvotes": {"type": "integer"},
+                    },
+                    "required": ["id", "voted", "upvotesHere", "upvotes"],
+                },
+            },
+        },
+    }

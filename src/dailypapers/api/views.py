@@ -1,0 +1,406 @@
+"""JSON endpoints shaped like Hugging Face's `/api/daily_papers` and `/api/papers/...`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Max, Q
+from django.http import HttpRequest, HttpResponse
+from django.utils.http import urlencode
+from django.views.decorators.csrf import csrf_exempt
+
+from dailypapers.api import markdown
+from dailypapers.api.http import (
+    ApiError,
+    bad_request,
+    endpoint,
+    error_response,
+    iso,
+    json_response,
+    request_data,
+)
+from dailypapers.api.serializers import (
+    daily_item_json,
+    paper_json,
+    prefetch_papers,
+    search_item_json,
+    user_json,
+)
+from dailypapers.papers.arxiv_ids import parse_arxiv_id
+from dailypapers.papers.models import Listing, Paper
+from dailypapers.papers.periods import Period
+
+MAX_PAGE = 100_000  # p beyond this is refused rather than turned into a huge OFFSET
+DAILY_SORTS = ("publishedAt", "trending")
+
+
+# --- parameters -------------------------------------------------------------------------------------
+
+
+def typed_param(request: HttpRequest, name: str) -> str | None:
+    """A parameter with a format (number, date, ...): None when absent; present but empty is an error."""
+    raw = request.GET.get(name)
+    if raw is not None and not raw.strip():
+        raise bad_request(f"{name} is empty; leave it out or give a value.")
+    return raw
+
+
+def int_param(request: HttpRequest, name: str, default: int, low: int, high: int) -> int:
+    raw = typed_param(request, name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise bad_request(f"{name} must be a whole number, not {raw[:40]!r}.") from None
+    if not low <= value <= high:
+        raise bad_request(f"{name} must be between {low} and {high}.")
+    return value
+
+
+def date_param(request: HttpRequest, name: str) -> dt.date | None:
+    raw = typed_param(request, name)
+    if raw is None:
+        return None
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        raise bad_request(f"{name} must be a date as YYYY-MM-DD, not {raw[:40]!r}.") from None
+
+
+def limit_param(request: HttpRequest) -> int:
+    return int_param(request, "limit", settings.API_DEFAULT_LIMIT, 1, settings.API_MAX_LIMIT)
+
+
+def period_param(request: HttpRequest) -> Period | None:
+    given = [kind for kind in ("date", "week", "month") if typed_param(request, kind) is not None]
+    if len(given) > 1:
+        raise bad_request("Give at most one of date, week and month.")
+    if not given:
+        return None
+    kind = given[0]
+    slug = request.GET[kind]
+    period = Period.parse("day" if kind == "date" else kind, slug)
+    if period is None:
+        form = {"date": "YYYY-MM-DD", "week": "YYYY-Www (ISO week, e.g. 2025-W09)", "month": "YYYY-MM"}[kind]
+        raise bad_request(f"{kind} must be {form}, not {slug[:40]!r}.")
+    return period
+
+
+def category_filter(request: HttpRequest) -> Q:
+    """`category=cs.CL` (repeatable or comma-separated): papers in any of them."""
+    codes = [c.strip() for value in request.GET.getlist("category") for c in value.split(",") if c.strip()]
+    if not codes:
+        return Q()
+    return Q(categories__code__in=codes)
+
+
+def next_link(request: HttpRequest, **changes: Any) -> str:
+    params = request.GET.copy()
+    for name, value in changes.items():
+        params[name] = str(value)
+    return f'<{request.build_absolute_uri(request.path)}?{urlencode(params, doseq=True)}>; rel="next"'
+
+
+# --- the daily feed ---------------------------------------------------------------------------------
+
+
+def trending_listings(listings):
+    """The community's trending order (votes and comments over age; see community.trending)."""
+    return listings.ranked("trending")
+
+
+def daily_listings(request: HttpRequest):
+    """The listings `/api/daily_papers` (and the daily feeds) answer with, filtered and sorted."""
+    period = period_param(request)
+    since, until = date_param(request, "since"), date_param(request, "until")
+    sort = typed_param(request, "sort") or "publishedAt"
+    if sort not in DAILY_SORTS:
+        raise bad_request(f"sort must be one of {', '.join(DAILY_SORTS)}, not {sort[:40]!r}.")
+    listings = Listing.objects.visible()
+    if period is not None:
+        listings = listings.between(period.start, period.end)
+    if since:
+        listings = listings.filter(day__gte=since)
+    if until:
+        listings = listings.filter(day__lte=until)
+    if submitter := request.GET.get("submitter"):
+        listings = listings.filter(
+            Q(submitted_by__username__iexact=submitter)
+            | Q(submitted_by=None, submitter_name__iexact=submitter)
+        )
+    if (categories := category_filter(request)) != Q():
+        listings = listings.filter(paper__in=Paper.objects.filter(categories).values("id"))
+    listings = listings.latest_per_paper()
+    if sort == "trending":
+        listings = trending_listings(listings)
+    else:
+        listings = listings.ranked("votes").order_by("-day", "-votes", "paper__arxiv_id")
+    return listings.select_related("paper__primary_category", "submitted_by")
+
+
+@endpoint("GET")
+def daily_papers(request: HttpRequest) -> HttpResponse:
+    limit = limit_param(request)
+    page = int_param(request, "p", 0, 0, MAX_PAGE)
+    rows = list(daily_listings(request)[page * limit : page * limit + limit + 1])
+    more = len(rows) > limit
+    rows = rows[:limit]
+    prefetch_papers((listing.paper for listing in rows), listings=False)  # each item has its listing
+    headers = {"Link": next_link(request, p=page + 1)} if more else {}
+    return json_response([daily_item_json(listing, request) for listing in rows], headers=headers)
+
+
+# --- papers -----------------------------------------------------------------------------------------
+
+
+def get_paper(ref: str) -> Paper:
+    parsed = parse_arxiv_id(ref)
+    if parsed is None:
+        raise ApiError(404, f"{ref[:100]!r} is not an arXiv id.")
+    paper = Paper.objects.visible().select_related("primary_category").filter(arxiv_id=parsed.id).first()
+    if paper is None:
+        raise ApiError(404, f"Paper {parsed.id} is not in this catalogue.")
+    return paper
+
+
+@endpoint("GET")
+def paper_detail(request: HttpRequest, ref: str) -> HttpResponse:
+    paper = get_paper(ref)
+    prefetch_papers([paper])
+    return json_response(paper_json(paper, request))
+
+
+@endpoint("GET")
+def paper_list(request: HttpRequest) -> HttpResponse:
+    """Every paper in the catalogue, newest arrival first, paged by an opaque cursor."""
+    limit = limit_param(request)
+    papers = Paper.objects.visible().select_related("primary_category").order_by("-id")
+    if cursor := typed_param(request, "cursor"):
+        try:
+            before = int(cursor, 36)
+        except ValueError:
+            raise bad_request("cursor is not one this API gave out.") from None
+        if not 0 < before < 2**62:
+            raise bad_request("cursor is not one this API gave out.")
+        papers = papers.filter(id__lt=before)
+    if (categories := category_filter(request)) != Q():
+        papers = papers.filter(id__in=Paper.objects.filter(categories).values("id"))
+    since, until = date_param(request, "since"), date_param(request, "until")
+    if since:
+        papers = papers.filter(published_at__date__gte=since)
+    if until:
+        papers = papers.filter(published_at__date__lte=until)
+    rows = list(papers[: limit + 1])
+    more = len(rows) > limit
+    rows = rows[:limit]
+    prefetch_papers(rows)
+    headers = {"Link": next_link(request, cursor=_base36(rows[-1].id))} if more else {}
+    return json_response([paper_json(p, request) for p in rows], headers=headers)
+
+
+def _base36(number: int) -> str:
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    out = ""
+    while number:
+        number, rest = divmod(number, 36)
+        out = digits[rest] + out
+    return out or "0"
+
+
+def paper_markdown(request: HttpRequest, ref: str) -> HttpResponse:
+    """`/papers/{id}.md`: the paper page as Markdown (what huggingface_hub's read_paper reads)."""
+    if request.method not in ("GET", "HEAD"):
+        return error_response(405, "Use GET.", {"Allow": "GET, HEAD"})
+    try:
+        paper = get_paper(ref)
+    except ApiError as exc:
+        return HttpResponse(exc.message + "\n", status=exc.status, content_type="text/plain; charset=utf-8")
+    prefetch_papers([paper])
+    response = HttpResponse(
+        markdown.paper_markdown(paper, request), content_type="text/markdown; charset=utf-8"
+    )
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def latest_day() -> dt.date | None:
+    return Listing.objects.visible().aggregate(day=Max("day"))["day"]
+
+
+@csrf_exempt
+def api_not_found(request: HttpRequest) -> HttpResponse:
+    return error_response(404, f"No API endpoint at {request.path[:200]}; see /api/ for the list.")
+
+
+# --- search and similar papers (dailypapers.search) -------------------------------------------------
+
+
+def _bool_param(request: HttpRequest, name: str) -> bool | None:
+    raw = typed_param(request, name)
+    if raw is None:
+        return None
+    if raw.lower() in ("1", "true", "yes"):
+        return True
+    if raw.lower() in ("0", "false", "no"):
+        return False
+    raise bad_request(f"{name} must be true or false, not {raw[:40]!r}.")
+
+
+@endpoint("GET")
+def paper_search(request: HttpRequest) -> HttpResponse:
+    """Hybrid search (words and meaning), shaped like Hugging Face's /api/papers/search."""
+    from dailypapers.search import service
+
+    q = (request.GET.get("q") or "").strip()
+    limit = limit_param(request)
+    offset = int_param(request, "offset", 0, 0, service.MAX_OFFSET)
+    if not q:
+        raise bad_request("Give a search query as q.")
+    if len(q) > service.MAX_QUERY_CHARS:
+        raise bad_request(f"The query is too long (at most {service.MAX_QUERY_CHARS} characters).")
+    codes = [c.strip() for v in request.GET.getlist("category") for c in v.split(",") if c.strip()]
+    result = service.search_papers(
+        q,
+        since=date_param(request, "since"),
+        until=date_param(request, "until"),
+        categories=codes or None,
+        has_code=_bool_param(request, "has_code"),
+        limit=limit,
+        offset=offset,
+    )
+    hits = [hit for hit in result.hits if not hit.paper.hidden]
+    prefetch_papers(hit.paper for hit in hits)
+    headers = {"X-Total-Count": str(result.total)}
+    if (
+        offset + len(result.hits) < min(result.total, service.MAX_OFFSET + limit)
+        and len(result.hits) == limit
+    ):
+        headers["Link"] = next_link(request, offset=offset + limit)
+    return json_response([search_item_json(h.paper, request, h.score) for h in hits], headers=headers)
+
+
+@endpoint("GET")
+def similar(request: HttpRequest, ref: str) -> HttpResponse:
+    from dailypapers.search.service import similar_papers
+
+    paper = get_paper(ref)
+    limit = int_param(request, "limit", 10, 1, 50)
+    papers = [p for p in similar_papers(paper, limit=limit) if not p.hidden]
+    prefetch_papers(papers)
+    return json_response([paper_json(p, request) for p in papers])
+
+
+# --- comments, upvotes, submissions (dailypapers.community) -----------------------------------------
+
+
+def _comment_json(comment, request: HttpRequest) -> dict[str, Any]:
+    author = comment.author
+    return {
+        "id": comment.pk,
+        "parentId": comment.parent_id,
+        "author": user_json(author.get_username(), author.get_full_name()) if author else None,
+        "body": "" if comment.removed else comment.body,
+        "bodyHtml": "" if comment.removed else str(comment.body_html),
+        "removed": comment.removed,
+        "createdAt": iso(comment.created_at),
+        "editedAt": iso(comment.edited_at),
+    }
+
+
+@endpoint("GET", "POST")
+def comments(request: HttpRequest, ref: str) -> HttpResponse:
+    """GET: the discussion here (top-level comments, each with its replies). POST: add a comment."""
+    from dailypapers.community.models import Comment
+
+    paper = get_paper(ref)
+    if request.method == "POST":
+        return _post_comment(request, paper, Comment)
+    visible = (
+        Comment.objects.filter(paper=paper, hidden=False).select_related("author").order_by("created_at")
+    )
+    top, replies = [], {}
+    for comment in visible:
+        if comment.parent_id is None:
+            top.append(comment)
+        else:
+            replies.setdefault(comment.parent_id, []).append(comment)
+    return json_response(
+        [
+            {
+                **_comment_json(c, request),
+                "replies": [_comment_json(r, request) for r in replies.get(c.pk, [])],
+            }
+            for c in top
+        ]
+    )
+
+
+def _post_comment(request: HttpRequest, paper: Paper, Comment) -> HttpResponse:
+    from django.core.exceptions import ValidationError
+
+    data = request_data(request)
+    body = data.get("body")
+    if not isinstance(body, str):
+        raise bad_request("Give the comment as body (text).")
+    parent = None
+    if data.get("parent") not in (None, ""):
+        try:
+            parent_id = int(data["parent"])
+        except (TypeError, ValueError):
+            raise bad_request("parent must be the id of a comment.") from None
+        parent = Comment.objects.filter(pk=parent_id, paper=paper, hidden=False).first()
+        if parent is None:
+            raise bad_request(f"There is no comment {parent_id} on this paper to reply to.")
+    try:
+        comment = Comment.post(request.api_user, paper, body, parent=parent)
+    except ValidationError as exc:
+        status = 429 if exc.code == "rate" else 400
+        raise ApiError(status, " ".join(exc.messages), code=exc.code or "invalid") from None
+    return json_response(_comment_json(comment, request), status=201)
+
+
+@endpoint("POST")
+def upvote(request: HttpRequest, ref: str) -> HttpResponse:
+    """Vote for a paper (`{"on": true}`), take the vote back (`{"on": false}`), or toggle (no `on`)."""
+    from dailypapers.community.models import Upvote
+
+    paper = get_paper(ref)
+    data = request_data(request)
+    on = data.get("on")
+    if isinstance(on, str):
+        on = {"true": True, "1": True, "false": False, "0": False}.get(on.lower(), on)
+    if on is not None and not isinstance(on, bool):
+        raise bad_request("on must be true or false.")
+    voted, count = Upvote.toggle(request.api_user, paper, on=on)
+    paper.refresh_from_db(fields=["upvote_count", "imported_upvotes"])
+    return json_response(
+        {"id": paper.arxiv_id, "voted": voted, "upvotesHere": count, "upvotes": paper.total_votes}
+    )
+
+
+@endpoint("POST")
+def submit(request: HttpRequest) -> HttpResponse:
+    """Put a paper on today's feed, by arXiv id or URL: the same rules as the web form."""
+    from dailypapers.community.submissions import SubmissionRefused, submit_paper
+
+    data = request_data(request)
+    text = data.get("id") or data.get("text") or data.get("url")
+    if not isinstance(text, str) or not text.strip():
+        raise bad_request("Give the paper as id (an arXiv id or arxiv.org URL).")
+    fields = {}
+    for key, name in (("note", "note"), ("githubRepo", "github_repo"), ("projectPage", "project_page")):
+        value = data.get(key, "")
+        if not isinstance(value, str):
+            raise bad_request(f"{key} must be text.")
+        fields[name] = value
+    try:
+        listing = submit_paper(request.api_user, text, **fields)
+    except SubmissionRefused as exc:
+        # The member's daily allowance is a limit like any other; the rest are bad requests.
+        raise ApiError(429 if exc.code == "daily_limit" else 400, exc.message, code=exc.code) from None
+    listing = Listing.objects.select_related("paper__primary_category", "submitted_by").get(pk=listing.pk)
+    prefetch_papers([listing.paper])
+    return json_response(daily_item_json(listing, request), status=201)
