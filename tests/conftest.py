@@ -41,6 +41,17 @@ def _plain_static_files(settings):
     }
 
 
+@pytest.fixture(autouse=True)
+def _own_search_index(settings, tmp_path):
+    """Each test's search index lives in its own folder (imports and sync now index what they add)."""
+    from dailypapers.search import service
+
+    settings.SEARCH_DIR = tmp_path / "search"
+    service.reset()
+    yield settings.SEARCH_DIR
+    service.reset()
+
+
 @pytest.fixture
 def replay_server():
     """A loopback HTTP server; tests add routes that answer from recorded arXiv traffic."""
@@ -64,7 +75,7 @@ def fetcher(settings):
 
 
 @pytest.fixture
-def command_env(transactional_db) -> dict[str, str]:
+def command_env(transactional_db, settings) -> dict[str, str]:
     """Environment for running `python -m dailypapers ...` in a subprocess against the test database.
 
     The test must use committed data (transactional_db), since the subprocess has its own connection.
@@ -77,7 +88,13 @@ def command_env(transactional_db) -> dict[str, str]:
     else:
         auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
         url = f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-    return {**os.environ, "DATABASE_URL": url, "PYTHONUNBUFFERED": "1", "DAILYPAPERS_ARXIV_DELAY": "0"}
+    return {
+        **os.environ,
+        "DATABASE_URL": url,
+        "PYTHONUNBUFFERED": "1",
+        "DAILYPAPERS_ARXIV_DELAY": "0",
+        "DAILYPAPERS_SEARCH_DIR": str(settings.SEARCH_DIR),
+    }
 
 
 @pytest.fixture

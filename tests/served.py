@@ -59,9 +59,14 @@ class Served:
 
 
 @contextlib.contextmanager
-def serve(home: Path, database_url: str | None, *extra: str, timeout: float = 90) -> Iterator[Served]:
+def serve(
+    home: Path, database_url: str | None, *extra: str, timeout: float = 90, semantic_search: bool = False
+) -> Iterator[Served]:
+    """The real site in a subprocess. Its search indexes the demo by keywords only, unless asked:
+    embedding the 440 demo papers at every start would cost each test many seconds."""
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DAILYPAPERS_DEBUG"}}
     env["DAILYPAPERS_HOME"] = str(home)
+    env["DAILYPAPERS_SEARCH_SEMANTIC"] = "1" if semantic_search else "0"
     env["PYTHONUNBUFFERED"] = "1"
     if database_url:
         env["DATABASE_URL"] = database_url

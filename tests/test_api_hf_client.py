@@ -52,9 +52,8 @@ def site(tmp_path_factory):
         env["DAILYPAPERS_HOME"] = str(home)
         if database_url:
             env["DATABASE_URL"] = database_url
-        with serve(home, database_url) as served:
-            run_command(env, "import", "hf-daily", "--no-progress", str(HF_FILE))
-            run_command(env, "index", "--no-progress")  # the search app's index, for list_papers
+        with serve(home, database_url, semantic_search=True) as served:
+            run_command(env, "import", "hf-daily", "--no-progress", str(HF_FILE))  # indexes them too
             served.env = env
             yield served
 

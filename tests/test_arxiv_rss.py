@@ -51,6 +51,7 @@ def wanted_in_xml(categories: list[str]) -> int:
 
 @pytest.fixture
 def rss(replay_server, settings):
+    settings.SEARCH_SEMANTIC = False  # sync indexes the day's hundreds of papers: keywords suffice here
     settings.ARXIV_RSS_URL = replay_server.url + "/rss/"
     return replay_server
 
@@ -301,6 +302,7 @@ def test_sync_command_runs_the_rss_source(rss, settings):
     assert err.getvalue() == ""
 
 
+@pytest.mark.django_db
 def test_sync_command_reports_a_failing_feed(rss, settings):
     settings.ARXIV_DELAY_SECONDS = 0
     serve(rss, "error_rss_mock_feed.xml", path="/rss/astroph")

@@ -21,7 +21,9 @@ pytestmark = pytest.mark.django_db
 
 def run_import(*paths: Path) -> tuple[str, str]:
     out, err = StringIO(), StringIO()
-    call_command("import", "hf-daily", *map(str, paths), "--no-progress", stdout=out, stderr=err)
+    call_command(
+        "import", "hf-daily", *map(str, paths), "--no-progress", "--no-index", stdout=out, stderr=err
+    )
     return out.getvalue(), err.getvalue()
 
 

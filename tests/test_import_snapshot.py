@@ -30,7 +30,14 @@ def month() -> Path:
 def run_import(*paths: Path, options: tuple[str, ...] = ()) -> tuple[str, str]:
     out, err = StringIO(), StringIO()
     call_command(
-        "import", "arxiv-snapshot", *map(str, paths), "--no-progress", *options, stdout=out, stderr=err
+        "import",
+        "arxiv-snapshot",
+        *map(str, paths),
+        "--no-progress",
+        "--no-index",
+        *options,
+        stdout=out,
+        stderr=err,
     )
     return out.getvalue(), err.getvalue()
 

@@ -30,6 +30,12 @@ def test_first_start_loads_the_demo_and_a_second_start_reuses_it(tmp_path):
             assert status == 200 and "max-age=315360000" in headers["Cache-Control"]
             status, _, html = fetch(site.url + "/papers/2608.19880")
             assert status == 200 and "163 on Hugging Face" in html
+            # The demo is indexed beside the server: its papers become findable by title.
+            query = site.url + "/api/papers/search?q=EnvHarness+Awakening+Static+Worlds"
+            deadline = time.monotonic() + 120
+            while "2608.19880" not in fetch(query)[2][:400] and time.monotonic() < deadline:
+                time.sleep(0.5)
+            assert '"2608.19880"' in fetch(query)[2][:400]
         first = "\n".join(site.output)
         assert "Empty site: loading the demo papers…" in first
         assert re.search(r"Loaded 44\d papers on 442 feed listings\.", first)

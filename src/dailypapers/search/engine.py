@@ -138,6 +138,7 @@ class Engine:
         self.fusion = fusion or Fusion()
         self.root.mkdir(parents=True, exist_ok=True)
         self._stamp: tuple | None = None
+        self._holding = False
         self.manifest: dict = {}
         self.lexical: LexicalIndex | None = None
         self.vectors: VectorStore | None = None
@@ -181,13 +182,18 @@ class Engine:
         if stamp == self._stamp and self.lexical is not None:
             return
         manifest = self._read_manifest()
-        if not manifest or manifest.get("dim") != self.dim or not (self.root / manifest["gen"]).is_dir():
-            manifest = {"gen": self._new_gen(), "rows": 0, "dim": self.dim, "model": self.model}
-            tmp = self.manifest_path.with_suffix(".tmp")
-            tmp.write_text(json.dumps(manifest))
-            os.replace(tmp, self.manifest_path)
-            st = self.manifest_path.stat()
-            stamp = (st.st_mtime_ns, st.st_ino, st.st_size)
+        if not self._usable(manifest):
+            # Starting a generation is a write: under the lock, or a reader could replace the one
+            # a writer (say, the indexer beside a first `serve`) has just begun to fill.
+            with self._lock_held():
+                manifest = self._read_manifest()
+                if not self._usable(manifest):
+                    manifest = {"gen": self._new_gen(), "rows": 0, "dim": self.dim, "model": self.model}
+                    tmp = self.manifest_path.with_suffix(".tmp")
+                    tmp.write_text(json.dumps(manifest))
+                    os.replace(tmp, self.manifest_path)
+                st = self.manifest_path.stat()
+                stamp = (st.st_mtime_ns, st.st_ino, st.st_size)
         old_gen = self.manifest.get("gen")
         self.manifest = manifest
         if self.lexical is None or old_gen != manifest["gen"]:
@@ -197,6 +203,24 @@ class Engine:
         self.vectors = VectorStore(self.gen_path, self.dim, manifest["rows"], self.hnsw_threshold)
         self._stamp = stamp
 
+    def _usable(self, manifest: dict) -> bool:
+        return bool(manifest) and manifest.get("dim") == self.dim and (self.root / manifest["gen"]).is_dir()
+
+    @contextlib.contextmanager
+    def _lock_held(self) -> Iterator[None]:
+        """The writer lock, unless this engine holds it already (flock is per open file)."""
+        if self._holding:
+            yield
+            return
+        with open(self.root / "lock", "a") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            self._holding = True
+            try:
+                yield
+            finally:
+                self._holding = False
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
     def _new_gen(self) -> str:
         name = f"g-{time.time_ns()}"
         (self.root / name).mkdir(parents=True)
@@ -205,14 +229,10 @@ class Engine:
     @contextlib.contextmanager
     def locked(self) -> Iterator[None]:
         """Exclusive writer lock (imports, the sync worker and `dailypapers index` may overlap)."""
-        with open(self.root / "lock", "a") as fh:
-            fcntl.flock(fh, fcntl.LOCK_EX)
-            try:
-                self._stamp = None
-                self.refresh()
-                yield
-            finally:
-                fcntl.flock(fh, fcntl.LOCK_UN)
+        with self._lock_held():
+            self._stamp = None
+            self.refresh()
+            yield
 
     # --- writing (call inside `locked()`) ---
 
@@ -231,13 +251,15 @@ class Engine:
             return
         self.lexical.write(docs, delete_ids=list(remove), threads=threads)
         SigLog(self.gen_path, "docsig").append({**sigs, **{int(i): 0 for i in remove}})
+        changes = {"docs_written": self.manifest.get("docs_written", 0) + 1}
         if remove:
             indexed = set(self.vec_sigs())
             gone = [int(i) for i in remove if i in indexed]
             if gone:
-                rows = self.vectors.remove(gone)
+                changes["rows"] = self.vectors.remove(gone)
                 SigLog(self.gen_path, "vecsig").append(dict.fromkeys(gone, 0))
-                self._write_manifest({**self.manifest, "rows": rows})
+        # A new manifest is what tells readers in other processes to reopen the indexes.
+        self._write_manifest({**self.manifest, **changes})
 
     def write_vectors(self, ids: list[int], vectors: np.ndarray, sigs: list[int]) -> None:
         assert self.vectors is not None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from dailypapers.papers.arxiv_ids import parse_arxiv_id
+from dailypapers.search.refresh import refresh_search
 from dailypapers.sources import arxiv_api
 from dailypapers.sources.http import Fetcher, SourceError
 from dailypapers.sources.ingest import upsert
@@ -60,3 +61,4 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Papers: {result.new} new, {result.updated} updated, {result.unchanged} unchanged."
         )
+        refresh_search(result.paper_ids, report=self.stderr.write)

@@ -6,8 +6,11 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from dailypapers.search.refresh import refresh_search
 from dailypapers.sources import hf_daily
 from dailypapers.sources.bulk import import_hf_daily, import_snapshot
+
+NO_INDEX_HELP = "leave the search index for a later `dailypapers index`"
 
 
 class Command(BaseCommand):
@@ -21,18 +24,22 @@ class Command(BaseCommand):
         )
         hf.add_argument("paths", nargs="+", metavar="PATH")
         hf.add_argument("--no-progress", action="store_true", help="no progress bar")
+        hf.add_argument("--no-index", action="store_true", help=NO_INDEX_HELP)
         snap = kinds.add_parser(
             "arxiv-snapshot",
             help='the Kaggle "arxiv-metadata-oai-snapshot" JSON-lines file(s), plain or .gz',
         )
         snap.add_argument("paths", nargs="+", metavar="FILE")
         snap.add_argument("--no-progress", action="store_true", help="no progress bar")
+        snap.add_argument("--no-index", action="store_true", help=NO_INDEX_HELP)
         snap.add_argument(
             "--batch-size", type=int, default=5000, help="records per transaction (default 5000)"
         )
         snap.add_argument("--serial", action="store_true", help="parse in this process, not in a second one")
 
-    def handle(self, *args, kind: str, paths: list[str], no_progress: bool = False, **options) -> None:
+    def handle(
+        self, *args, kind: str, paths: list[str], no_progress: bool = False, no_index: bool = False, **options
+    ) -> None:
         if kind == "arxiv-snapshot":
             files = [Path(p) for p in paths]
             for path in files:
@@ -56,5 +63,8 @@ class Command(BaseCommand):
                 raise CommandError("no .json files found in " + ", ".join(paths))
             summary = import_hf_daily(files, report=self.stderr.write, progress=not no_progress)
         self.stdout.write(summary.describe())
+        if (summary.new or summary.updated) and not no_index:
+            self.stdout.write("Indexing for search (safe to interrupt: `dailypapers index` resumes)…")
+            refresh_search(None, report=self.stderr.write, progress=not no_progress)
         if summary.unreadable:
             raise CommandError(f"{summary.unreadable} file(s) could not be read; see the messages above")
