@@ -17,8 +17,34 @@ class ListingInline(admin.TabularInline):
     raw_id_fields = ["submitted_by"]
 
 
+class HidingAdmin(admin.ModelAdmin):
+    """Hiding is moderation: every change of `hidden`, by form or by action, joins the audit trail."""
+
+    hide_kind = show_kind = noun = ""
+    actions = ["hide", "show"]
+
+    def save_model(self, request, obj, form, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change and "hidden" in form.changed_data:
+            kind = self.hide_kind if obj.hidden else self.show_kind
+            ModerationAction.record(request.user, kind, obj, "edited in the admin")
+
+    def set_hidden(self, request, queryset, hidden: bool) -> None:
+        done = 0
+        for obj in queryset.filter(hidden=not hidden):
+            obj.hidden = hidden
+            obj.save(update_fields=["hidden"])
+            ModerationAction.record(
+                request.user, self.hide_kind if hidden else self.show_kind, obj, "admin action"
+            )
+            done += 1
+        self.message_user(
+            request, f"{done} {self.noun}(s) {'hidden' if hidden else 'shown again'}.", messages.SUCCESS
+        )
+
+
 @admin.register(Paper)
-class PaperAdmin(admin.ModelAdmin):
+class PaperAdmin(HidingAdmin):
     list_display = ["arxiv_id", "title", "published_at", "upvote_count", "imported_upvotes", "hidden"]
     list_filter = ["hidden", "withdrawn", "primary_category"]
     search_fields = ["arxiv_id", "title"]
@@ -26,7 +52,7 @@ class PaperAdmin(admin.ModelAdmin):
     raw_id_fields = ["primary_category"]
     readonly_fields = ["upvote_count", "comment_count", "added_at", "metadata_as_of"]
     inlines = [ListingInline, CategoryInline]
-    actions = ["hide", "show"]
+    hide_kind, show_kind, noun = ModerationAction.Kind.HIDE_PAPER, ModerationAction.Kind.SHOW_PAPER, "paper"
 
     def save_formset(self, request, form, formset, change: bool) -> None:
         super().save_formset(request, form, formset, change)
@@ -34,61 +60,35 @@ class PaperAdmin(admin.ModelAdmin):
         for inline_form in formset.forms:
             obj = inline_form.instance
             if isinstance(obj, Listing) and obj.pk and "hidden" in inline_form.changed_data:
-                kind = (
-                    ModerationAction.Kind.HIDE_LISTING if obj.hidden else ModerationAction.Kind.SHOW_LISTING
-                )
+                kind = ListingAdmin.hide_kind if obj.hidden else ListingAdmin.show_kind
                 ModerationAction.record(request.user, kind, obj, "edited in the admin")
-
-    def save_model(self, request, obj, form, change: bool) -> None:
-        super().save_model(request, obj, form, change)
-        if change and "hidden" in form.changed_data:
-            kind = ModerationAction.Kind.HIDE_PAPER if obj.hidden else ModerationAction.Kind.SHOW_PAPER
-            ModerationAction.record(request.user, kind, obj, "edited in the admin")
 
     @admin.action(description="Hide the selected papers from every page", permissions=["change"])
     def hide(self, request, queryset) -> None:
-        _set_hidden(self, request, queryset, True, ModerationAction.Kind.HIDE_PAPER, "paper")
+        self.set_hidden(request, queryset, True)
 
     @admin.action(description="Show the selected papers again", permissions=["change"])
     def show(self, request, queryset) -> None:
-        _set_hidden(self, request, queryset, False, ModerationAction.Kind.SHOW_PAPER, "paper")
-
-
-def _set_hidden(model_admin, request, queryset, hidden: bool, kind: str, noun: str) -> None:
-    """Hide or show each object and record who did it (the moderation audit trail)."""
-    done = 0
-    for obj in queryset.filter(hidden=not hidden):
-        obj.hidden = hidden
-        obj.save(update_fields=["hidden"])
-        ModerationAction.record(request.user, kind, obj, "admin action")
-        done += 1
-    model_admin.message_user(
-        request, f"{done} {noun}(s) {'hidden' if hidden else 'shown again'}.", messages.SUCCESS
-    )
+        self.set_hidden(request, queryset, False)
 
 
 @admin.register(Listing)
-class ListingAdmin(admin.ModelAdmin):
+class ListingAdmin(HidingAdmin):
     list_display = ["day", "paper", "source", "submitter_name", "submitted_by", "hidden"]
     list_filter = ["source", "hidden"]
     search_fields = ["paper__arxiv_id", "paper__title", "submitter_name"]
     date_hierarchy = "day"
     raw_id_fields = ["paper", "submitted_by"]
-    actions = ["hide", "show"]
-
-    def save_model(self, request, obj, form, change: bool) -> None:
-        super().save_model(request, obj, form, change)
-        if change and "hidden" in form.changed_data:
-            kind = ModerationAction.Kind.HIDE_LISTING if obj.hidden else ModerationAction.Kind.SHOW_LISTING
-            ModerationAction.record(request.user, kind, obj, "edited in the admin")
+    hide_kind, show_kind = ModerationAction.Kind.HIDE_LISTING, ModerationAction.Kind.SHOW_LISTING
+    noun = "listing"
 
     @admin.action(description="Take the selected listings off the feed", permissions=["change"])
     def hide(self, request, queryset) -> None:
-        _set_hidden(self, request, queryset, True, ModerationAction.Kind.HIDE_LISTING, "listing")
+        self.set_hidden(request, queryset, True)
 
     @admin.action(description="Put the selected listings back on the feed", permissions=["change"])
     def show(self, request, queryset) -> None:
-        _set_hidden(self, request, queryset, False, ModerationAction.Kind.SHOW_LISTING, "listing")
+        self.set_hidden(request, queryset, False)
 
 
 @admin.register(Author)
