@@ -17,6 +17,11 @@ import tantivy
 STEM = "dp_en"  # lower case, ASCII folding, English stemming: "networks" finds "network"
 PLAIN = "dp_plain"  # lower case and ASCII folding only: author names are not stemmed
 MAX_QUERY_TERMS = 32  # a pasted abstract is cut to its first words, not refused
+# Counting every match reads every posting list in full and stops tantivy from skipping blocks that
+# cannot reach the top hits (block-max WAND): at 1M papers that was most of a query's time. Matches are
+# counted exactly only while the query's posting lists hold at most this many entries in all;
+# above it the total is a lower bound ("more than N").
+COUNT_BUDGET = 20_000
 # Writer heap per indexing thread; tantivy needs at least 15 MB.
 WRITER_HEAP = 64_000_000
 
@@ -70,6 +75,15 @@ class Filters:
             or self.categories
             or self.has_code is not None
         )
+
+
+@dataclass
+class LexicalHits:
+    """Top hits of a BM25 query and how many documents match: exactly, or at least `total`."""
+
+    hits: list[tuple[int, float]] = field(default_factory=list)  # (id, BM25 score), best first
+    total: int = 0
+    exact: bool = True
 
 
 @dataclass
@@ -225,16 +239,32 @@ class LexicalIndex:
             query = Q.boolean_query([(tantivy.Occur.Must, query), *filter_clauses])
         return query
 
-    def search(
-        self, text: str, limit: int, filters: Filters | None = None
-    ) -> tuple[list[tuple[int, float]], int]:
-        """Top `limit` (id, BM25 score) for `text`, and how many documents match in all."""
+    def search(self, text: str, limit: int, filters: Filters | None = None) -> LexicalHits:
+        """Top `limit` (id, BM25 score) for `text`, and how many documents match (see COUNT_BUDGET)."""
         query = self.build_query(text, filters)
         if query is None or limit <= 0:
-            return [], 0
-        result = self.searcher.search(query, limit, count=True)
+            return LexicalHits()
+        freqs = self._doc_freqs(text)
+        count = sum(freqs) <= COUNT_BUDGET
+        result = self.searcher.search(query, limit, count=count)
         ids = self.searcher.fast_field_values("id", [addr for _, addr in result.hits])
-        return [(int(i), float(score)) for (score, _), i in zip(result.hits, ids, strict=True)], result.count
+        hits = [(int(i), float(score)) for (score, _), i in zip(result.hits, ids, strict=True)]
+        if count:
+            return LexicalHits(hits, result.count, True)
+        if len(hits) < limit:  # fewer than asked for: these are all the matches
+            return LexicalHits(hits, len(hits), True)
+        # Without filters every document holding the most common query word matches.
+        bound = max(len(hits), max(freqs, default=0) if not filters else 0)
+        return LexicalHits(hits, bound, False)
+
+    def _doc_freqs(self, text: str) -> list[int]:
+        """How many documents hold each of the query's words, per field searched (a cost estimate)."""
+        text = text[:4000]
+        sr = self.searcher
+        stems = dict.fromkeys(STEMMER.analyze(text)[:MAX_QUERY_TERMS])
+        plain = dict.fromkeys(PLAINER.analyze(text)[:MAX_QUERY_TERMS])
+        freqs = [sr.doc_freq(name, stem) for stem in stems for name in ("title", "abstract")]
+        return freqs + [sr.doc_freq("authors", word) for word in plain]
 
     def exact_title(self, text: str, filters: Filters | None = None) -> list[int]:
         """Ids of documents whose whole title is `text` (ignoring case and punctuation)."""
