@@ -13,7 +13,7 @@ import pytest
 
 from dailypapers.search import lexical, service
 from dailypapers.search.lexical import Doc, Filters, LexicalIndex
-from dailypapers.search.service import search_papers, update_index
+from dailypapers.search.service import update_index
 from tests.factories import add_paper
 
 N = 130
@@ -98,3 +98,32 @@ def test_the_page_says_at_least_and_still_pages_to_the_end(client, settings, tmp
         assert len(last.json()) == 10 and "Link" not in last
     finally:
         service.reset()
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "graph attention",  # terms and a title phrase
+        "vision transformers paper",  # a phrase found in every title
+        "grph atention",  # typos: the fuzzy clauses find what the terms do not
+        "Author 17",  # an author's name as a phrase
+        "convolution",  # one word: terms only
+    ],
+)
+def test_two_part_scoring_equals_the_one_boolean_query(tmp_path, query):
+    index = _index(tmp_path)
+    for limit in (5, 40, 1000):
+        found = index.search(query, limit)
+        one = index.searcher.search(index.build_query(query), limit, count=True)
+        ids = index.searcher.fast_field_values("id", [a for _, a in one.hits])
+        expected = {int(i): float(score) for (score, _), i in zip(one.hits, ids, strict=True)}
+        got = dict(found.hits)
+        assert len(got) == len(expected)
+        # Same scores; the same documents except among ties at the cut-off.
+        cutoff = min(expected.values())
+        assert {i for i, s in expected.items() if s > cutoff + 1e-4} <= set(got)
+        for i, s in got.items():
+            if i in expected:
+                assert s == pytest.approx(expected[i], rel=1e-5)
+        if found.exact:
+            assert found.total == one.count
