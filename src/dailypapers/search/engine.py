@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from .dense import VectorStore
-from .lexical import Doc, Filters, LexicalIndex, Weights
+from .lexical import Doc, Filters, LexicalHits, LexicalIndex, Weights
 
 
 @dataclass
@@ -62,6 +62,7 @@ class Candidate:
 class Ranking:
     candidates: list[Candidate] = field(default_factory=list)
     total: int = 0
+    total_exact: bool = True  # False: `total` is a lower bound (the BM25 matches were not all counted)
     mode: str = "hybrid"  # "hybrid", "lexical" (no vectors yet) or "dense"
 
 
@@ -307,14 +308,15 @@ class Engine:
         f = self.fusion
         use_dense = query_vector is not None and self.has_vectors() and mode in {"hybrid", "dense"}
         use_lexical = mode in {"hybrid", "lexical"} or not use_dense
-        lexical, count = ([], 0)
+        found = LexicalHits()
         if use_lexical:
-            lexical, count = self.lexical.search(text, max(f.lexical_depth, depth), filters)
+            found = self.lexical.search(text, max(f.lexical_depth, depth), filters)
+        lexical = found.hits
         if not use_dense:
             cands = [
                 Candidate(i, score=s, lexical_rank=r, lexical_score=s) for r, (i, s) in enumerate(lexical, 1)
             ]
-            return Ranking(cands, count, "lexical")
+            return Ranking(cands, found.total, found.exact, "lexical")
         k = max(f.dense_depth, depth)
         if filters:
             k = min(k * 10, 5000)  # filters drop most neighbours; look further
@@ -324,13 +326,13 @@ class Engine:
             dense = [(i, s) for i, s in dense if i in allowed]
         if mode == "dense":
             cands = [Candidate(i, score=s, dense_rank=r, dense_score=s) for r, (i, s) in enumerate(dense, 1)]
-            return Ranking(cands, len(cands), "dense")
+            return Ranking(cands, len(cands), mode="dense")
         cosines = dict(dense)
         missing = [i for i, _ in lexical if i not in cosines]
         cosines.update(self.vectors.scores(query_vector, missing))
         cands = fuse(lexical, dense, cosines, f)
         dense_only = sum(1 for c in cands if c.lexical_rank is None)
-        return Ranking(cands, count + dense_only, "hybrid")
+        return Ranking(cands, found.total + dense_only, found.exact, "hybrid")
 
     def similar(self, vector: np.ndarray, k: int, exclude: set[int] = frozenset()) -> list[tuple[int, float]]:
         assert self.vectors is not None

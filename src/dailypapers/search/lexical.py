@@ -17,6 +17,11 @@ import tantivy
 STEM = "dp_en"  # lower case, ASCII folding, English stemming: "networks" finds "network"
 PLAIN = "dp_plain"  # lower case and ASCII folding only: author names are not stemmed
 MAX_QUERY_TERMS = 32  # a pasted abstract is cut to its first words, not refused
+# Counting every match reads every posting list in full and stops tantivy from skipping blocks that
+# cannot reach the top hits (block-max WAND): at 1M papers that was most of a query's time. Matches are
+# counted exactly only while the query's posting lists hold at most this many entries in all;
+# above it the total is a lower bound ("more than N").
+COUNT_BUDGET = 20_000
 # Writer heap per indexing thread; tantivy needs at least 15 MB.
 WRITER_HEAP = 64_000_000
 
@@ -70,6 +75,15 @@ class Filters:
             or self.categories
             or self.has_code is not None
         )
+
+
+@dataclass
+class LexicalHits:
+    """Top hits of a BM25 query and how many documents match: exactly, or at least `total`."""
+
+    hits: list[tuple[int, float]] = field(default_factory=list)  # (id, BM25 score), best first
+    total: int = 0
+    exact: bool = True
 
 
 @dataclass
@@ -190,19 +204,27 @@ class LexicalIndex:
         return bool(sr.doc_freq("title", stem) or sr.doc_freq("abstract", stem))
 
     def build_query(self, text: str, filters: Filters | None = None) -> tantivy.Query | None:
-        """The BM25 query for `text`, or None when it has no searchable words."""
+        """The BM25 query for `text` as one boolean query, or None when it has no searchable words."""
+        parts = self._parts(text)
+        if parts is None:
+            return None
+        clauses = parts[0] + parts[1]
+        return self._filtered(tantivy.Query.boolean_query(clauses), filters)
+
+    def _parts(self, text: str) -> tuple[list, list] | None:
+        """(term clauses, phrase and typo clauses) of the query for `text`; None without words."""
         text = text[:4000]
         plain = PLAINER.analyze(text)[:MAX_QUERY_TERMS]
         stems = STEMMER.analyze(text)[:MAX_QUERY_TERMS]
         if not plain:
             return None
         s, w, Q, Should = self.schema, self.weights, tantivy.Query, tantivy.Occur.Should
-        clauses = []
+        terms, extras = [], []
         for stem in dict.fromkeys(stems):
-            clauses.append((Should, Q.boost_query(Q.term_query(s, "title", stem), w.title)))
-            clauses.append((Should, Q.boost_query(Q.term_query(s, "abstract", stem), w.abstract)))
+            terms.append((Should, Q.boost_query(Q.term_query(s, "title", stem), w.title)))
+            terms.append((Should, Q.boost_query(Q.term_query(s, "abstract", stem), w.abstract)))
         for word in dict.fromkeys(plain):
-            clauses.append((Should, Q.boost_query(Q.term_query(s, "authors", word), w.authors)))
+            terms.append((Should, Q.boost_query(Q.term_query(s, "authors", word), w.authors)))
         # Typo tolerance: a word no title or abstract contains is looked for in titles within an edit or
         # two, and in author names within one. (Not in abstracts: their dictionary is large enough to
         # make a distance-2 automaton cost tens of milliseconds at 100k papers.)
@@ -210,31 +232,85 @@ class LexicalIndex:
             if len(word) >= 4 and not word.isdigit() and not self._known(stem):
                 distance = 1 if len(word) < 8 else 2
                 fuzzy = Q.fuzzy_term_query(s, "title", stem, distance=distance, transposition_cost_one=True)
-                clauses.append((Should, Q.boost_query(fuzzy, w.fuzzy)))
+                extras.append((Should, Q.boost_query(fuzzy, w.fuzzy)))
                 fuzzy = Q.fuzzy_term_query(s, "authors", word, distance=1, transposition_cost_one=True)
-                clauses.append((Should, Q.boost_query(fuzzy, w.fuzzy * w.authors)))
+                extras.append((Should, Q.boost_query(fuzzy, w.fuzzy * w.authors)))
         if 2 <= len(stems) <= 12:
             phrase = Q.phrase_query(s, "title", stems, slop=1)
-            clauses.append((Should, Q.boost_query(phrase, w.title_phrase)))
+            extras.append((Should, Q.boost_query(phrase, w.title_phrase)))
         if 2 <= len(plain) <= 4:
             phrase = Q.phrase_query(s, "authors", plain, slop=1)
-            clauses.append((Should, Q.boost_query(phrase, w.author_phrase)))
-        query = Q.boolean_query(clauses)
+            extras.append((Should, Q.boost_query(phrase, w.author_phrase)))
+        return terms, extras
+
+    def _filtered(self, query: tantivy.Query, filters: Filters | None) -> tantivy.Query:
         filter_clauses = self._filter_clauses(filters)
         if filter_clauses:
-            query = Q.boolean_query([(tantivy.Occur.Must, query), *filter_clauses])
+            query = tantivy.Query.boolean_query([(tantivy.Occur.Must, query), *filter_clauses])
         return query
 
-    def search(
-        self, text: str, limit: int, filters: Filters | None = None
-    ) -> tuple[list[tuple[int, float]], int]:
-        """Top `limit` (id, BM25 score) for `text`, and how many documents match in all."""
-        query = self.build_query(text, filters)
-        if query is None or limit <= 0:
-            return [], 0
-        result = self.searcher.search(query, limit, count=True)
-        ids = self.searcher.fast_field_values("id", [addr for _, addr in result.hits])
-        return [(int(i), float(score)) for (score, _), i in zip(result.hits, ids, strict=True)], result.count
+    def search(self, text: str, limit: int, filters: Filters | None = None) -> LexicalHits:
+        """Top `limit` (id, BM25 score) for `text`, and how many documents match (see COUNT_BUDGET).
+
+        The score is that of the one boolean query (`build_query`), computed in two parts: a union of
+        plain term clauses runs on tantivy's specialised term-union scorer (anything else in the union
+        makes it fall back to a generic one, twice as slow at 1M papers), and the phrase and typo
+        clauses, which match few documents, run as a second query whose scores are added. Candidates:
+        the top of both; those found only by the second get their term score by a lookup on their ids.
+        """
+        parts = self._parts(text)
+        if parts is None or limit <= 0:
+            return LexicalHits()
+        Q, Must, Should = tantivy.Query, tantivy.Occur.Must, tantivy.Occur.Should
+        sr = self.searcher
+        freqs = self._doc_freqs(text)
+        count = sum(freqs) <= COUNT_BUDGET
+        term_clauses, extra_clauses = parts
+        main = sr.search(self._filtered(Q.boolean_query(term_clauses), filters), limit, count=count)
+        ids = sr.fast_field_values("id", [addr for _, addr in main.hits])
+        scores = {int(i): float(score) for (score, _), i in zip(main.hits, ids, strict=True)}
+        saturated = len(main.hits) == limit
+        extra_only = 0
+        if extra_clauses:
+            more = sr.search(self._filtered(Q.boolean_query(extra_clauses), filters), limit, count=False)
+            more_ids = [int(i) for i in sr.fast_field_values("id", [addr for _, addr in more.hits])]
+            extra = {i: float(score) for (score, _), i in zip(more.hits, more_ids, strict=True)}
+            missing = [i for i in extra if i not in scores]
+            if missing:
+                lookup = Q.boolean_query(
+                    [
+                        (Must, Q.const_score_query(Q.term_set_query(self.schema, "id", missing), 0.0)),
+                        (Should, Q.boolean_query(term_clauses)),
+                    ]
+                )
+                found = sr.search(lookup, len(missing), count=False)
+                found_ids = sr.fast_field_values("id", [addr for _, addr in found.hits])
+                looked_up = {
+                    int(i): float(score) for (score, _), i in zip(found.hits, found_ids, strict=True)
+                }
+                for i in missing:
+                    scores[i] = looked_up.get(i, 0.0)
+                    extra_only += looked_up.get(i, 0.0) <= 0.0
+            for i, e in extra.items():
+                scores[i] += e
+            saturated = saturated or len(more.hits) == limit
+        hits = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:limit]
+        if count and not (extra_clauses and len(more.hits) == limit):
+            return LexicalHits(hits, main.count + extra_only, True)
+        if not saturated:  # fewer than asked for on both sides: these are all the matches
+            return LexicalHits(hits, len(scores), True)
+        # Without filters every document holding the most common query word matches.
+        bound = max(len(scores), max(freqs, default=0) if not filters else 0)
+        return LexicalHits(hits, bound, False)
+
+    def _doc_freqs(self, text: str) -> list[int]:
+        """How many documents hold each of the query's words, per field searched (a cost estimate)."""
+        text = text[:4000]
+        sr = self.searcher
+        stems = dict.fromkeys(STEMMER.analyze(text)[:MAX_QUERY_TERMS])
+        plain = dict.fromkeys(PLAINER.analyze(text)[:MAX_QUERY_TERMS])
+        freqs = [sr.doc_freq(name, stem) for stem in stems for name in ("title", "abstract")]
+        return freqs + [sr.doc_freq("authors", word) for word in plain]
 
     def exact_title(self, text: str, filters: Filters | None = None) -> list[int]:
         """Ids of documents whose whole title is `text` (ignoring case and punctuation)."""

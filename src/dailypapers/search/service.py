@@ -70,6 +70,7 @@ class Hit:
 class SearchResults:
     hits: list[Hit] = field(default_factory=list)
     total: int = 0
+    total_exact: bool = True  # False: at least `total` papers match (common words are not all counted)
     query: str = ""
     mode: str = "hybrid"  # "hybrid", or "lexical" while papers have no vectors yet
     truncated: bool = False  # the query was longer than MAX_QUERY_CHARS and was cut
@@ -205,6 +206,7 @@ def search_papers(
         exact = engine.lexical.exact_title(q, f)
         pinned = [Candidate(i, score=1.0, match="title") for i in exact]
         ranking_cands, total = ranking.candidates, ranking.total
+        results.total_exact = ranking.total_exact
         for c in pinned:
             same = next((r for r in ranking_cands if r.id == c.id), None)
             if same:
@@ -315,8 +317,8 @@ def similar_papers(paper: Paper, limit: int = 10) -> list[Paper]:
         found = engine.similar(vector, limit + 10, exclude={paper.id})
         ids = [i for i, _ in found]
     else:
-        lexical, _ = engine.lexical.search(f"{paper.title} {paper.abstract[:300]}", limit + 11)
-        ids = [i for i, _ in lexical if i != paper.id]
+        lexical = engine.lexical.search(f"{paper.title} {paper.abstract[:300]}", limit + 11)
+        ids = [i for i, _ in lexical.hits if i != paper.id]
     papers = _papers(ids)
     return [papers[i] for i in ids if i in papers][:limit]
 
