@@ -16,12 +16,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def search_dir(settings, tmp_path):
-    settings.SEARCH_DIR = tmp_path / "search"
-    settings.SEARCH_SEMANTIC = True
-    service.reset()
-    yield
-    service.reset()
+def search_dir(settings, _own_search_index):
+    settings.SEARCH_SEMANTIC = True  # the folder is each test's own already (conftest)
 
 
 def _paper(arxiv_id, title, abstract, votes, day, published):

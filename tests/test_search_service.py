@@ -19,12 +19,10 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def search_dir(settings, tmp_path):
-    settings.SEARCH_DIR = tmp_path / "search"
+def search_dir(settings, _own_search_index):
+    # The folder is each test's own already (conftest); these tests need meaning too.
     settings.SEARCH_SEMANTIC = True
-    service.reset()
-    yield settings.SEARCH_DIR
-    service.reset()
+    return _own_search_index
 
 
 @pytest.fixture
