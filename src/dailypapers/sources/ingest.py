@@ -78,7 +78,9 @@ def upsert(records: Iterable[PaperRecord]) -> UpsertResult:
         policy.apply_rules(batch.values(), policy.active_rules())
     with transaction.atomic():
         ids = list(batch)
-        papers = {p.arxiv_id: p for chunk in _chunks(ids) for p in Paper.objects.filter(arxiv_id__in=chunk)}
+        # Plain SQL first: in a first import none exist, and building ORM queries is the cost.
+        known = list(_lookup(Paper, "arxiv_id", "id", ids).values())
+        papers = {p.arxiv_id: p for chunk in _chunks(known) for p in Paper.objects.filter(pk__in=chunk)}
         old_ids = [p.pk for p in papers.values()]
         old_authors = _current_authors(old_ids)
         old_categories = _current_categories(old_ids)

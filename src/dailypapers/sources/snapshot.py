@@ -168,8 +168,9 @@ def _text(raw: IO[bytes], gzipped: bool) -> IO[str]:
     return gzip.open(raw, "rt", encoding="utf-8") if gzipped else io.TextIOWrapper(raw, encoding="utf-8")
 
 
-def read_batches(path: Path, size: int = 5000) -> Iterator[Batch]:
-    """The file's records in batches; unreadable lines are reported in the batch's problems.
+def read_batches(path: Path, size: int = 5000, first: int | None = None) -> Iterator[Batch]:
+    """The file's records in batches (the first one of `first` records, when given); unreadable
+    lines are reported in the batch's problems.
 
     Raises SnapshotError when the file itself breaks off (missing, not gzip, truncated); the
     batches yielded before that are whole and can be kept.
@@ -177,6 +178,7 @@ def read_batches(path: Path, size: int = 5000) -> Iterator[Batch]:
     line_no = 0
     records: list[PaperRecord] = []
     problems: list[Problem] = []
+    limit = first or size
     try:
         with open(path, "rb") as raw, _text(raw, gzipped=path.name.endswith(".gz")) as stream:
             for line_no, line in enumerate(stream, start=1):
@@ -192,9 +194,9 @@ def read_batches(path: Path, size: int = 5000) -> Iterator[Batch]:
                     )
                 except RecordError as exc:
                     problems.append(Problem(path, line_no, str(exc)))
-                if len(records) >= size:
+                if len(records) >= limit:
                     yield Batch(records, problems, raw.tell())
-                    records, problems = [], []
+                    records, problems, limit = [], [], size
             yield Batch(records, problems, raw.tell())
     except FileNotFoundError:
         raise SnapshotError(f"{path}: no such file") from None
@@ -207,9 +209,10 @@ def read_in_worker(paths: list[Path], size: int, queue) -> None:
     the database writes on another core. Sends ("batch", path, Batch), ("error", path, message),
     ("done", path) for each file, then ("end",)."""
     gc.set_threshold(200_000, 50, 100)  # see bulk.fewer_gc_passes
-    for path in paths:
+    for number, path in enumerate(paths):
         try:
-            for batch in read_batches(path, size):
+            # A small first batch: the writer, waiting for it, starts sooner.
+            for batch in read_batches(path, size, first=min(size, 500) if number == 0 else None):
                 queue.put(("batch", path, batch))
         except SnapshotError as exc:
             queue.put(("error", path, str(exc)))
