@@ -75,6 +75,13 @@ def test_reading_in_a_second_process_gives_the_same_catalogue(month):
     assert catalogue() == serial
 
 
+def test_the_first_batch_can_be_smaller_and_batches_cover_every_line(month):
+    from dailypapers.sources.snapshot import read_batches
+
+    sizes = [len(batch.records) for batch in read_batches(month, 100, first=10)]
+    assert sizes[0] == 10 and set(sizes[1:-1]) == {100} and sum(sizes) == len(lines_of(month))
+
+
 def test_bad_lines_are_named_and_skipped_and_the_rest_lands(month, tmp_path):
     good = lines_of(month)[:5]
     path = tmp_path / "mixed.jsonl"

@@ -6,6 +6,7 @@ import datetime as dt
 import html
 import re
 
+import numpy as np
 import pytest
 
 from dailypapers.papers.models import Paper
@@ -196,7 +197,7 @@ def test_empty_index_and_empty_query(settings):
     assert similar_papers(Paper.objects.get()) == []
 
 
-def test_keyword_search_works_while_vectors_are_missing(settings):
+def test_keyword_search_works_while_vectors_are_missing(settings, monkeypatch):
     papers = load_corpus(embed=False)
     settings.SEARCH_SEMANTIC = False  # index keywords only, as before `index` has embedded anything
     update_index()
@@ -204,7 +205,13 @@ def test_keyword_search_works_while_vectors_are_missing(settings):
     settings.SEARCH_SEMANTIC = True
     service.reset()
     paper = papers[3]
-    results = search_papers(paper.title)
+
+    def not_to_be_called(text):
+        raise AssertionError("embedded a query with no vectors to search")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(service._embedder(), "embed_query", not_to_be_called)
+        results = search_papers(paper.title)
     assert results.mode == "lexical" and ids(results)[0] == paper.arxiv_id
     assert results.hits[0].dense_rank is None
     # Similar papers fall back to keywords too.
@@ -262,6 +269,11 @@ def test_rebuild_with_the_hnsw_graph_gives_the_same_neighbours(corpus, settings)
     rebuild_index()
     assert list(settings.SEARCH_DIR.glob("g-*/hnsw.bin"))
     assert [p.arxiv_id for p in similar_papers(paper, limit=5)] == exact
+    # With a graph, vectors are read from it rather than from the mapped file: the same values.
+    store = service.get_engine().vectors
+    found, from_graph = store.get(store.sorted_ids)
+    assert store.hnsw is not None and found.all()
+    assert np.array_equal(from_graph, np.asarray(store.vectors[store.rows_of_sorted]))
     # Incremental updates go into the graph too.
     add_paper("2601.07777", title=paper.title + " (extended)", abstract=paper.abstract)
     update_index([Paper.objects.get(arxiv_id="2601.07777").pk])
@@ -275,3 +287,27 @@ def test_similar_papers_are_nearest_neighbours(corpus):
     similar = similar_papers(paper, limit=5)
     assert similar[0].arxiv_id == "2601.08888"
     assert paper.arxiv_id not in [p.arxiv_id for p in similar] and len(similar) == 5
+
+
+def test_the_embedding_computed_beside_bm25_gives_the_same_ranking(corpus):
+    engine = service.get_engine()
+    embedder = service._embedder()
+    for query in ["agents", "video generation", records()[5].title]:
+        vector = embedder.embed_query(query)
+        given = engine.search(query, vector, depth=30).candidates
+        computed = engine.search(query, lambda q=query: embedder.embed_query(q), depth=30).candidates
+        assert [(c.id, c.score) for c in computed] == [(c.id, c.score) for c in given]
+
+
+def test_stop_words_are_looked_up_only_when_the_query_has_nothing_else(corpus):
+    from dailypapers.search.lexical import STEMMER, keywords
+
+    assert keywords(STEMMER.analyze("The agents of the world")) == ["agent", "world"]
+    assert keywords(STEMMER.analyze("to be or not to be")) == ["to", "be", "or", "not"]
+    add_paper("2601.06666", title="Not To Be Outdone", abstract="Whether it is, or it is not, to be seen.")
+    update_index([Paper.objects.get(arxiv_id="2601.06666").pk])
+    assert ids(search_papers("to be or not", mode="lexical"))[0] == "2601.06666"
+    # Nor are they marked in a query that has other words.
+    results = search_papers("not outdone", mode="lexical")
+    hit = next(h for h in results.hits if h.paper.arxiv_id == "2601.06666")
+    assert hit.title_html == "Not To Be <mark>Outdone</mark>"

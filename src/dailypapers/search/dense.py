@@ -76,6 +76,11 @@ class VectorStore:
         pos = np.searchsorted(self.sorted_ids, ids)
         pos = np.minimum(pos, len(self.sorted_ids) - 1)
         found = self.sorted_ids[pos] == ids
+        if self.hnsw is not None and found.any():
+            # The graph holds every live vector in memory already. Reading rows from the mapped file
+            # instead made the kernel read ahead around each one: after 400 queries at 1M papers,
+            # 1.4 GB of the file was resident beside the graph's own copy.
+            return found, np.asarray(self.hnsw.get_items(ids[found]), dtype=np.float32).reshape(-1, self.dim)
         rows = self.rows_of_sorted[pos[found]]
         return found, np.asarray(self.vectors[rows], dtype=np.float32)
 

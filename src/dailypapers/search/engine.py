@@ -19,7 +19,7 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,6 +27,7 @@ import numpy as np
 
 from .dense import VectorStore
 from .lexical import Doc, Filters, LexicalHits, LexicalIndex, Weights
+from .pool import submit
 
 
 @dataclass
@@ -298,19 +299,31 @@ class Engine:
     def search(
         self,
         text: str,
-        query_vector: np.ndarray | None,
+        query_vector: np.ndarray | Callable[[], np.ndarray] | None,
         filters: Filters | None = None,
         depth: int = 0,
         mode: str = "hybrid",
     ) -> Ranking:
-        """Rank documents for `text` (and its embedding, when there is one)."""
+        """Rank documents for `text` (and its embedding, when there is one).
+
+        `query_vector` may be a function that embeds the query: it is then called only when there
+        are vectors to search, on another thread while BM25 runs.
+        """
         assert self.lexical is not None and self.vectors is not None
         f = self.fusion
         use_dense = query_vector is not None and self.has_vectors() and mode in {"hybrid", "dense"}
         use_lexical = mode in {"hybrid", "lexical"} or not use_dense
+        embedding = None
+        if use_dense and callable(query_vector):
+            if use_lexical:
+                embedding = submit(query_vector)
+            else:
+                query_vector = query_vector()
         found = LexicalHits()
         if use_lexical:
             found = self.lexical.search(text, max(f.lexical_depth, depth), filters)
+        if embedding is not None:
+            query_vector = embedding.result()
         lexical = found.hits
         if not use_dense:
             cands = [

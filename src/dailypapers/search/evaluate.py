@@ -13,6 +13,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -191,7 +192,7 @@ def evaluate(
                 if query_vectors is not None:
                     qvec = query_vectors[qid]
                 elif collection.embedder is not None:
-                    qvec = collection.embedder.embed_query(text)
+                    qvec = partial(collection.embedder.embed_query, text)  # as the site does
             ranking = collection.engine.search(text, qvec, None, depth=100, mode=mode)
             r.latencies_ms.append((time.perf_counter() - t0) * 1000)
             ranked = [collection.doc_ids[c.id] for c in ranking.candidates[:100]]

@@ -15,6 +15,7 @@ import re
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -28,7 +29,7 @@ from dailypapers.papers.models import Authorship, Paper, PaperCategory
 
 from .embedding import ModelMissing, get_embedder, paper_text
 from .engine import Candidate, Engine, Fusion, SigLog
-from .lexical import PLAINER, STEMMER, Doc, Filters
+from .lexical import PLAINER, STEMMER, STOPWORDS, Doc, Filters, keywords
 from .models import PaperEmbedding
 
 log = logging.getLogger(__name__)
@@ -197,11 +198,9 @@ def search_papers(
         ranking_cands, total, results.mode = [], len(pinned), "lexical"
     else:
         engine = get_engine()
-        qvec = None
-        if mode != "lexical" and engine.has_vectors():
-            embedder = _embedder()
-            qvec = embedder.embed_query(q) if embedder else None
-        ranking = engine.search(q, qvec, f, depth=offset + limit + 20, mode=mode)
+        embedder = _embedder() if mode != "lexical" else None
+        embed = partial(embedder.embed_query, q) if embedder else None  # beside BM25 (Engine.search)
+        ranking = engine.search(q, embed, f, depth=offset + limit + 20, mode=mode)
         results.mode = ranking.mode
         exact = engine.lexical.exact_title(q, f)
         pinned = [Candidate(i, score=1.0, match="title") for i in exact]
@@ -253,7 +252,11 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 
 
 def _query_terms(q: str) -> set[str]:
-    return set(STEMMER.analyze(q[:MAX_QUERY_CHARS])) | set(PLAINER.analyze(q[:MAX_QUERY_CHARS]))
+    """What to mark: the words searched for in titles and abstracts (stop words only when the
+    query has nothing else), in their stemmed and plain forms."""
+    stems = keywords(STEMMER.analyze(q[:MAX_QUERY_CHARS]))
+    plain = PLAINER.analyze(q[:MAX_QUERY_CHARS])
+    return set(stems) | set([word for word in plain if word not in STOPWORDS] or plain)
 
 
 def highlight(text: str, terms: set[str], max_words: int | None = None) -> str:
