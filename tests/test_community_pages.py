@@ -261,6 +261,12 @@ def test_admin_moderation_is_audited(client):
     assert "Spam paper" not in client.get("/").content.decode()
     assert client.get("/papers/2611.00540").status_code == 404
     assert client.get("/admin/community/moderationaction/").status_code == 200
+    # The trail itself cannot be edited or deleted; showing the comment again joins it.
+    entry = ModerationAction.objects.first()
+    assert client.get(f"/admin/community/moderationaction/{entry.pk}/delete/").status_code == 403
+    client.post("/admin/community/comment/", {"action": "show", "_selected_action": [comment.pk]})
+    assert not Comment.objects.get(pk=comment.pk).hidden
+    assert ModerationAction.objects.filter(kind="show_comment").count() == 1
 
 
 # --- XSS ---

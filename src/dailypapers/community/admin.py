@@ -5,6 +5,7 @@ from django.contrib import admin, messages
 from django.utils.html import format_html
 
 from dailypapers.community.models import Comment, ModerationAction, Upvote
+from dailypapers.papers.admin import ReadOnlyAdmin
 
 
 @admin.register(Upvote)
@@ -54,35 +55,27 @@ class CommentAdmin(admin.ModelAdmin):
 
     @admin.action(description="Hide the selected comments", permissions=["change"])
     def hide(self, request, queryset) -> None:
-        done = 0
-        for comment in queryset.filter(hidden=False):
-            comment.set_hidden(request.user, True, reason="admin action")
-            done += 1
-        self.message_user(request, f"{done} comment(s) hidden.", messages.SUCCESS)
+        self._set_hidden(request, queryset, True)
 
     @admin.action(description="Show the selected comments again", permissions=["change"])
     def show(self, request, queryset) -> None:
+        self._set_hidden(request, queryset, False)
+
+    def _set_hidden(self, request, queryset, hidden: bool) -> None:
         done = 0
-        for comment in queryset.filter(hidden=True):
-            comment.set_hidden(request.user, False, reason="admin action")
+        for comment in queryset.filter(hidden=not hidden):
+            comment.set_hidden(request.user, hidden, reason="admin action")
             done += 1
-        self.message_user(request, f"{done} comment(s) shown again.", messages.SUCCESS)
+        self.message_user(
+            request, f"{done} comment(s) {'hidden' if hidden else 'shown again'}.", messages.SUCCESS
+        )
 
 
 @admin.register(ModerationAction)
-class ModerationActionAdmin(admin.ModelAdmin):
+class ModerationActionAdmin(ReadOnlyAdmin):
     """The audit trail: read-only, for every staff member to see."""
 
     list_display = ["created_at", "moderator_name", "kind", "target_type", "target_repr", "reason"]
     list_filter = ["kind", "target_type", "moderator_name"]
     search_fields = ["moderator_name", "target_repr", "reason"]
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from dailypapers.digests.compose import confirmation_message
 from dailypapers.digests.models import Delivery, Subscription
+from dailypapers.papers.admin import ReadOnlyAdmin
 
 
 @admin.register(Subscription)
@@ -52,7 +53,7 @@ class SubscriptionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(admin.ModelAdmin):
+class DeliveryAdmin(ReadOnlyAdmin):
     """The send ledger: read-only, it is the record of what was sent."""
 
     list_display = ["subscription", "kind", "period_start", "status", "attempts", "paper_count", "sent_at"]
@@ -60,12 +61,3 @@ class DeliveryAdmin(admin.ModelAdmin):
     search_fields = ["subscription__email", "message_id"]
     date_hierarchy = "created_at"
     list_select_related = ["subscription"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

@@ -43,6 +43,19 @@ class HidingAdmin(admin.ModelAdmin):
         )
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """For records that are history (the audit trail, the send ledger): shown, never edited."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(Paper)
 class PaperAdmin(HidingAdmin):
     list_display = ["arxiv_id", "title", "published_at", "upvote_count", "imported_upvotes", "hidden"]
