@@ -126,6 +126,27 @@ def test_sign_in_is_throttled_per_address(client, settings):
     assert response.status_code == 302
 
 
+def test_behind_a_proxy_sign_in_attempts_count_per_forwarded_client(client, settings):
+    settings.ACCOUNTS_LOGIN_ATTEMPTS_PER_ADDRESS = 2
+    settings.CLIENT_IP_HEADER = "HTTP_X_FORWARDED_FOR"
+    add_user("zed", password=PASSWORD)
+    guesser = {"REMOTE_ADDR": "127.0.0.1", "HTTP_X_FORWARDED_FOR": "203.0.113.9"}
+    for n in range(2):
+        assert (
+            client.post("/accounts/login", {"username": f"u{n}", "password": "x"}, **guesser).status_code
+            == 200
+        )
+    assert (
+        client.post("/accounts/login", {"username": "zed", "password": PASSWORD}, **guesser).status_code
+        == 429
+    )
+    # Another member behind the same proxy is not locked out by the guesser.
+    member = {"REMOTE_ADDR": "127.0.0.1", "HTTP_X_FORWARDED_FOR": "198.51.100.7"}
+    assert (
+        client.post("/accounts/login", {"username": "zed", "password": PASSWORD}, **member).status_code == 302
+    )
+
+
 def test_password_reset_by_email(client, smtp_server):
     add_user("ada", password=PASSWORD)
     response = client.post("/accounts/password/reset", {"email": "ada@example.org"})

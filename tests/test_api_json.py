@@ -186,7 +186,7 @@ def test_reads_are_rate_limited_with_retry_after(client, papers, settings):
 
 def test_behind_a_proxy_limits_count_per_forwarded_client(client, papers, settings):
     settings.API_RATE_LIMITS = {"read": "1/m", "write": ""}
-    settings.API_CLIENT_IP_HEADER = "HTTP_X_FORWARDED_FOR"
+    settings.CLIENT_IP_HEADER = "HTTP_X_FORWARDED_FOR"
     proxy = {"REMOTE_ADDR": "127.0.0.1"}
     assert client.get("/api/daily_papers", HTTP_X_FORWARDED_FOR="203.0.113.9", **proxy).status_code == 200
     assert client.get("/api/daily_papers", HTTP_X_FORWARDED_FOR="203.0.113.9", **proxy).status_code == 429

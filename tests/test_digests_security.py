@@ -159,6 +159,24 @@ def test_no_mail_bombing(client, smtp_server, settings):
     cache.clear()
 
 
+def test_behind_a_proxy_the_subscribe_limit_counts_each_client(client, smtp_server, settings):
+    settings.DIGEST_SUBSCRIBE_RATE = "1/m"
+    settings.CLIENT_IP_HEADER = "HTTP_X_FORWARDED_FOR"
+    cache.clear()
+    via_proxy = {"REMOTE_ADDR": "127.0.0.1"}
+
+    def subscribe(email: str, forwarded: str) -> int:
+        return client.post(
+            "/digests/subscribe", {"email": email}, HTTP_X_FORWARDED_FOR=forwarded, **via_proxy
+        ).status_code
+
+    assert subscribe("a@example.org", "203.0.113.9") == 200
+    assert subscribe("b@example.org", "203.0.113.9") == 429
+    assert subscribe("c@example.org", "1.1.1.1, 203.0.113.9") == 429  # a forged first entry counts not
+    assert subscribe("d@example.org", "198.51.100.7") == 200  # another reader behind the same proxy
+    cache.clear()
+
+
 def test_one_click_needs_no_csrf_but_settings_do(smtp_server):
     sub = Subscription.objects.create(email="a@example.org")
     sub.confirm()

@@ -154,6 +154,15 @@ X_FRAME_OPTIONS = "DENY"
 if env_bool("DAILYPAPERS_HTTPS"):
     SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Behind a reverse proxy: the request header naming the client, as Django spells it in META (e.g.
+# HTTP_X_REAL_IP or HTTP_X_FORWARDED_FOR), so that every per-client limit counts clients, not the
+# proxy (dailypapers.client_address). Behind the TLS proxy of DAILYPAPERS_HTTPS: X-Forwarded-For.
+# (DAILYPAPERS_API_CLIENT_IP_HEADER is its earlier name.)
+CLIENT_IP_HEADER = (
+    os.environ.get("DAILYPAPERS_CLIENT_IP_HEADER")
+    or os.environ.get("DAILYPAPERS_API_CLIENT_IP_HEADER")
+    or ("HTTP_X_FORWARDED_FOR" if env_bool("DAILYPAPERS_HTTPS") else "")
+)
 
 LOGGING = {
     "version": 1,
@@ -279,9 +288,6 @@ API_RATE_LIMITS = {
     "read": os.environ.get("DAILYPAPERS_API_READ_RATE", "300/m"),
     "write": os.environ.get("DAILYPAPERS_API_WRITE_RATE", "30/m"),
 }
-# Behind a reverse proxy: the request header naming the client, as Django spells it in META
-# (e.g. HTTP_X_REAL_IP or HTTP_X_FORWARDED_FOR), so that limits count per client, not per proxy.
-API_CLIENT_IP_HEADER = os.environ.get("DAILYPAPERS_API_CLIENT_IP_HEADER", "")
 API_DEFAULT_LIMIT = int(os.environ.get("DAILYPAPERS_API_DEFAULT_LIMIT", "50"))
 API_MAX_LIMIT = 100  # Hugging Face's bound; clients rely on it
 API_MAX_TOKENS = int(os.environ.get("DAILYPAPERS_API_MAX_TOKENS", "10"))  # live tokens per member

@@ -120,16 +120,6 @@ def verify(token: str):
 # --- Throttling (the file cache is shared by every server process) --------------------------
 
 
-def client_ip(request: HttpRequest) -> str:
-    # Behind the operator's proxy REMOTE_ADDR is the proxy; X-Forwarded-For is trusted only with HTTPS
-    # proxy settings on, as Django's SECURE_PROXY_SSL_HEADER is.
-    if getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return forwarded.split(",")[-1].strip()
-    return request.META.get("REMOTE_ADDR", "")
-
-
 class Throttle:
     """A count of events per key within a window, in the shared cache."""
 

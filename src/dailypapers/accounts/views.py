@@ -26,6 +26,7 @@ from dailypapers.accounts.forms import (
     SignUpForm,
 )
 from dailypapers.accounts.models import Profile, display_name
+from dailypapers.client_address import client_ip
 
 log = logging.getLogger("dailypapers.accounts")
 User = get_user_model()
@@ -35,7 +36,7 @@ User = get_user_model()
 def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("accounts:account")
-    throttle, ip = services.signup_throttle(), services.client_ip(request)
+    throttle, ip = services.signup_throttle(), client_ip(request)
     form = SignUpForm(request.POST or None)
     if request.method == "POST":
         if throttle.blocked(ip):
@@ -85,7 +86,7 @@ def verify(request: HttpRequest, token: str) -> HttpResponse:
 def resend(request: HttpRequest) -> HttpResponse:
     form = ResendForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        throttle, ip = services.signup_throttle(), services.client_ip(request)
+        throttle, ip = services.signup_throttle(), client_ip(request)
         email = form.cleaned_data["email"]
         if not throttle.blocked(ip, email):
             throttle.hit(email)
@@ -106,7 +107,7 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
     def post(self, request, *args, **kwargs):
-        self._name, self._address = request.POST.get("username", "").strip(), services.client_ip(request)
+        self._name, self._address = request.POST.get("username", "").strip(), client_ip(request)
         by_name, by_address = services.login_throttles()
         if by_name.blocked(self._name) or by_address.blocked(self._address):
             minutes = max(1, settings.ACCOUNTS_LOGIN_WINDOW_SECONDS // 60)

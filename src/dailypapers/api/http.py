@@ -20,6 +20,8 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django_ratelimit.core import get_usage
 
+from dailypapers.client_address import client_ip
+
 READ_METHODS = ("GET", "HEAD")
 
 
@@ -66,13 +68,7 @@ def _client_key(group: str, request: HttpRequest) -> str:
     token = getattr(request, "api_token", None)
     if token is not None:
         return f"user:{token.user_id}"
-    address = request.META.get("REMOTE_ADDR") or "unknown"
-    if settings.API_CLIENT_IP_HEADER:
-        # Behind a reverse proxy every request comes from the proxy; the header it sets names the
-        # client. The rightmost entry is the one our own proxy added (clients can forge the others).
-        forwarded = request.META.get(settings.API_CLIENT_IP_HEADER, "")
-        address = forwarded.split(",")[-1].strip() or address
-    return "ip:" + address
+    return "ip:" + client_ip(request)
 
 
 def check_rate(request: HttpRequest, kind: str) -> dict[str, str]:

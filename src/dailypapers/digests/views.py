@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from dailypapers.client_address import client_ip
 from dailypapers.digests.compose import confirmation_message
 from dailypapers.digests.forms import SettingsForm, SubscribeForm
 from dailypapers.digests.models import Subscription
@@ -39,7 +40,11 @@ def _rate_limited(request: HttpRequest) -> bool:
     from django_ratelimit.core import is_ratelimited
 
     return is_ratelimited(
-        request, group="digests.subscribe", key="ip", rate=settings.DIGEST_SUBSCRIBE_RATE, increment=True
+        request,
+        group="digests.subscribe",
+        key=lambda group, request: client_ip(request),
+        rate=settings.DIGEST_SUBSCRIBE_RATE,
+        increment=True,
     )
 
 
