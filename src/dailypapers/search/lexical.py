@@ -51,14 +51,20 @@ STOPWORDS = frozenset(
     "a an and are as at be but by for from if in into is it its no not of on or our such that the their "  # noqa: SIM905
     "then there these they this to via was we will with".split()
 )
-_STOP_STEMS = frozenset(stem for word in STOPWORDS for stem in STEMMER.analyze(word))
+_STOPS = STOPWORDS | {stem for word in STOPWORDS for stem in STEMMER.analyze(word)}
 
 
-def keywords(stems: list[str]) -> list[str]:
-    """The distinct stems worth looking up in titles and abstracts: all but stop words, unless
-    the query has nothing else ("to be or not to be")."""
-    kept = [stem for stem in dict.fromkeys(stems) if stem not in _STOP_STEMS]
-    return kept or list(dict.fromkeys(stems))
+def keywords(words: list[str]) -> list[str]:
+    """The distinct words (stemmed or plain) worth looking up in titles and abstracts: all but stop
+    words, unless the query has nothing else ("to be or not to be")."""
+    kept = [word for word in dict.fromkeys(words) if word not in _STOPS]
+    return kept or list(dict.fromkeys(words))
+
+
+def query_words(text: str) -> tuple[list[str], list[str]]:
+    """(plain words, stems) of a query, position by position, cut to MAX_QUERY_TERMS."""
+    text = text[:4000]
+    return PLAINER.analyze(text)[:MAX_QUERY_TERMS], STEMMER.analyze(text)[:MAX_QUERY_TERMS]
 
 
 def title_key(title: str) -> str:
@@ -224,17 +230,15 @@ class LexicalIndex:
 
     def build_query(self, text: str, filters: Filters | None = None) -> tantivy.Query | None:
         """The BM25 query for `text` as one boolean query, or None when it has no searchable words."""
-        parts = self._parts(text)
+        parts = self._parts(query_words(text))
         if parts is None:
             return None
         clauses = parts[0] + parts[1]
         return self._filtered(tantivy.Query.boolean_query(clauses), filters)
 
-    def _parts(self, text: str) -> tuple[list, list] | None:
-        """(term clauses, phrase and typo clauses) of the query for `text`; None without words."""
-        text = text[:4000]
-        plain = PLAINER.analyze(text)[:MAX_QUERY_TERMS]
-        stems = STEMMER.analyze(text)[:MAX_QUERY_TERMS]
+    def _parts(self, words: tuple[list[str], list[str]]) -> tuple[list, list] | None:
+        """(term clauses, phrase and typo clauses) of the query for `query_words`; None without words."""
+        plain, stems = words
         if not plain:
             return None
         s, w, Q, Should = self.schema, self.weights, tantivy.Query, tantivy.Occur.Should
@@ -279,12 +283,13 @@ class LexicalIndex:
         clauses, which match few documents, run as a second query whose scores are added. Candidates:
         the top of both; those found only by the second get their term score by a lookup on their ids.
         """
-        parts = self._parts(text)
+        words = query_words(text)
+        parts = self._parts(words)
         if parts is None or limit <= 0:
             return LexicalHits()
         Q, Must, Should = tantivy.Query, tantivy.Occur.Must, tantivy.Occur.Should
         sr = self.searcher
-        freqs = self._doc_freqs(text)
+        freqs = self._doc_freqs(words)
         count = sum(freqs) <= COUNT_BUDGET
         term_clauses, extra_clauses = parts
         if extra_clauses:  # on another thread, beside the term union
@@ -327,14 +332,12 @@ class LexicalIndex:
         bound = max(len(scores), max(freqs, default=0) if not filters else 0)
         return LexicalHits(hits, bound, False)
 
-    def _doc_freqs(self, text: str) -> list[int]:
+    def _doc_freqs(self, words: tuple[list[str], list[str]]) -> list[int]:
         """How many documents hold each of the query's words, per field searched (a cost estimate)."""
-        text = text[:4000]
         sr = self.searcher
-        stems = keywords(STEMMER.analyze(text)[:MAX_QUERY_TERMS])
-        plain = dict.fromkeys(PLAINER.analyze(text)[:MAX_QUERY_TERMS])
-        freqs = [sr.doc_freq(name, stem) for stem in stems for name in ("title", "abstract")]
-        return freqs + [sr.doc_freq("authors", word) for word in plain]
+        plain, stems = words
+        freqs = [sr.doc_freq(name, stem) for stem in keywords(stems) for name in ("title", "abstract")]
+        return freqs + [sr.doc_freq("authors", word) for word in dict.fromkeys(plain)]
 
     def exact_title(self, text: str, filters: Filters | None = None) -> list[int]:
         """Ids of documents whose whole title is `text` (ignoring case and punctuation)."""

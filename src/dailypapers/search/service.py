@@ -29,7 +29,7 @@ from dailypapers.papers.models import Authorship, Paper, PaperCategory
 
 from .embedding import ModelMissing, get_embedder, paper_text
 from .engine import Candidate, Engine, Fusion, SigLog
-from .lexical import PLAINER, STEMMER, STOPWORDS, Doc, Filters, keywords
+from .lexical import PLAINER, STEMMER, Doc, Filters, keywords
 from .models import PaperEmbedding
 
 log = logging.getLogger(__name__)
@@ -254,9 +254,9 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 def _query_terms(q: str) -> set[str]:
     """What to mark: the words searched for in titles and abstracts (stop words only when the
     query has nothing else), in their stemmed and plain forms."""
-    stems = keywords(STEMMER.analyze(q[:MAX_QUERY_CHARS]))
-    plain = PLAINER.analyze(q[:MAX_QUERY_CHARS])
-    return set(stems) | set([word for word in plain if word not in STOPWORDS] or plain)
+    return set(keywords(STEMMER.analyze(q[:MAX_QUERY_CHARS]))) | set(
+        keywords(PLAINER.analyze(q[:MAX_QUERY_CHARS]))
+    )
 
 
 def highlight(text: str, terms: set[str], max_words: int | None = None) -> str:
