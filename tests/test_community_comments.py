@@ -6,7 +6,8 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from dailypapers.community.models import Comment, ModerationAction
+from dailypapers.community.models import Comment
+from dailypapers.core.models import ModerationAction
 from dailypapers.papers.models import Paper
 from tests.community_helpers import add_user, listed_paper
 

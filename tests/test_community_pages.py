@@ -10,7 +10,8 @@ from django.contrib.auth.models import User
 from django.core.cache import cache
 
 from dailypapers.accounts.models import Profile
-from dailypapers.community.models import Comment, ModerationAction, Upvote
+from dailypapers.community.models import Comment, Upvote
+from dailypapers.core.models import ModerationAction
 from dailypapers.papers.models import Listing, Paper
 from tests.community_helpers import add_user, listed_paper, recent_paper
 from tests.test_community_comments import assert_inert
@@ -260,10 +261,10 @@ def test_admin_moderation_is_audited(client):
     ]
     assert "Spam paper" not in client.get("/").content.decode()
     assert client.get("/papers/2611.00540").status_code == 404
-    assert client.get("/admin/community/moderationaction/").status_code == 200
+    assert client.get("/admin/core/moderationaction/").status_code == 200
     # The trail itself cannot be edited or deleted; showing the comment again joins it.
     entry = ModerationAction.objects.first()
-    assert client.get(f"/admin/community/moderationaction/{entry.pk}/delete/").status_code == 403
+    assert client.get(f"/admin/core/moderationaction/{entry.pk}/delete/").status_code == 403
     client.post("/admin/community/comment/", {"action": "show", "_selected_action": [comment.pk]})
     assert not Comment.objects.get(pk=comment.pk).hidden
     assert ModerationAction.objects.filter(kind="show_comment").count() == 1

@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from dailypapers.community import trending
 from dailypapers.community.submissions import feed_today
+from dailypapers.papers import ranking
 from dailypapers.papers.models import Listing, Paper
 from tests.community_helpers import listed_paper
 
@@ -28,7 +28,7 @@ def test_score_formula_and_database_agree():
     set_listed("2611.00302", 0.1, now, votes=1)
     ranked = list(Listing.objects.visible().ranked("trending", now=now).select_related("paper"))
     for listing in ranked:
-        placement = trending.explain(listing, "trending", now=now)
+        placement = ranking.explain(listing, "trending", now=now)
         assert listing.trend_score == pytest.approx(placement.score, rel=1e-6)
         assert listing.trend_age_hours == pytest.approx(placement.age_hours, rel=1e-6, abs=1e-6)
     assert ranked[0].paper.arxiv_id == "2611.00300"
@@ -43,7 +43,7 @@ def test_listing_without_a_time_counts_from_the_start_of_its_feed_day():
     listing = Listing.objects.select_related("paper").get()
     assert listing.submitted_at is None
     now = timezone.now()
-    expected = (now - trending.listed_at(listing)).total_seconds() / 3600
+    expected = (now - ranking.listed_at(listing)).total_seconds() / 3600
     annotated = Listing.objects.ranked("trending", now=now).get()
     assert annotated.trend_age_hours == pytest.approx(expected, abs=1e-3)
     assert 0 <= expected < 25
@@ -66,11 +66,11 @@ def test_explanation_in_words():
     set_listed("2611.00330", 5, now, votes=3, comments=2)
     Paper.objects.filter(arxiv_id="2611.00330").update(imported_site="huggingface", imported_upvotes=4)
     listing = Listing.objects.select_related("paper").get()
-    text = " ".join(trending.explain(listing, "trending", rank=1, now=now).sentences())
+    text = " ".join(ranking.explain(listing, "trending", rank=1, now=now).sentences())
     assert "Placed #1 by its trending score" in text
     assert "7 votes (3 here, 4 on Hugging Face) and 2 comments" in text
     assert "listed 5 hours ago" in text
-    votes_text = " ".join(trending.explain(listing, "votes", rank=2, now=now).sentences())
+    votes_text = " ".join(ranking.explain(listing, "votes", rank=2, now=now).sentences())
     assert "Placed #2 because “Most votes” orders by votes: it has 7 votes" in votes_text
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from dailypapers.home import home_dir, secret_key
+from dailypapers.core.data_folder import home_dir, secret_key
 
 
 def env_bool(name: str, default: bool = False) -> bool:
@@ -61,6 +61,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # Bottom up: an app imports only the apps above it in this list (tests/test_layers.py).
+    "dailypapers.core",
     "dailypapers.papers",
     "dailypapers.sources",
     "dailypapers.community",
@@ -68,6 +70,7 @@ INSTALLED_APPS = [
     "dailypapers.search",
     "dailypapers.digests",
     "dailypapers.api",
+    "dailypapers.front",
 ]
 
 MIDDLEWARE = [
@@ -87,14 +90,14 @@ WSGI_APPLICATION = "dailypapers.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [PACKAGE_DIR / "templates"],
+        "DIRS": [],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "dailypapers.papers.context_processors.site",
+                "dailypapers.front.context_processors.site",
             ],
         },
     },
@@ -135,7 +138,6 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = HOME / "static"
-STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -156,7 +158,7 @@ if env_bool("DAILYPAPERS_HTTPS"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # Behind a reverse proxy: the request header naming the client, as Django spells it in META (e.g.
 # HTTP_X_REAL_IP or HTTP_X_FORWARDED_FOR), so that every per-client limit counts clients, not the
-# proxy (dailypapers.client_address). Behind the TLS proxy of DAILYPAPERS_HTTPS: X-Forwarded-For.
+# proxy (dailypapers.core.clients). Behind the TLS proxy of DAILYPAPERS_HTTPS: X-Forwarded-For.
 # (DAILYPAPERS_API_CLIENT_IP_HEADER is its earlier name.)
 CLIENT_IP_HEADER = (
     os.environ.get("DAILYPAPERS_CLIENT_IP_HEADER")
@@ -228,8 +230,8 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.ScryptPasswordHasher",
 ]
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "papers:home"
-LOGOUT_REDIRECT_URL = "papers:home"
+LOGIN_REDIRECT_URL = "front:home"
+LOGOUT_REDIRECT_URL = "front:home"
 # How long a sign-up or new-address verification link, and a password reset link, stay valid.
 ACCOUNTS_VERIFY_HOURS = int(os.environ.get("DAILYPAPERS_VERIFY_HOURS", "72"))
 PASSWORD_RESET_TIMEOUT = int(os.environ.get("DAILYPAPERS_PASSWORD_RESET_HOURS", "24")) * 3600
@@ -252,7 +254,7 @@ SUBMIT_FETCH_FROM_ARXIV = env_bool("DAILYPAPERS_SUBMIT_FETCH_FROM_ARXIV", True)
 # Comments: longest body in characters; how many one member may post per hour.
 COMMENT_MAX_LENGTH = int(os.environ.get("DAILYPAPERS_COMMENT_MAX_LENGTH", "10000"))
 COMMENTS_PER_HOUR = int(os.environ.get("DAILYPAPERS_COMMENTS_PER_HOUR", "30"))
-# Trending (see dailypapers/community/trending.py and /about/ranking):
+# Trending (see dailypapers/papers/ranking.py and /about/ranking):
 #   score = (votes + COMMENT_WEIGHT x comments) / (hours since listed + OFFSET) ^ GRAVITY
 TRENDING_GRAVITY = float(os.environ.get("DAILYPAPERS_TRENDING_GRAVITY", "1.8"))
 TRENDING_OFFSET_HOURS = float(os.environ.get("DAILYPAPERS_TRENDING_OFFSET_HOURS", "2"))

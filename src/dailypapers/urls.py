@@ -3,14 +3,14 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    # Each app owns its own addresses; papers comes last because /papers/<id> catches the rest.
+    # Each app owns its own addresses; front comes last because /papers/<id> catches the rest.
     path("", include("dailypapers.api.urls")),
     path("", include("dailypapers.accounts.urls")),
     path("", include("dailypapers.digests.urls")),
     path("", include("dailypapers.community.urls")),
     path("", include("dailypapers.search.urls")),
-    path("", include("dailypapers.papers.urls")),
+    path("", include("dailypapers.front.urls")),
 ]
 
-handler404 = "dailypapers.papers.views.not_found"
-handler500 = "dailypapers.papers.views.server_error"
+handler404 = "dailypapers.front.views.not_found"
+handler500 = "dailypapers.front.views.server_error"

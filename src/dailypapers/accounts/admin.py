@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 
 from dailypapers.accounts.models import Profile
-from dailypapers.community.models import ModerationAction
+from dailypapers.core.models import ModerationAction
 
 User = get_user_model()
 

@@ -26,7 +26,7 @@ from dailypapers.accounts.forms import (
     SignUpForm,
 )
 from dailypapers.accounts.models import Profile, display_name
-from dailypapers.client_address import client_ip
+from dailypapers.core.clients import client_ip
 
 log = logging.getLogger("dailypapers.accounts")
 User = get_user_model()
@@ -76,7 +76,7 @@ def verify(request: HttpRequest, token: str) -> HttpResponse:
         if purpose == "signup":
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, f"Welcome, {user.get_username()}! Your e-mail address is confirmed.")
-            return redirect("papers:home")
+            return redirect("front:home")
         messages.success(request, f"Your account now uses {email}.")
         return redirect("accounts:account")
     return render(request, "accounts/verify.html", {"email": email, "purpose": purpose, "token": token})
@@ -208,7 +208,7 @@ def delete_account(request: HttpRequest) -> HttpResponse:
         logout(request)
         services.delete_account(user)
         messages.success(request, "Your account is deleted. Thank you for taking part.")
-        return redirect("papers:home")
+        return redirect("front:home")
     return render(request, "accounts/delete.html", {"form": form})
 
 

@@ -141,9 +141,9 @@ class TrendingFeed(PaperFeed):
 
     def link(self) -> str:
         try:
-            return reverse("community:trending")
+            return reverse("front:trending")
         except NoReverseMatch:
-            return reverse("papers:home")
+            return reverse("front:home")
 
     def description(self) -> str:
         return f"The papers trending on the feed of the last {settings.TRENDING_DAYS} days, as ranked now."
@@ -167,7 +167,7 @@ class CategoryFeed(PaperFeed):
         return f"{settings.SITE_NAME}: {label}"
 
     def link(self, category: Category) -> str:
-        return reverse("papers:home")
+        return reverse("front:home")
 
     def description(self, category: Category) -> str:
         return f"Papers in {category.code} as they reach the daily feed, newest first."

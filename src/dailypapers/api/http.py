@@ -20,7 +20,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django_ratelimit.core import get_usage
 
-from dailypapers.client_address import client_ip
+from dailypapers.core.clients import client_ip
 
 READ_METHODS = ("GET", "HEAD")
 

@@ -108,7 +108,7 @@ def next_link(request: HttpRequest, **changes: Any) -> str:
 
 
 def trending_listings(listings):
-    """The community's trending order (votes and comments over age; see community.trending)."""
+    """The community's trending order (votes and comments over age; see papers.ranking)."""
     return listings.ranked("trending")
 
 

@@ -1,11 +1,10 @@
-"""Moderation in the Django admin. Every hide, show, delete and deactivation is written to the audit
-trail (ModerationAction), whether done by an admin action or by editing the object's form."""
+"""Moderation of comments in the Django admin. Every hide and show is written to the audit trail
+(core.ModerationAction), whether done by an admin action or by editing the comment's form."""
 
 from django.contrib import admin, messages
 from django.utils.html import format_html
 
-from dailypapers.community.models import Comment, ModerationAction, Upvote
-from dailypapers.papers.admin import ReadOnlyAdmin
+from dailypapers.community.models import Comment, Upvote
 
 
 @admin.register(Upvote)
@@ -69,13 +68,3 @@ class CommentAdmin(admin.ModelAdmin):
         self.message_user(
             request, f"{done} comment(s) {'hidden' if hidden else 'shown again'}.", messages.SUCCESS
         )
-
-
-@admin.register(ModerationAction)
-class ModerationActionAdmin(ReadOnlyAdmin):
-    """The audit trail: read-only, for every staff member to see."""
-
-    list_display = ["created_at", "moderator_name", "kind", "target_type", "target_repr", "reason"]
-    list_filter = ["kind", "target_type", "moderator_name"]
-    search_fields = ["moderator_name", "target_repr", "reason"]
-    date_hierarchy = "created_at"

@@ -1,4 +1,4 @@
-"""What members add: upvotes and comments, and the moderators' audit trail.
+"""What members add: upvotes and comments.
 
 The rules live here (fat models): views, the API and the admin all go through `Upvote.toggle`,
 `Comment.post`, `Comment.edit`, `Comment.remove` and `Comment.set_hidden`, so every route checks
@@ -12,11 +12,12 @@ import datetime as dt
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
-from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models import Count, F, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.functional import cached_property
 
+from dailypapers.core.models import ModerationAction
 from dailypapers.papers.models import Paper
 
 
@@ -236,51 +237,3 @@ def recount_comments(paper_id: int) -> int:
     )
     Paper.objects.filter(pk=paper_id).update(comment_count=Coalesce(Subquery(shown), 0))
     return Paper.objects.filter(pk=paper_id).values_list("comment_count", flat=True).get()
-
-
-class ModerationAction(models.Model):
-    """The audit trail: which moderator did what to what, when, and why."""
-
-    class Kind(models.TextChoices):
-        HIDE_PAPER = "hide_paper", "hid a paper"
-        SHOW_PAPER = "show_paper", "showed a paper again"
-        HIDE_LISTING = "hide_listing", "took a paper off a feed day"
-        SHOW_LISTING = "show_listing", "put a paper back on a feed day"
-        HIDE_COMMENT = "hide_comment", "hid a comment"
-        SHOW_COMMENT = "show_comment", "showed a comment again"
-        DELETE_COMMENT = "delete_comment", "deleted a comment"
-        DEACTIVATE_USER = "deactivate_user", "deactivated a user"
-        REACTIVATE_USER = "reactivate_user", "reactivated a user"
-
-    moderator = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="moderation_actions"
-    )
-    # Kept as text too, so the trail still reads right after an account is deleted.
-    moderator_name = models.CharField(max_length=150)
-    kind = models.CharField(max_length=30, choices=Kind.choices)
-    target_type = models.CharField(max_length=30)
-    target_id = models.BigIntegerField()
-    target_repr = models.CharField(max_length=300)
-    reason = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        constraints = [
-            models.CheckConstraint(condition=~Q(moderator_name=""), name="moderation_names_moderator")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.moderator_name} {self.get_kind_display()}: {self.target_repr}"
-
-    @classmethod
-    def record(cls, moderator, kind: str, target: models.Model, reason: str = "") -> ModerationAction:
-        return cls.objects.create(
-            moderator=moderator if moderator and moderator.pk else None,
-            moderator_name=moderator.get_username() if moderator and moderator.pk else "system",
-            kind=kind,
-            target_type=target._meta.model_name,
-            target_id=target.pk,
-            target_repr=str(target)[:300],
-            reason=reason,
-        )

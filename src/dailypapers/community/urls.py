@@ -6,8 +6,6 @@ app_name = "community"
 
 urlpatterns = [
     path("papers/submit", views.submit, name="submit"),
-    path("papers/trending", views.trending_page, name="trending"),
-    path("about/ranking", views.about_ranking, name="about_ranking"),
     # Old-style arXiv ids hold a slash ("hep-th/9901001"), so the paper part is a regex.
     re_path(r"^papers/(?P<ref>.+)/upvote$", views.upvote, name="upvote"),
     re_path(r"^papers/(?P<ref>.+)/comments$", views.post_comment, name="comment"),

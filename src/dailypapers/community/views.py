@@ -1,4 +1,4 @@
-"""Members' pages and actions: submit, upvote (htmx or plain POST), comments, trending, the ranking page."""
+"""Members' actions: submit, upvote (htmx or plain POST), comments."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
-from dailypapers.community import trending
 from dailypapers.community.models import Comment, Upvote
 from dailypapers.community.submissions import (
     NOTE_MAX_LENGTH,
@@ -235,39 +234,3 @@ def hide_comment(request: HttpRequest, pk: int) -> HttpResponse:
         request.user, request.POST.get("hidden", "1") == "1", reason=request.POST.get("reason", "")
     )
     return redirect(comment.paper.get_absolute_url() + "#discussion")
-
-
-# --- Trending and the ranking page -----------------------------------------------------------
-
-
-def trending_page(request: HttpRequest) -> HttpResponse:
-    from dailypapers.papers.views import render_listings
-
-    listings = Listing.objects.visible().trending_window().latest_per_paper().ranked("trending")
-    return render_listings(
-        request,
-        listings,
-        "community/trending.html",
-        {"days": settings.TRENDING_DAYS},
-        sort="trending",
-    )
-
-
-def about_ranking(request: HttpRequest) -> HttpResponse:
-    c = trending.Constants.current()
-    examples = [
-        (votes, comments, hours, trending.score(votes, comments, hours, c))
-        for votes, comments, hours in [
-            (1, 0, 0),
-            (10, 2, 1),
-            (10, 2, 6),
-            (30, 4, 12),
-            (30, 4, 24),
-            (100, 10, 48),
-        ]
-    ]
-    return render(
-        request,
-        "community/about_ranking.html",
-        {"c": c, "examples": examples, "days": settings.TRENDING_DAYS},
-    )

@@ -5,9 +5,9 @@ import smtplib
 from django.contrib import admin, messages
 from django.utils import timezone
 
+from dailypapers.core.admin import ReadOnlyAdmin
 from dailypapers.digests.compose import confirmation_message
 from dailypapers.digests.models import Delivery, Subscription
-from dailypapers.papers.admin import ReadOnlyAdmin
 
 
 @admin.register(Subscription)

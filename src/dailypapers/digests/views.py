@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from dailypapers.client_address import client_ip
+from dailypapers.core.clients import client_ip
 from dailypapers.digests.compose import confirmation_message
 from dailypapers.digests.forms import SettingsForm, SubscribeForm
 from dailypapers.digests.models import Subscription

@@ -1,6 +1,6 @@
 from django.contrib import admin, messages
 
-from dailypapers.community.models import ModerationAction
+from dailypapers.core.models import ModerationAction
 from dailypapers.papers.models import Author, AutoListRule, Category, Listing, Paper, PaperCategory
 
 
@@ -41,19 +41,6 @@ class HidingAdmin(admin.ModelAdmin):
         self.message_user(
             request, f"{done} {self.noun}(s) {'hidden' if hidden else 'shown again'}.", messages.SUCCESS
         )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """For records that are history (the audit trail, the send ledger): shown, never edited."""
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Paper)

@@ -10,6 +10,8 @@ from django.db import models
 from django.db.models import F
 from django.urls import reverse
 
+from dailypapers.papers.ranking import score_expressions
+
 
 class Category(models.Model):
     code = models.CharField(max_length=40, primary_key=True)  # "cs.CL"
@@ -94,7 +96,7 @@ class Paper(models.Model):
         return f"{self.arxiv_id}: {self.title[:80]}"
 
     def get_absolute_url(self) -> str:
-        return reverse("papers:detail", args=[self.arxiv_id])
+        return reverse("front:paper", args=[self.arxiv_id])
 
     @property
     def total_votes(self) -> int:
@@ -187,7 +189,7 @@ class ListingQuerySet(models.QuerySet):
     def ranked(self, sort: str = "votes", now: dt.datetime | None = None) -> ListingQuerySet:
         """Ordered for a feed: "votes" (most first), "new" (latest listed first) or "trending".
 
-        "trending" is the gravity score of dailypapers.community.trending (votes and comments over
+        "trending" is the gravity score of dailypapers.papers.ranking (votes and comments over
         age); its figures come along as trend_points, trend_age_hours and trend_score.
         """
         qs = self.annotate(votes=F("paper__upvote_count") + F("paper__imported_upvotes"))
@@ -198,9 +200,7 @@ class ListingQuerySet(models.QuerySet):
         return qs.order_by("-votes", "-day", F("submitted_at").desc(nulls_last=True), "paper__arxiv_id")
 
     def trending(self, now: dt.datetime | None = None) -> ListingQuerySet:
-        """Highest trending score first (see dailypapers.community.trending)."""
-        from dailypapers.community.trending import score_expressions
-
+        """Highest trending score first (see dailypapers.papers.ranking)."""
         qs = (
             self
             if "votes" in self.query.annotations

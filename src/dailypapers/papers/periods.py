@@ -84,4 +84,4 @@ class Period:
         return ""
 
     def url(self) -> str:
-        return reverse(f"papers:{self.kind}", args=[self.slug])
+        return reverse(f"front:{self.kind}", args=[self.slug])

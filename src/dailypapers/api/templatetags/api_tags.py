@@ -36,7 +36,7 @@ def feed_links(context) -> list[dict[str, str]]:
     links: list[dict[str, str]] = []
     if match is not None:
         name, kwargs = match.url_name or "", match.kwargs
-        if match.view_name == "papers:day" and kwargs.get("slug"):
+        if match.view_name == "front:day" and kwargs.get("slug"):
             links += _feed("day", f"Papers of {kwargs['slug']}", date=kwargs["slug"])
         if "trending" in name:
             links += _feed("trending", "Trending papers")
@@ -50,7 +50,7 @@ def feed_links(context) -> list[dict[str, str]]:
         if "search" in (match.namespace or "") + name and q:
             links += _feed("search", f"Search: {q[:80]}", query={"q": q[:500]})
         paper = context.get("paper")
-        if match.view_name == "papers:detail" and getattr(paper, "primary_category_id", None):
+        if match.view_name == "front:paper" and getattr(paper, "primary_category_id", None):
             code = paper.primary_category_id
             links += _feed("category", f"Papers in {code}", code=code)
     links += _feed("daily", "Daily papers")

@@ -1,4 +1,4 @@
-"""Feed pages (day, week, month) and paper pages."""
+"""The site's pages: feeds (day, week, month), trending, paper pages, the ranking page, errors."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from django.db.models import Max, Prefetch, prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from dailypapers.community.models import Comment, Upvote
+from dailypapers.papers import ranking
 from dailypapers.papers.arxiv_ids import parse_arxiv_id
 from dailypapers.papers.models import Authorship, Listing, Paper, listed_day_near
 from dailypapers.papers.periods import Period
@@ -18,7 +20,7 @@ SORTS = {"votes": "Most votes", "trending": "Trending", "new": "Newest"}
 def home(request: HttpRequest) -> HttpResponse:
     latest = Listing.objects.visible().aggregate(day=Max("day"))["day"]
     if latest is None:
-        return render(request, "papers/empty.html")
+        return render(request, "front/empty.html")
     return _feed(request, Period.day(latest), is_home=True)
 
 
@@ -26,7 +28,7 @@ def latest(request: HttpRequest, kind: str) -> HttpResponse:
     """The week or month holding the newest papers."""
     latest_day = Listing.objects.visible().aggregate(day=Max("day"))["day"]
     if latest_day is None:
-        return redirect("papers:home")
+        return redirect("front:home")
     return redirect(Period.containing(kind, latest_day).url())
 
 
@@ -65,7 +67,7 @@ def _feed(request: HttpRequest, period: Period, is_home: bool = False) -> HttpRe
     return render_listings(
         request,
         listings,
-        "papers/feed.html",
+        "front/feed.html",
         {
             "period": period,
             "is_home": is_home,
@@ -79,16 +81,13 @@ def _feed(request: HttpRequest, period: Period, is_home: bool = False) -> HttpRe
 
 def render_listings(request: HttpRequest, listings, template: str, context: dict, sort: str) -> HttpResponse:
     """One page of ranked listings as cards: votes of the reader, and why each card is where it is."""
-    from dailypapers.community import trending
-    from dailypapers.community.models import Upvote
-
     listings = listings.select_related("paper__primary_category", "submitted_by__profile")
     page = Paginator(listings, settings.PAPERS_PER_PAGE).get_page(request.GET.get("page"))
     papers = [listing.paper for listing in page]
     _prefetch_cards(papers)
     rank_offset = page.start_index() - 1 if page.paginator.count else 0
     for position, listing in enumerate(page, start=rank_offset + 1):
-        listing.why = trending.explain(listing, sort, rank=position).sentences()
+        listing.why = ranking.explain(listing, sort, rank=position).sentences()
     return render(
         request,
         template,
@@ -116,23 +115,21 @@ def paper_detail(request: HttpRequest, ref: str) -> HttpResponse:
     if parsed is None:
         raise Http404(f"“{ref[:100]}” is not an arXiv id.")
     if parsed.id != ref or request.path.startswith(("/abs/", "/pdf/", "/html/")):
-        return redirect("papers:detail", ref=parsed.id, permanent=True)
+        return redirect("front:paper", ref=parsed.id, permanent=True)
     paper = Paper.objects.visible().select_related("primary_category").filter(arxiv_id=parsed.id).first()
     if paper is None:
-        return render(request, "papers/not_in_catalogue.html", {"arxiv_id": parsed.id}, status=404)
+        return render(request, "front/not_in_catalogue.html", {"arxiv_id": parsed.id}, status=404)
     _prefetch_cards([paper])
     listings = paper.listings.visible().select_related("submitted_by__profile").order_by("day")
     return render(
         request,
-        "papers/detail.html",
+        "front/detail.html",
         {"paper": paper, "listings": listings, **discussion_context(request, paper)},
     )
 
 
 def discussion_context(request: HttpRequest, paper: Paper) -> dict:
     """What the paper page's discussion and vote button need."""
-    from dailypapers.community.models import Comment, Upvote
-
     comments = (
         Comment.objects.filter(paper=paper).select_related("author__profile").order_by("created_at", "id")
     )
@@ -153,6 +150,37 @@ def discussion_context(request: HttpRequest, paper: Paper) -> dict:
         "voted": bool(Upvote.voted_ids(request.user, [paper])),
         "comment_draft": request.session.pop("comment_draft", "") if hasattr(request, "session") else "",
     }
+
+
+def trending_page(request: HttpRequest) -> HttpResponse:
+    listings = Listing.objects.visible().trending_window().latest_per_paper().ranked("trending")
+    return render_listings(
+        request,
+        listings,
+        "front/trending.html",
+        {"days": settings.TRENDING_DAYS},
+        sort="trending",
+    )
+
+
+def about_ranking(request: HttpRequest) -> HttpResponse:
+    c = ranking.Constants.current()
+    examples = [
+        (votes, comments, hours, ranking.score(votes, comments, hours, c))
+        for votes, comments, hours in [
+            (1, 0, 0),
+            (10, 2, 1),
+            (10, 2, 6),
+            (30, 4, 12),
+            (30, 4, 24),
+            (100, 10, 48),
+        ]
+    ]
+    return render(
+        request,
+        "front/about_ranking.html",
+        {"c": c, "examples": examples, "days": settings.TRENDING_DAYS},
+    )
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

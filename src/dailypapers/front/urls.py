@@ -1,8 +1,8 @@
 from django.urls import path, re_path
 
-from dailypapers.papers import views
+from dailypapers.front import views
 
-app_name = "papers"
+app_name = "front"
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -11,7 +11,9 @@ urlpatterns = [
     re_path(r"^papers/date/(?P<slug>\d{4}-\d{2}-\d{2})/?$", views.day_feed, name="day"),
     re_path(r"^papers/week/(?P<slug>\d{4}-W\d{2})/?$", views.week_feed, name="week"),
     re_path(r"^papers/month/(?P<slug>\d{4}-\d{2})/?$", views.month_feed, name="month"),
-    path("papers/<path:ref>", views.paper_detail, name="detail"),
+    path("papers/trending", views.trending_page, name="trending"),
+    path("about/ranking", views.about_ranking, name="about_ranking"),
+    path("papers/<path:ref>", views.paper_detail, name="paper"),
     # arXiv-style addresses: swap the host of an arXiv link for ours and land on the paper.
     re_path(r"^(?:abs|pdf|html)/(?P<ref>.+)$", views.paper_detail),
 ]
