@@ -19,8 +19,8 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from dailypapers.api.http import iso
 from dailypapers.api.models import ApiToken
+from dailypapers.api.plumbing import iso
 
 
 def account_url() -> str:

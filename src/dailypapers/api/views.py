@@ -12,7 +12,7 @@ from django.utils.http import urlencode
 from django.views.decorators.csrf import csrf_exempt
 
 from dailypapers.api import markdown
-from dailypapers.api.http import (
+from dailypapers.api.plumbing import (
     ApiError,
     bad_request,
     endpoint,
