@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.views.decorators.http import require_http_methods
 
-from dailypapers.accounts import services
+from dailypapers.accounts import member_data, throttles, verification
 from dailypapers.accounts.forms import (
     ChangeEmailForm,
     DeleteAccountForm,
@@ -36,7 +36,7 @@ User = get_user_model()
 def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("accounts:account")
-    throttle, ip = services.signup_throttle(), client_ip(request)
+    throttle, ip = throttles.signup_throttle(), client_ip(request)
     form = SignUpForm(request.POST or None)
     if request.method == "POST":
         if throttle.blocked(ip):
@@ -47,7 +47,7 @@ def signup(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             user = form.save()
             throttle.hit(ip)
-            if not services.send_signup_verification(request, user):
+            if not verification.send_signup_verification(request, user):
                 messages.error(
                     request,
                     "Your account is made, but the confirmation e-mail could not be sent just now. "
@@ -65,13 +65,13 @@ def signup_sent(request: HttpRequest) -> HttpResponse:
 def verify(request: HttpRequest, token: str) -> HttpResponse:
     """Follow a link from an e-mail. GET shows a button; POST applies it (mail scanners only GET links)."""
     try:
-        user, email, purpose = services.read_token(token)
-    except services.BadLink as exc:
+        user, email, purpose = verification.read_token(token)
+    except verification.BadLink as exc:
         return render(request, "accounts/verify.html", {"error": str(exc)}, status=400)
     if request.method == "POST":
         try:
-            user = services.verify(token)
-        except services.BadLink as exc:
+            user = verification.verify(token)
+        except verification.BadLink as exc:
             return render(request, "accounts/verify.html", {"error": str(exc)}, status=400)
         if purpose == "signup":
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
@@ -86,13 +86,13 @@ def verify(request: HttpRequest, token: str) -> HttpResponse:
 def resend(request: HttpRequest) -> HttpResponse:
     form = ResendForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        throttle, ip = services.signup_throttle(), client_ip(request)
+        throttle, ip = throttles.signup_throttle(), client_ip(request)
         email = form.cleaned_data["email"]
         if not throttle.blocked(ip, email):
             throttle.hit(email)
             user = User.objects.filter(email__iexact=email, is_active=False).first()
             if user is not None and not Profile.objects.filter(user=user, email_verified=True).exists():
-                services.send_signup_verification(request, user)
+                verification.send_signup_verification(request, user)
         # The same answer whether or not there is such an account: addresses are not disclosed.
         request.session["verify_email"] = email
         return redirect("accounts:signup_sent")
@@ -108,7 +108,7 @@ class LoginView(auth_views.LoginView):
 
     def post(self, request, *args, **kwargs):
         self._name, self._address = request.POST.get("username", "").strip(), client_ip(request)
-        by_name, by_address = services.login_throttles()
+        by_name, by_address = throttles.login_throttles()
         if by_name.blocked(self._name) or by_address.blocked(self._address):
             minutes = max(1, settings.ACCOUNTS_LOGIN_WINDOW_SECONDS // 60)
             context = self.get_context_data(
@@ -120,14 +120,14 @@ class LoginView(auth_views.LoginView):
         return super().post(request, *args, **kwargs)
 
     def form_invalid(self, form):
-        by_name, by_address = services.login_throttles()
+        by_name, by_address = throttles.login_throttles()
         by_name.hit(self._name)
         by_address.hit(self._address)
         log.info("failed sign-in for %r from %s", self._name[:150], self._address)
         return super().form_invalid(form)
 
     def form_valid(self, form):
-        services.login_throttles()[0].reset(self._name)
+        throttles.login_throttles()[0].reset(self._name)
         return super().form_valid(form)
 
 
@@ -173,7 +173,7 @@ def account(request: HttpRequest) -> HttpResponse:
 def change_email(request: HttpRequest) -> HttpResponse:
     form = ChangeEmailForm(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if not services.send_change_verification(request, request.user, form.cleaned_data["email"]):
+        if not verification.send_change_verification(request, request.user, form.cleaned_data["email"]):
             form.add_error(
                 None, "The confirmation e-mail could not be sent just now; please try again later."
             )
@@ -206,7 +206,7 @@ def delete_account(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         user = request.user
         logout(request)
-        services.delete_account(user)
+        member_data.delete_account(user)
         messages.success(request, "Your account is deleted. Thank you for taking part.")
         return redirect("front:home")
     return render(request, "accounts/delete.html", {"form": form})
