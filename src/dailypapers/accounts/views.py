@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from django.conf import settings
@@ -11,10 +12,10 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from dailypapers.accounts import member_data, throttles, verification
 from dailypapers.accounts.forms import (
@@ -197,6 +198,18 @@ def change_password(request: HttpRequest) -> HttpResponse:
         messages.success(request, "Your password is changed.")
         return redirect("accounts:account")
     return render(request, "accounts/change_password.html", {"form": form})
+
+
+@login_required
+@require_GET
+def export(request: HttpRequest) -> HttpResponse:
+    """Download all your data, as JSON."""
+    data = member_data.user_export(request.user)
+    response = JsonResponse(data, json_dumps_params={"ensure_ascii": False, "indent": 2})
+    stamp = dt.date.today().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="dailypapers-{request.user.pk}-{stamp}.json"'
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @login_required

@@ -17,7 +17,6 @@ from dailypapers.api.plumbing import (
     bad_request,
     endpoint,
     error_response,
-    iso,
     json_response,
     request_data,
 )
@@ -28,6 +27,7 @@ from dailypapers.api.serializers import (
     search_item_json,
     user_json,
 )
+from dailypapers.core.timestamps import iso
 from dailypapers.papers.arxiv_ids import parse_arxiv_id
 from dailypapers.papers.models import Listing, Paper
 from dailypapers.papers.periods import Period
