@@ -28,6 +28,5 @@ urlpatterns = [
     path("account/password", views.change_password, name="change_password"),
     path("account/export.json", views.export, name="export"),
     path("account/delete", views.delete_account, name="delete"),
-    path("u/<str:username>", views.profile, name="profile"),
     path("about/privacy", views.privacy, name="privacy"),
 ]

@@ -1,4 +1,5 @@
-"""Sign-up, sign-in, the account page and public profiles. Django's auth views do the heavy lifting."""
+"""Sign-up, sign-in, the account page, the data download and account deletion. Django's auth views do
+the heavy lifting."""
 
 from __future__ import annotations
 
@@ -11,8 +12,7 @@ from django.contrib.auth import get_user_model, login, logout, update_session_au
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
-from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.views.decorators.http import require_GET, require_http_methods
@@ -26,7 +26,7 @@ from dailypapers.accounts.forms import (
     SignInForm,
     SignUpForm,
 )
-from dailypapers.accounts.models import Profile, display_name
+from dailypapers.accounts.models import Profile
 from dailypapers.core.clients import client_ip
 
 log = logging.getLogger("dailypapers.accounts")
@@ -223,37 +223,6 @@ def delete_account(request: HttpRequest) -> HttpResponse:
         messages.success(request, "Your account is deleted. Thank you for taking part.")
         return redirect("front:home")
     return render(request, "accounts/delete.html", {"form": form})
-
-
-def profile(request: HttpRequest, username: str) -> HttpResponse:
-    from dailypapers.community.models import Comment
-    from dailypapers.papers.models import Listing
-
-    user = User.objects.filter(username=username).select_related("profile").first()
-    if user is None or not user.is_active:
-        raise Http404(f"There is no member called “{username[:150]}”.")
-    submissions = (
-        Listing.objects.visible()
-        .filter(submitted_by=user, source=Listing.Source.SUBMISSION)
-        .select_related("paper")
-        .order_by("-day", "-id")
-    )
-    comments = (
-        Comment.objects.shown()
-        .filter(author=user, paper__hidden=False)
-        .select_related("paper")
-        .order_by("-created_at", "-id")
-    )
-    return render(
-        request,
-        "accounts/profile.html",
-        {
-            "member": user,
-            "member_name": display_name(user),
-            "submissions": Paginator(submissions, 50).get_page(request.GET.get("s")),
-            "comments": Paginator(comments, 50).get_page(request.GET.get("c")),
-        },
-    )
 
 
 def privacy(request: HttpRequest) -> HttpResponse:
