@@ -66,7 +66,7 @@ def replay_server():
 @pytest.fixture
 def fetcher(settings):
     """The sources' HTTP client with no polite delay and no real sleeping between retries."""
-    from dailypapers.sources.http import Fetcher
+    from dailypapers.sources.fetching import Fetcher
 
     settings.ARXIV_DELAY_SECONDS = 0
     client = Fetcher(sleep=lambda seconds: None)

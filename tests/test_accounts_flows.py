@@ -86,10 +86,10 @@ def test_sign_up_rules(client, smtp_server):
 
 def test_bad_and_expired_links(client, settings):
     assert "not valid" in client.get("/accounts/verify/nonsense").content.decode()
-    from dailypapers.accounts import services
+    from dailypapers.accounts import verification
 
     user = add_user("ada", is_active=False)
-    token = services.make_token(user, user.email, "signup")
+    token = verification.make_token(user, user.email, "signup")
     settings.ACCOUNTS_VERIFY_HOURS = -1
     response = client.get(f"/accounts/verify/{token}")
     assert response.status_code == 400 and "expired" in response.content.decode()

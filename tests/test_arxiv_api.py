@@ -11,7 +11,7 @@ import pytest
 from dailypapers.papers.models import Paper
 from dailypapers.sources import arxiv_api, arxiv_text
 from dailypapers.sources.arxiv_api import FeedError
-from dailypapers.sources.http import Fetcher, SourceError
+from dailypapers.sources.fetching import Fetcher, SourceError
 from tests.conftest import need
 from tests.replay import FIXTURES, Reply, Request
 from tests.served import free_port

@@ -14,7 +14,7 @@ from django.core.management.base import CommandError
 from dailypapers.papers.models import Paper
 from dailypapers.sources import arxiv_rss, arxiv_text
 from dailypapers.sources.arxiv_api import FeedError
-from dailypapers.sources.http import Fetcher, SourceError
+from dailypapers.sources.fetching import Fetcher, SourceError
 from tests.conftest import need
 from tests.replay import FIXTURES, Reply
 from tests.served import free_port

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from dailypapers.papers.models import Author, Category, Paper
 from dailypapers.sources.arxiv_text import is_withdrawn, split_authors
-from dailypapers.sources.http import Fetcher, SourceError
+from dailypapers.sources.fetching import Fetcher, SourceError
 from dailypapers.sources.models import HarvestState
 from dailypapers.sources.oai import (
     BadResponse,

@@ -26,7 +26,7 @@ urlpatterns = [
     path("account/", views.account, name="account"),
     path("account/email", views.change_email, name="change_email"),
     path("account/password", views.change_password, name="change_password"),
+    path("account/export.json", views.export, name="export"),
     path("account/delete", views.delete_account, name="delete"),
-    path("u/<str:username>", views.profile, name="profile"),
     path("about/privacy", views.privacy, name="privacy"),
 ]

@@ -1,7 +1,9 @@
-"""Sign-up, sign-in, the account page and public profiles. Django's auth views do the heavy lifting."""
+"""Sign-up, sign-in, the account page, the data download and account deletion. Django's auth views do
+the heavy lifting."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from django.conf import settings
@@ -10,13 +12,12 @@ from django.contrib.auth import get_user_model, login, logout, update_session_au
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
-from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
-from dailypapers.accounts import services
+from dailypapers.accounts import member_data, throttles, verification
 from dailypapers.accounts.forms import (
     ChangeEmailForm,
     DeleteAccountForm,
@@ -25,7 +26,7 @@ from dailypapers.accounts.forms import (
     SignInForm,
     SignUpForm,
 )
-from dailypapers.accounts.models import Profile, display_name
+from dailypapers.accounts.models import Profile
 from dailypapers.core.clients import client_ip
 
 log = logging.getLogger("dailypapers.accounts")
@@ -36,7 +37,7 @@ User = get_user_model()
 def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("accounts:account")
-    throttle, ip = services.signup_throttle(), client_ip(request)
+    throttle, ip = throttles.signup_throttle(), client_ip(request)
     form = SignUpForm(request.POST or None)
     if request.method == "POST":
         if throttle.blocked(ip):
@@ -47,7 +48,7 @@ def signup(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             user = form.save()
             throttle.hit(ip)
-            if not services.send_signup_verification(request, user):
+            if not verification.send_signup_verification(request, user):
                 messages.error(
                     request,
                     "Your account is made, but the confirmation e-mail could not be sent just now. "
@@ -65,13 +66,13 @@ def signup_sent(request: HttpRequest) -> HttpResponse:
 def verify(request: HttpRequest, token: str) -> HttpResponse:
     """Follow a link from an e-mail. GET shows a button; POST applies it (mail scanners only GET links)."""
     try:
-        user, email, purpose = services.read_token(token)
-    except services.BadLink as exc:
+        user, email, purpose = verification.read_token(token)
+    except verification.BadLink as exc:
         return render(request, "accounts/verify.html", {"error": str(exc)}, status=400)
     if request.method == "POST":
         try:
-            user = services.verify(token)
-        except services.BadLink as exc:
+            user = verification.verify(token)
+        except verification.BadLink as exc:
             return render(request, "accounts/verify.html", {"error": str(exc)}, status=400)
         if purpose == "signup":
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
@@ -86,13 +87,13 @@ def verify(request: HttpRequest, token: str) -> HttpResponse:
 def resend(request: HttpRequest) -> HttpResponse:
     form = ResendForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        throttle, ip = services.signup_throttle(), client_ip(request)
+        throttle, ip = throttles.signup_throttle(), client_ip(request)
         email = form.cleaned_data["email"]
         if not throttle.blocked(ip, email):
             throttle.hit(email)
             user = User.objects.filter(email__iexact=email, is_active=False).first()
             if user is not None and not Profile.objects.filter(user=user, email_verified=True).exists():
-                services.send_signup_verification(request, user)
+                verification.send_signup_verification(request, user)
         # The same answer whether or not there is such an account: addresses are not disclosed.
         request.session["verify_email"] = email
         return redirect("accounts:signup_sent")
@@ -108,7 +109,7 @@ class LoginView(auth_views.LoginView):
 
     def post(self, request, *args, **kwargs):
         self._name, self._address = request.POST.get("username", "").strip(), client_ip(request)
-        by_name, by_address = services.login_throttles()
+        by_name, by_address = throttles.login_throttles()
         if by_name.blocked(self._name) or by_address.blocked(self._address):
             minutes = max(1, settings.ACCOUNTS_LOGIN_WINDOW_SECONDS // 60)
             context = self.get_context_data(
@@ -120,14 +121,14 @@ class LoginView(auth_views.LoginView):
         return super().post(request, *args, **kwargs)
 
     def form_invalid(self, form):
-        by_name, by_address = services.login_throttles()
+        by_name, by_address = throttles.login_throttles()
         by_name.hit(self._name)
         by_address.hit(self._address)
         log.info("failed sign-in for %r from %s", self._name[:150], self._address)
         return super().form_invalid(form)
 
     def form_valid(self, form):
-        services.login_throttles()[0].reset(self._name)
+        throttles.login_throttles()[0].reset(self._name)
         return super().form_valid(form)
 
 
@@ -173,7 +174,7 @@ def account(request: HttpRequest) -> HttpResponse:
 def change_email(request: HttpRequest) -> HttpResponse:
     form = ChangeEmailForm(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if not services.send_change_verification(request, request.user, form.cleaned_data["email"]):
+        if not verification.send_change_verification(request, request.user, form.cleaned_data["email"]):
             form.add_error(
                 None, "The confirmation e-mail could not be sent just now; please try again later."
             )
@@ -200,47 +201,28 @@ def change_password(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_GET
+def export(request: HttpRequest) -> HttpResponse:
+    """Download all your data, as JSON."""
+    data = member_data.user_export(request.user)
+    response = JsonResponse(data, json_dumps_params={"ensure_ascii": False, "indent": 2})
+    stamp = dt.date.today().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="dailypapers-{request.user.pk}-{stamp}.json"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
 @require_http_methods(["GET", "POST"])
 def delete_account(request: HttpRequest) -> HttpResponse:
     form = DeleteAccountForm(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = request.user
         logout(request)
-        services.delete_account(user)
+        member_data.delete_account(user)
         messages.success(request, "Your account is deleted. Thank you for taking part.")
         return redirect("front:home")
     return render(request, "accounts/delete.html", {"form": form})
-
-
-def profile(request: HttpRequest, username: str) -> HttpResponse:
-    from dailypapers.community.models import Comment
-    from dailypapers.papers.models import Listing
-
-    user = User.objects.filter(username=username).select_related("profile").first()
-    if user is None or not user.is_active:
-        raise Http404(f"There is no member called “{username[:150]}”.")
-    submissions = (
-        Listing.objects.visible()
-        .filter(submitted_by=user, source=Listing.Source.SUBMISSION)
-        .select_related("paper")
-        .order_by("-day", "-id")
-    )
-    comments = (
-        Comment.objects.shown()
-        .filter(author=user, paper__hidden=False)
-        .select_related("paper")
-        .order_by("-created_at", "-id")
-    )
-    return render(
-        request,
-        "accounts/profile.html",
-        {
-            "member": user,
-            "member_name": display_name(user),
-            "submissions": Paginator(submissions, 50).get_page(request.GET.get("s")),
-            "comments": Paginator(comments, 50).get_page(request.GET.get("c")),
-        },
-    )
 
 
 def privacy(request: HttpRequest) -> HttpResponse:

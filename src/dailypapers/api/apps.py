@@ -5,3 +5,9 @@ class ApiConfig(AppConfig):
     name = "dailypapers.api"
     label = "api"
     verbose_name = "API and feeds"
+
+    def ready(self) -> None:
+        from dailypapers.api import member_data
+        from dailypapers.core.member_data import register
+
+        register(self.label, export=member_data.export)

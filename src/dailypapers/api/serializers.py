@@ -13,7 +13,7 @@ from typing import Any
 from django.db.models import Prefetch, prefetch_related_objects
 from django.http import HttpRequest
 
-from dailypapers.api.http import iso
+from dailypapers.core.timestamps import iso
 from dailypapers.papers.models import Authorship, Listing, Paper
 
 # A user object as Hugging Face sends one; `user` is what huggingface_hub reads as the username.

@@ -1,11 +1,11 @@
-"""The API (/api/...), the paper page as Markdown (/papers/{id}.md), feeds (/feeds/...), tokens and export.
+"""The API (/api/...), the paper page as Markdown (/papers/{id}.md), feeds (/feeds/...) and API tokens.
 
 Included before the papers app, whose /papers/<path> would otherwise catch /papers/{id}.md.
 """
 
 from django.urls import path, re_path
 
-from dailypapers.api import account, docs, feeds, views
+from dailypapers.api import docs, feeds, tokens, views
 
 app_name = "api"
 
@@ -42,8 +42,7 @@ urlpatterns = [
     re_path(
         rf"^feeds/users/(?P<username>[\w.@+-]+)\.{FMT}$", feeds.formats(feeds.UserFeed), name="feed-user"
     ),
-    # The account page's API tokens and data export (the page itself belongs to accounts/community).
-    path("account/api-tokens/new", account.create_token, name="token-create"),
-    path("account/api-tokens/<int:token_id>/revoke", account.revoke_token, name="token-revoke"),
-    path("account/export.json", account.export, name="export"),
+    # The account page's API tokens (the page itself belongs to accounts).
+    path("account/api-tokens/new", tokens.create_token, name="token-create"),
+    path("account/api-tokens/<int:token_id>/revoke", tokens.revoke_token, name="token-revoke"),
 ]

@@ -12,12 +12,11 @@ from django.utils.http import urlencode
 from django.views.decorators.csrf import csrf_exempt
 
 from dailypapers.api import markdown
-from dailypapers.api.http import (
+from dailypapers.api.plumbing import (
     ApiError,
     bad_request,
     endpoint,
     error_response,
-    iso,
     json_response,
     request_data,
 )
@@ -28,6 +27,7 @@ from dailypapers.api.serializers import (
     search_item_json,
     user_json,
 )
+from dailypapers.core.timestamps import iso
 from dailypapers.papers.arxiv_ids import parse_arxiv_id
 from dailypapers.papers.models import Listing, Paper
 from dailypapers.papers.periods import Period

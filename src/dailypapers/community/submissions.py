@@ -78,7 +78,7 @@ def find_paper(text: str) -> Paper:
     paper = Paper.objects.filter(arxiv_id=ref.id).first()
     if paper is None and settings.SUBMIT_FETCH_FROM_ARXIV:
         from dailypapers.sources import arxiv_api
-        from dailypapers.sources.http import Fetcher, SourceError
+        from dailypapers.sources.fetching import Fetcher, SourceError
         from dailypapers.sources.ingest import upsert
 
         # A member is waiting: one quick retry, not the harvesters' patient backoff.

@@ -13,6 +13,7 @@ urlpatterns = [
     re_path(r"^papers/month/(?P<slug>\d{4}-\d{2})/?$", views.month_feed, name="month"),
     path("papers/trending", views.trending_page, name="trending"),
     path("about/ranking", views.about_ranking, name="about_ranking"),
+    path("u/<str:username>", views.profile, name="profile"),
     path("papers/<path:ref>", views.paper_detail, name="paper"),
     # arXiv-style addresses: swap the host of an arXiv link for ours and land on the paper.
     re_path(r"^(?:abs|pdf|html)/(?P<ref>.+)$", views.paper_detail),

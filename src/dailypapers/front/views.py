@@ -1,13 +1,16 @@
-"""The site's pages: feeds (day, week, month), trending, paper pages, the ranking page, errors."""
+"""The site's pages: feeds (day, week, month), trending, paper pages, the ranking page, members'
+public profiles, errors."""
 
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
 from django.db.models import Max, Prefetch, prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from dailypapers.accounts.models import display_name
 from dailypapers.community.models import Comment, Upvote
 from dailypapers.papers import ranking
 from dailypapers.papers.arxiv_ids import parse_arxiv_id
@@ -180,6 +183,35 @@ def about_ranking(request: HttpRequest) -> HttpResponse:
         request,
         "front/about_ranking.html",
         {"c": c, "examples": examples, "days": settings.TRENDING_DAYS},
+    )
+
+
+def profile(request: HttpRequest, username: str) -> HttpResponse:
+    """A member's public page: what they submitted and said."""
+    user = get_user_model().objects.filter(username=username).select_related("profile").first()
+    if user is None or not user.is_active:
+        raise Http404(f"There is no member called “{username[:150]}”.")
+    submissions = (
+        Listing.objects.visible()
+        .filter(submitted_by=user, source=Listing.Source.SUBMISSION)
+        .select_related("paper")
+        .order_by("-day", "-id")
+    )
+    comments = (
+        Comment.objects.shown()
+        .filter(author=user, paper__hidden=False)
+        .select_related("paper")
+        .order_by("-created_at", "-id")
+    )
+    return render(
+        request,
+        "front/profile.html",
+        {
+            "member": user,
+            "member_name": display_name(user),
+            "submissions": Paginator(submissions, 50).get_page(request.GET.get("s")),
+            "comments": Paginator(comments, 50).get_page(request.GET.get("c")),
+        },
     )
 
 

@@ -23,7 +23,7 @@ from django.conf import settings
 
 from dailypapers.papers.arxiv_ids import parse_arxiv_id
 from dailypapers.sources.arxiv_text import category_codes, first_doi, is_withdrawn
-from dailypapers.sources.http import Fetcher, SourceError
+from dailypapers.sources.fetching import Fetcher, SourceError
 from dailypapers.sources.ingest import UpsertResult, upsert
 from dailypapers.sources.records import PaperRecord, RecordError, clean_text, parse_time
 

@@ -36,7 +36,7 @@ from django.conf import settings
 from dailypapers.papers.arxiv_ids import ArxivRef, parse_arxiv_id
 from dailypapers.sources.arxiv_api import FeedError, read_xml
 from dailypapers.sources.arxiv_text import category_codes, first_doi, is_withdrawn, split_authors
-from dailypapers.sources.http import Fetcher
+from dailypapers.sources.fetching import Fetcher
 from dailypapers.sources.ingest import UpsertResult, upsert
 from dailypapers.sources.records import PaperRecord, RecordError, clean_text
 

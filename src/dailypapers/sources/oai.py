@@ -34,7 +34,7 @@ from django.utils import timezone
 
 from dailypapers.papers.arxiv_ids import parse_arxiv_id
 from dailypapers.sources.arxiv_text import detex, is_withdrawn, split_authors
-from dailypapers.sources.http import Fetcher, SourceError
+from dailypapers.sources.fetching import Fetcher, SourceError
 from dailypapers.sources.ingest import UpsertResult, upsert
 from dailypapers.sources.models import HarvestState
 from dailypapers.sources.records import PaperRecord, RecordError, clean_text, parse_time

@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from dailypapers.papers.arxiv_ids import parse_arxiv_id
 from dailypapers.search.refresh import refresh_search
 from dailypapers.sources import arxiv_api
-from dailypapers.sources.http import Fetcher, SourceError
+from dailypapers.sources.fetching import Fetcher, SourceError
 from dailypapers.sources.ingest import upsert
 
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from dailypapers.papers.models import Paper
 from dailypapers.search.refresh import refresh_search
-from dailypapers.sources.http import Fetcher, SourceError
+from dailypapers.sources.fetching import Fetcher, SourceError
 from dailypapers.sources.registry import SOURCES, source
 
 log = logging.getLogger("dailypapers.sources")

@@ -6,7 +6,6 @@ Every endpoint is a plain function wrapped by `endpoint(...)`, which turns `ApiE
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import json
 import math
@@ -199,13 +198,3 @@ def endpoint(*methods: str, auth: bool = False) -> Callable:
         return csrf_exempt(wrapper)
 
     return decorate
-
-
-def iso(value: dt.datetime | dt.date | None) -> str | None:
-    """Timestamps as Hugging Face writes them: UTC with milliseconds and a Z."""
-    if value is None:
-        return None
-    if not isinstance(value, dt.datetime):
-        value = dt.datetime.combine(value, dt.time(), tzinfo=dt.UTC)
-    value = value.astimezone(dt.UTC)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"

@@ -1,18 +1,15 @@
-"""Account rules: sign-up and e-mail verification, address changes, sign-in throttling, account deletion."""
+"""E-mail verification: the signed links that activate a new account or switch it to a new address."""
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import smtplib
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
-from django.core.cache import cache
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import F
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -115,82 +112,3 @@ def verify(token: str):
         user.save(update_fields=["email"])
         return user
     raise BadLink("This link is not valid.")
-
-
-# --- Throttling (the file cache is shared by every server process) --------------------------
-
-
-class Throttle:
-    """A count of events per key within a window, in the shared cache."""
-
-    def __init__(self, scope: str, limit: int, window: int) -> None:
-        self.scope, self.limit, self.window = scope, limit, window
-
-    def _key(self, key: str) -> str:
-        # Hashed: names and addresses do not end up as file names in the cache.
-        return f"throttle:{self.scope}:{hashlib.sha256(key.lower().encode()).hexdigest()}"
-
-    def blocked(self, *keys: str) -> bool:
-        return bool(self.limit) and any(cache.get(self._key(k), 0) >= self.limit for k in keys if k)
-
-    def hit(self, *keys: str) -> None:
-        for k in keys:
-            if not k:
-                continue
-            if not cache.add(self._key(k), 1, self.window):
-                try:
-                    cache.incr(self._key(k))
-                except ValueError:  # expired between add and incr
-                    cache.add(self._key(k), 1, self.window)
-
-    def reset(self, *keys: str) -> None:
-        for k in keys:
-            cache.delete(self._key(k))
-
-
-def login_throttles() -> tuple[Throttle, Throttle]:
-    """(per account name, per client address) counters of failed sign-ins."""
-    window = settings.ACCOUNTS_LOGIN_WINDOW_SECONDS
-    return (
-        Throttle("login-name", settings.ACCOUNTS_LOGIN_ATTEMPTS, window),
-        Throttle("login-address", settings.ACCOUNTS_LOGIN_ATTEMPTS_PER_ADDRESS, window),
-    )
-
-
-def signup_throttle() -> Throttle:
-    return Throttle("signup", settings.ACCOUNTS_SIGNUPS_PER_HOUR, 3600)
-
-
-# --- Deleting an account ---------------------------------------------------------------------
-
-
-@transaction.atomic
-def delete_account(user) -> None:
-    """Delete a member as the privacy page says.
-
-    Votes are withdrawn (papers' counts go down). Comments are deleted; one that others replied to
-    stays as "[removed]" with no author and no text, so the replies keep their place. Papers the
-    member submitted stay on the feed with no submitter shown. Moderators' audit entries keep the
-    moderator's name.
-    """
-    from dailypapers.community.models import Comment, Upvote
-    from dailypapers.papers.models import Listing, Paper
-
-    for upvote in Upvote.objects.filter(user=user):
-        upvote.delete()
-        Paper.objects.filter(pk=upvote.paper_id, upvote_count__gt=0).update(
-            upvote_count=F("upvote_count") - 1
-        )
-    # Replies first, so a top-level comment with only the member's own replies goes entirely.
-    for comment in Comment.objects.filter(author=user).order_by(F("parent_id").desc(nulls_last=True), "-id"):
-        try:
-            comment.refresh_from_db()
-        except Comment.DoesNotExist:
-            continue
-        comment.erase()
-    Listing.objects.filter(submitted_by=user).update(
-        submitted_by=None, submitter_name="", submitter_fullname=""
-    )
-    username = user.get_username()
-    user.delete()
-    log.info("account %s deleted at its owner's request", username)

@@ -1,0 +1,61 @@
+"""API tokens, made and revoked on the account page."""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from dailypapers.api.models import ApiToken
+
+
+def account_url() -> str:
+    try:
+        return reverse("accounts:account")
+    except NoReverseMatch:
+        return "/account/"
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(max_length=100, strip=True, help_text="What it is for, e.g. “reading-group bot”.")
+
+
+def _back(request: HttpRequest) -> HttpResponse:
+    target = request.POST.get("next") or account_url()
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+        target = account_url()
+    return redirect(target)
+
+
+@login_required
+@require_POST
+def create_token(request: HttpRequest) -> HttpResponse:
+    form = TokenForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Give the new token a name (up to 100 characters).")
+        return _back(request)
+    if ApiToken.objects.filter(user=request.user, revoked_at=None).count() >= settings.API_MAX_TOKENS:
+        messages.error(request, f"You have {settings.API_MAX_TOKENS} tokens already; revoke one first.")
+        return _back(request)
+    token, raw = ApiToken.issue(request.user, form.cleaned_data["name"])
+    # Shown here once, in the answer to the POST: never stored, never put in a cookie or a redirect URL.
+    response = render(request, "api/token_created.html", {"token": token, "raw": raw})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_POST
+def revoke_token(request: HttpRequest, token_id: int) -> HttpResponse:
+    token = get_object_or_404(ApiToken, pk=token_id, user=request.user)
+    token.revoke()
+    messages.success(
+        request, f"The token “{token.name}” is revoked; programs using it are refused from now on."
+    )
+    return _back(request)
