@@ -59,12 +59,7 @@ class Usage(NamedTuple):
 
 def _upsert_sql() -> str:
     q = connection.ops.quote_name
-    table, key, count, expires = (
-        q(RateCounter._meta.db_table),
-        q("key"),
-        q("count"),
-        q("expires_at"),
-    )
+    table, key, count, expires = map(q, [RateCounter._meta.db_table, "key", "count", "expires_at"])
     # Every right-hand side reads the row as it was, on SQLite as on PostgreSQL: an ended window
     # starts again at 1, a running one counts on.
     return (
@@ -79,7 +74,7 @@ def _upsert_sql() -> str:
 class Limit:
     """A named limit, e.g. Limit("login-account", "5/15m"). Keys are the clients (an account name, an
     address); they count case-insensitively, and an empty key is never counted nor blocked.
-    Count outside a transaction: inside one, a count is held (and lost) with it."""
+    Count outside a transaction: inside one, a count would be undone if the transaction is."""
 
     def __init__(self, name: str, rate: str) -> None:
         self.name = name
@@ -93,7 +88,8 @@ class Limit:
         return f"{self.name}:{hashlib.sha256(key.lower().encode()).hexdigest()}"
 
     def hit(self, key: str) -> Usage:
-        """Count one event for `key`, and say whether it was within the limit."""
+        """Count one event for `key`, and say whether it was within the limit (always, with no limit
+        or no key)."""
         if self.rate is None or not key:
             return Usage(True, 0, 0, 0)
         now = clock()

@@ -1,6 +1,5 @@
 # The per-client limits' counters (dailypapers.core.limits).
 
-
 from django.db import migrations, models
 
 
