@@ -7,10 +7,10 @@ import re
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 
 from dailypapers.accounts.models import Profile
 from dailypapers.community.models import Comment, Upvote
+from dailypapers.core.models import RateCounter
 from dailypapers.papers.models import Listing, Paper
 from tests.community_helpers import add_user, listed_paper
 
@@ -19,23 +19,17 @@ User = get_user_model()
 PASSWORD = "a long and unusual passphrase"
 
 
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    cache.clear()  # throttles live in the shared cache
-    yield
-    cache.clear()
-
-
 def link_in(message) -> str:
     match = re.search(r"https?://\S+", message.text)
     assert match, message.text
     return match.group(0)
 
 
-def signup(client, username="ada", email="ada@example.org", password=PASSWORD):
+def signup(client, username="ada", email="ada@example.org", password=PASSWORD, **extra):
     return client.post(
         "/accounts/signup",
         {"username": username, "email": email, "password1": password, "password2": password},
+        **extra,
     )
 
 
@@ -96,7 +90,7 @@ def test_bad_and_expired_links(client, settings):
 
 
 def test_sign_in_is_throttled(client, settings):
-    settings.ACCOUNTS_LOGIN_ATTEMPTS = 3
+    settings.ACCOUNTS_LOGIN_RATE = "3/15m"
     add_user("ada", password=PASSWORD)
     for _ in range(3):
         response = client.post("/accounts/login", {"username": "ada", "password": "wrong"})
@@ -108,12 +102,12 @@ def test_sign_in_is_throttled(client, settings):
     add_user("bob", password=PASSWORD)
     assert client.post("/accounts/login", {"username": "bob", "password": PASSWORD}).status_code == 302
     client.post("/accounts/logout")
-    cache.clear()
+    RateCounter.objects.all().delete()  # the window passes
     assert client.post("/accounts/login", {"username": "ada", "password": PASSWORD}).status_code == 302
 
 
 def test_sign_in_is_throttled_per_address(client, settings):
-    settings.ACCOUNTS_LOGIN_ATTEMPTS_PER_ADDRESS = 4
+    settings.ACCOUNTS_LOGIN_RATE_PER_ADDRESS = "4/15m"
     add_user("zed", password=PASSWORD)
     for n in range(4):  # a guesser trying many names from one address
         assert client.post("/accounts/login", {"username": f"u{n}", "password": "x"}).status_code == 200
@@ -127,7 +121,7 @@ def test_sign_in_is_throttled_per_address(client, settings):
 
 
 def test_behind_a_proxy_sign_in_attempts_count_per_forwarded_client(client, settings):
-    settings.ACCOUNTS_LOGIN_ATTEMPTS_PER_ADDRESS = 2
+    settings.ACCOUNTS_LOGIN_RATE_PER_ADDRESS = "2/15m"
     settings.CLIENT_IP_HEADER = "HTTP_X_FORWARDED_FOR"
     add_user("zed", password=PASSWORD)
     guesser = {"REMOTE_ADDR": "127.0.0.1", "HTTP_X_FORWARDED_FOR": "203.0.113.9"}
@@ -284,6 +278,21 @@ def test_resend_confirmation_link_discloses_nothing(client, smtp_server):
     # The newer link works as well as the first.
     client.post(link_in(messages[1]).split("testserver", 1)[1])
     assert User.objects.get(username="ada").is_active
+
+
+def test_sign_ups_are_limited_per_address(client, smtp_server, settings):
+    settings.ACCOUNTS_SIGNUP_RATE = "2/h"
+    for n in range(2):
+        assert signup(client, username=f"u{n}", email=f"u{n}@example.org").status_code == 302
+    response = signup(client, username="u2", email="u2@example.org")
+    assert response.status_code == 429 and "Too many accounts" in response.content.decode()
+    assert not User.objects.filter(username="u2").exists()
+    # A refused form does not count: another address still gets its own allowance.
+    assert signup(client, username="u3", email="u3@example.org", REMOTE_ADDR="10.0.0.9").status_code == 302
+    smtp_server.wait_for(3)
+    # Asking for new links is limited too, silently: the page says the same, no mail goes out.
+    assert client.post("/accounts/resend", {"email": "u0@example.org"}).status_code == 302
+    assert len(smtp_server.wait_for(4, timeout=0.5)) == 3
 
 
 def test_sign_up_survives_a_mail_server_refusal(client, smtp_server):

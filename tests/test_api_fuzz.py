@@ -7,7 +7,6 @@ import datetime as dt
 
 import pytest
 import schemathesis
-from django.core.cache import cache
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck
@@ -34,7 +33,6 @@ def _keep_the_test_connection():
 
 @pytest.fixture
 def catalogue(settings, tmp_path):
-    cache.clear()
     settings.SEARCH_DIR = tmp_path / "search"
     search_service.reset()
     settings.API_RATE_LIMITS = {"read": "", "write": ""}

@@ -6,7 +6,6 @@ import datetime as dt
 import re
 
 import pytest
-from django.core.cache import cache
 
 from dailypapers.papers.models import Listing, Paper
 from tests.factories import add_paper, add_user
@@ -18,7 +17,6 @@ D1, D2, D3 = dt.date(2026, 8, 18), dt.date(2026, 8, 19), dt.date(2026, 8, 20)
 
 @pytest.fixture(autouse=True)
 def _fresh_limits(settings):
-    cache.clear()
     settings.API_RATE_LIMITS = {"read": "", "write": ""}
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import feedparser
 import pytest
-from django.core.cache import cache
 
 from dailypapers.papers.models import Paper
 from dailypapers.search import service
@@ -16,7 +15,6 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def search_dir(settings, tmp_path):
-    cache.clear()
     settings.API_RATE_LIMITS = {"read": "", "write": ""}
     settings.SEARCH_DIR = tmp_path / "search"
     service.reset()

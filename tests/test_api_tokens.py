@@ -7,7 +7,6 @@ import datetime as dt
 import re
 
 import pytest
-from django.core.cache import cache
 from django.template import engines
 from django.test import Client, RequestFactory
 
@@ -21,7 +20,6 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def _fresh_limits(settings):
-    cache.clear()
     settings.API_RATE_LIMITS = {"read": "", "write": ""}
     settings.LOGIN_URL = "/sign-in/"  # wherever the accounts app puts it
 

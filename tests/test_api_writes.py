@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
@@ -20,7 +19,6 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def _rules(settings):
-    cache.clear()
     settings.API_RATE_LIMITS = {"read": "", "write": ""}
     settings.SUBMIT_FETCH_FROM_ARXIV = False  # only catalogued papers: no network in these tests
     settings.SUBMIT_PER_DAY = 2

@@ -21,6 +21,15 @@ def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+# Per-client limits (dailypapers.core.limits) are rates: "N/<window>", N events per window, the window
+# s, m, h or d with an optional count before it ("300/m", "10/h", "5/15m", "5/900s"); empty: no limit.
+# They are counted in the database, so they hold across every server process.
+def env_rate(name: str, default: int, window: str) -> str:
+    """A rate from a count in the environment and a window; a count of 0 turns the limit off."""
+    count = int(os.environ.get(name, str(default)))
+    return f"{count}/{window}" if count else ""
+
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 HOME = home_dir()
 
@@ -195,14 +204,6 @@ EMAIL_BACKEND = (
     else "django.core.mail.backends.console.EmailBackend"
 )
 
-# A file cache shared by every server process: rate limits (login, API) must count across workers.
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-        "LOCATION": str(HOME / "cache"),
-    }
-}
-
 # --- Search (dailypapers.search) ---
 # Index files (derived from the database, rebuildable with `dailypapers index --rebuild`).
 SEARCH_DIR = Path(os.environ.get("DAILYPAPERS_SEARCH_DIR") or HOME / "search")
@@ -235,13 +236,14 @@ LOGOUT_REDIRECT_URL = "front:home"
 # How long a sign-up or new-address verification link, and a password reset link, stay valid.
 ACCOUNTS_VERIFY_HOURS = int(os.environ.get("DAILYPAPERS_VERIFY_HOURS", "72"))
 PASSWORD_RESET_TIMEOUT = int(os.environ.get("DAILYPAPERS_PASSWORD_RESET_HOURS", "24")) * 3600
-# Failed sign-ins allowed per account name within the window, then refused until it passes.
-ACCOUNTS_LOGIN_ATTEMPTS = int(os.environ.get("DAILYPAPERS_LOGIN_ATTEMPTS", "5"))
-ACCOUNTS_LOGIN_WINDOW_SECONDS = int(os.environ.get("DAILYPAPERS_LOGIN_WINDOW", "900"))
+# Failed sign-ins allowed per account name within the window (DAILYPAPERS_LOGIN_WINDOW, seconds),
+# then refused until it passes: "5/900s" by default.
+_LOGIN_WINDOW = f"{int(os.environ.get('DAILYPAPERS_LOGIN_WINDOW', '900'))}s"
+ACCOUNTS_LOGIN_RATE = env_rate("DAILYPAPERS_LOGIN_ATTEMPTS", 5, _LOGIN_WINDOW)
 # Per client address the allowance is larger: a lab behind one NAT address shares it.
-ACCOUNTS_LOGIN_ATTEMPTS_PER_ADDRESS = int(os.environ.get("DAILYPAPERS_LOGIN_ATTEMPTS_PER_ADDRESS", "20"))
+ACCOUNTS_LOGIN_RATE_PER_ADDRESS = env_rate("DAILYPAPERS_LOGIN_ATTEMPTS_PER_ADDRESS", 20, _LOGIN_WINDOW)
 # Sign-ups allowed per client address per hour (bots).
-ACCOUNTS_SIGNUPS_PER_HOUR = int(os.environ.get("DAILYPAPERS_SIGNUPS_PER_HOUR", "10"))
+ACCOUNTS_SIGNUP_RATE = env_rate("DAILYPAPERS_SIGNUPS_PER_HOUR", 10, "h")
 
 # Submissions: a paper older than this (days since its first arXiv version) is refused; 0 = no limit.
 SUBMIT_MAX_AGE_DAYS = int(os.environ.get("DAILYPAPERS_SUBMIT_MAX_AGE_DAYS", "14"))
@@ -275,7 +277,7 @@ DIGEST_CLAIM_TIMEOUT = float(os.environ.get("DAILYPAPERS_DIGEST_CLAIM_TIMEOUT", 
 DIGEST_SMTP_CONNECTIONS = int(os.environ.get("DAILYPAPERS_DIGEST_SMTP_CONNECTIONS", "4"))
 # Seconds to wait before each message (per connection), for relays that limit how fast they accept mail.
 DIGEST_THROTTLE = float(os.environ.get("DAILYPAPERS_DIGEST_THROTTLE", "0"))
-# Subscribe requests per client address (django-ratelimit syntax); empty turns the limit off.
+# Subscribe requests per client address (a rate, see env_rate); empty turns the limit off.
 DIGEST_SUBSCRIBE_RATE = os.environ.get("DAILYPAPERS_DIGEST_SUBSCRIBE_RATE", "10/h")
 # A saved search's hit counts when the query's words are in the paper or its meaning is this close
 # (cosine of the search engine's embeddings).
@@ -284,8 +286,8 @@ DIGEST_SEARCH_MIN_SIMILARITY = float(os.environ.get("DAILYPAPERS_DIGEST_SEARCH_M
 DIGEST_CONFIRM_RESEND_SECONDS = int(os.environ.get("DAILYPAPERS_DIGEST_CONFIRM_RESEND", "120"))
 
 # --- API and feeds (dailypapers.api) ---
-# Requests per client (per token for writes, per IP address otherwise) in the cache shared by all
-# server processes; "N/s", "N/m", "N/h" or "N/d"; empty turns a limit off.
+# Requests per client (per token for writes, per IP address otherwise), as rates (see env_rate);
+# empty turns a limit off.
 API_RATE_LIMITS = {
     "read": os.environ.get("DAILYPAPERS_API_READ_RATE", "300/m"),
     "write": os.environ.get("DAILYPAPERS_API_WRITE_RATE", "30/m"),

@@ -1,50 +1,20 @@
-"""Sign-in and sign-up throttles: counts of attempts per account name or client address, kept in the
-file cache, which every server process shares."""
+"""Sign-in and sign-up limits (counted by dailypapers.core.limits, exact across server processes)."""
 
 from __future__ import annotations
 
-import hashlib
-
 from django.conf import settings
-from django.core.cache import cache
+
+from dailypapers.core.limits import Limit
 
 
-class Throttle:
-    """A count of events per key within a window, in the shared cache."""
-
-    def __init__(self, scope: str, limit: int, window: int) -> None:
-        self.scope, self.limit, self.window = scope, limit, window
-
-    def _key(self, key: str) -> str:
-        # Hashed: names and addresses do not end up as file names in the cache.
-        return f"throttle:{self.scope}:{hashlib.sha256(key.lower().encode()).hexdigest()}"
-
-    def blocked(self, *keys: str) -> bool:
-        return bool(self.limit) and any(cache.get(self._key(k), 0) >= self.limit for k in keys if k)
-
-    def hit(self, *keys: str) -> None:
-        for k in keys:
-            if not k:
-                continue
-            if not cache.add(self._key(k), 1, self.window):
-                try:
-                    cache.incr(self._key(k))
-                except ValueError:  # expired between add and incr
-                    cache.add(self._key(k), 1, self.window)
-
-    def reset(self, *keys: str) -> None:
-        for k in keys:
-            cache.delete(self._key(k))
-
-
-def login_throttles() -> tuple[Throttle, Throttle]:
-    """(per account name, per client address) counters of failed sign-ins."""
-    window = settings.ACCOUNTS_LOGIN_WINDOW_SECONDS
+def login_limits() -> tuple[Limit, Limit]:
+    """(per account name, per client address) counts of failed sign-ins."""
     return (
-        Throttle("login-name", settings.ACCOUNTS_LOGIN_ATTEMPTS, window),
-        Throttle("login-address", settings.ACCOUNTS_LOGIN_ATTEMPTS_PER_ADDRESS, window),
+        Limit("login-account", settings.ACCOUNTS_LOGIN_RATE),
+        Limit("login-address", settings.ACCOUNTS_LOGIN_RATE_PER_ADDRESS),
     )
 
 
-def signup_throttle() -> Throttle:
-    return Throttle("signup", settings.ACCOUNTS_SIGNUPS_PER_HOUR, 3600)
+def signup_limit() -> Limit:
+    """Sign-ups (and confirmation e-mails sent again) per client address."""
+    return Limit("signup", settings.ACCOUNTS_SIGNUP_RATE)

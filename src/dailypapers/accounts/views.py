@@ -37,17 +37,17 @@ User = get_user_model()
 def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("accounts:account")
-    throttle, ip = throttles.signup_throttle(), client_ip(request)
+    limit, ip = throttles.signup_limit(), client_ip(request)
     form = SignUpForm(request.POST or None)
     if request.method == "POST":
-        if throttle.blocked(ip):
+        if limit.blocked(ip):
             form.add_error(
                 None, "Too many accounts were made from your network in the last hour. Try again later."
             )
             return render(request, "accounts/signup.html", {"form": form}, status=429)
         if form.is_valid():
             user = form.save()
-            throttle.hit(ip)
+            limit.hit(ip)
             if not verification.send_signup_verification(request, user):
                 messages.error(
                     request,
@@ -87,10 +87,10 @@ def verify(request: HttpRequest, token: str) -> HttpResponse:
 def resend(request: HttpRequest) -> HttpResponse:
     form = ResendForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        throttle, ip = throttles.signup_throttle(), client_ip(request)
+        limit, ip = throttles.signup_limit(), client_ip(request)
         email = form.cleaned_data["email"]
-        if not throttle.blocked(ip, email):
-            throttle.hit(email)
+        if not (limit.blocked(ip) or limit.blocked(email)):
+            limit.hit(email)
             user = User.objects.filter(email__iexact=email, is_active=False).first()
             if user is not None and not Profile.objects.filter(user=user, email_verified=True).exists():
                 verification.send_signup_verification(request, user)
@@ -109,9 +109,10 @@ class LoginView(auth_views.LoginView):
 
     def post(self, request, *args, **kwargs):
         self._name, self._address = request.POST.get("username", "").strip(), client_ip(request)
-        by_name, by_address = throttles.login_throttles()
-        if by_name.blocked(self._name) or by_address.blocked(self._address):
-            minutes = max(1, settings.ACCOUNTS_LOGIN_WINDOW_SECONDS // 60)
+        by_name, by_address = throttles.login_limits()
+        spent = [lim for lim, key in ((by_name, self._name), (by_address, self._address)) if lim.blocked(key)]
+        if spent:
+            minutes = max(1, spent[0].rate.seconds // 60)
             context = self.get_context_data(
                 form=self.form_class(request),
                 throttled=f"Too many failed sign-in attempts. Please wait {minutes} minutes, "
@@ -121,14 +122,14 @@ class LoginView(auth_views.LoginView):
         return super().post(request, *args, **kwargs)
 
     def form_invalid(self, form):
-        by_name, by_address = throttles.login_throttles()
+        by_name, by_address = throttles.login_limits()
         by_name.hit(self._name)
         by_address.hit(self._address)
         log.info("failed sign-in for %r from %s", self._name[:150], self._address)
         return super().form_invalid(form)
 
     def form_valid(self, form):
-        throttles.login_throttles()[0].reset(self._name)
+        throttles.login_limits()[0].reset(self._name)
         return super().form_valid(form)
 
 

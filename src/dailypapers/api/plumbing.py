@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import json
-import math
 from collections.abc import Callable
 from typing import Any
 
@@ -17,9 +16,9 @@ from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
-from django_ratelimit.core import get_usage
 
 from dailypapers.core.clients import client_ip
+from dailypapers.core.limits import Limit
 
 READ_METHODS = ("GET", "HEAD")
 
@@ -63,7 +62,7 @@ def add_cors(response: HttpResponse) -> HttpResponse:
     return response
 
 
-def _client_key(group: str, request: HttpRequest) -> str:
+def _client_key(request: HttpRequest) -> str:
     token = getattr(request, "api_token", None)
     if token is not None:
         return f"user:{token.user_id}"
@@ -71,27 +70,18 @@ def _client_key(group: str, request: HttpRequest) -> str:
 
 
 def check_rate(request: HttpRequest, kind: str) -> dict[str, str]:
-    """Count this request against the caller's allowance; ApiError(429) when it is spent.
-
-    The counters live in the default cache, which is shared by every server process (a file cache),
-    so the limit holds across gunicorn workers.
-    """
+    """Count this request against the caller's allowance; ApiError(429) when it is spent."""
     rate = settings.API_RATE_LIMITS.get(kind) or ""
-    if not rate:
+    limit = Limit(f"api-{kind}", rate)
+    if not limit.enabled:
         return {}
-    usage = get_usage(request, group=f"api-{kind}", key=_client_key, rate=rate, increment=True)
-    if usage is None:
-        return {}
-    headers = {
-        "X-RateLimit-Limit": str(usage["limit"]),
-        "X-RateLimit-Remaining": str(max(0, usage["limit"] - usage["count"])),
-    }
-    if usage["should_limit"]:
-        retry = max(1, math.ceil(usage["time_left"]))
+    usage = limit.hit(_client_key(request))
+    headers = {"X-RateLimit-Limit": str(usage.limit), "X-RateLimit-Remaining": str(usage.remaining)}
+    if not usage.allowed:
         raise ApiError(
             429,
-            f"Too many requests: at most {rate} for {kind}s. Try again in {retry} s.",
-            {**headers, "Retry-After": str(retry)},
+            f"Too many requests: at most {rate} for {kind}s. Try again in {usage.retry_after} s.",
+            {**headers, "Retry-After": str(usage.retry_after)},
         )
     return headers
 

@@ -1,4 +1,4 @@
-"""What every app shares: the moderators' audit trail."""
+"""What every app shares: the moderators' audit trail and the per-client limits' counters."""
 
 from __future__ import annotations
 
@@ -56,3 +56,17 @@ class ModerationAction(models.Model):
             target_repr=str(target)[:300],
             reason=reason,
         )
+
+
+class RateCounter(models.Model):
+    """Events counted for one client of one per-client limit (core.limits) until `expires_at`."""
+
+    # "<limit name>:<sha256 of the client key>": names and addresses are not kept in the clear.
+    key = models.CharField(max_length=150, unique=True)
+    count = models.PositiveIntegerField()
+    # Unix time the window ends: a plain number, read and written alike by the one raw statement
+    # that counts on SQLite and on PostgreSQL. Indexed for the sweep of expired rows.
+    expires_at = models.FloatField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count}"

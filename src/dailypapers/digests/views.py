@@ -17,6 +17,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from dailypapers.core.clients import client_ip
+from dailypapers.core.limits import Limit
 from dailypapers.digests.compose import confirmation_message
 from dailypapers.digests.forms import SettingsForm, SubscribeForm
 from dailypapers.digests.models import Subscription
@@ -35,17 +36,9 @@ def _bad_link(request: HttpRequest) -> HttpResponse:
 
 
 def _rate_limited(request: HttpRequest) -> bool:
-    if not settings.DIGEST_SUBSCRIBE_RATE:
-        return False
-    from django_ratelimit.core import is_ratelimited
-
-    return is_ratelimited(
-        request,
-        group="digests.subscribe",
-        key=lambda group, request: client_ip(request),
-        rate=settings.DIGEST_SUBSCRIBE_RATE,
-        increment=True,
-    )
+    """Count a subscribe request against the client's allowance; True when it is spent."""
+    limit = Limit("digest-subscribe", settings.DIGEST_SUBSCRIBE_RATE)
+    return not limit.hit(client_ip(request)).allowed
 
 
 def subscribe(request: HttpRequest) -> HttpResponse:
