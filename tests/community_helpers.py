@@ -31,6 +31,6 @@ def arxiv_replay(replay_server, settings):
     from tests.test_arxiv_api import recorded, replay_arxiv_api
 
     settings.ARXIV_API_URL = replay_server.url + "/api/query"
-    settings.ARXIV_DELAY_SECONDS = 0
+    settings.ARXIV_DELAY = 0
     replay_server.route("/api/query", replay_arxiv_api(recorded()))
     return replay_server

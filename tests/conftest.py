@@ -68,7 +68,7 @@ def fetcher(settings):
     """The sources' HTTP client with no polite delay and no real sleeping between retries."""
     from dailypapers.sources.fetching import Fetcher
 
-    settings.ARXIV_DELAY_SECONDS = 0
+    settings.ARXIV_DELAY = 0
     client = Fetcher(sleep=lambda seconds: None)
     yield client
     client.close()

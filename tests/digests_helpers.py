@@ -17,7 +17,7 @@ from dailypapers.papers.periods import Period
 @pytest.fixture(autouse=True)
 def _digest_settings(settings):
     settings.DIGEST_SUBSCRIBE_RATE = ""  # the tests subscribe often; the ones about the limit turn it on
-    settings.DIGEST_CONFIRM_RESEND_SECONDS = 0
+    settings.DIGEST_CONFIRM_RESEND = 0
     settings.DIGEST_RETRY_BACKOFF = 0
     # In-process tests run inside a test transaction, which sender threads could not see; the
     # threaded sender is exercised by the subprocess tests (test_digests_workers).

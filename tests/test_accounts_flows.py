@@ -84,13 +84,13 @@ def test_bad_and_expired_links(client, settings):
 
     user = add_user("ada", is_active=False)
     token = verification.make_token(user, user.email, "signup")
-    settings.ACCOUNTS_VERIFY_HOURS = -1
+    settings.VERIFY_HOURS = -1
     response = client.get(f"/accounts/verify/{token}")
     assert response.status_code == 400 and "expired" in response.content.decode()
 
 
 def test_sign_in_is_throttled(client, settings):
-    settings.ACCOUNTS_LOGIN_RATE = "3/15m"
+    settings.LOGIN_RATE = "3/15m"
     add_user("ada", password=PASSWORD)
     for _ in range(3):
         response = client.post("/accounts/login", {"username": "ada", "password": "wrong"})
@@ -107,7 +107,7 @@ def test_sign_in_is_throttled(client, settings):
 
 
 def test_sign_in_is_throttled_per_address(client, settings):
-    settings.ACCOUNTS_LOGIN_RATE_PER_ADDRESS = "4/15m"
+    settings.LOGIN_RATE_PER_ADDRESS = "4/15m"
     add_user("zed", password=PASSWORD)
     for n in range(4):  # a guesser trying many names from one address
         assert client.post("/accounts/login", {"username": f"u{n}", "password": "x"}).status_code == 200
@@ -121,7 +121,7 @@ def test_sign_in_is_throttled_per_address(client, settings):
 
 
 def test_behind_a_proxy_sign_in_attempts_count_per_forwarded_client(client, settings):
-    settings.ACCOUNTS_LOGIN_RATE_PER_ADDRESS = "2/15m"
+    settings.LOGIN_RATE_PER_ADDRESS = "2/15m"
     settings.CLIENT_IP_HEADER = "HTTP_X_FORWARDED_FOR"
     add_user("zed", password=PASSWORD)
     guesser = {"REMOTE_ADDR": "127.0.0.1", "HTTP_X_FORWARDED_FOR": "203.0.113.9"}
@@ -281,7 +281,7 @@ def test_resend_confirmation_link_discloses_nothing(client, smtp_server):
 
 
 def test_sign_ups_are_limited_per_address(client, smtp_server, settings):
-    settings.ACCOUNTS_SIGNUP_RATE = "2/h"
+    settings.SIGNUP_RATE = "2/h"
     for n in range(2):
         assert signup(client, username=f"u{n}", email=f"u{n}@example.org").status_code == 302
     response = signup(client, username="u2", email="u2@example.org")

@@ -35,7 +35,7 @@ def _keep_the_test_connection():
 def catalogue(settings, tmp_path):
     settings.SEARCH_DIR = tmp_path / "search"
     search_service.reset()
-    settings.API_RATE_LIMITS = {"read": "", "write": ""}
+    settings.API_READ_RATE, settings.API_WRITE_RATE = "", ""
     settings.SUBMIT_FETCH_FROM_ARXIV = False  # never reach arXiv from a fuzz run
     settings.COMMENTS_PER_HOUR = 0
     settings.SUBMIT_PER_DAY = 0

@@ -17,7 +17,7 @@ D1, D2, D3 = dt.date(2026, 8, 18), dt.date(2026, 8, 19), dt.date(2026, 8, 20)
 
 @pytest.fixture(autouse=True)
 def _fresh_limits(settings):
-    settings.API_RATE_LIMITS = {"read": "", "write": ""}
+    settings.API_READ_RATE, settings.API_WRITE_RATE = "", ""
 
 
 @pytest.fixture
@@ -169,7 +169,7 @@ def test_errors_are_json_with_proper_statuses(client, papers):
 
 
 def test_reads_are_rate_limited_with_retry_after(client, papers, settings):
-    settings.API_RATE_LIMITS = {"read": "3/m", "write": ""}
+    settings.API_READ_RATE, settings.API_WRITE_RATE = "3/m", ""
     for _ in range(3):
         ok = client.get("/api/papers/2608.00001")
         assert ok.status_code == 200
@@ -183,7 +183,7 @@ def test_reads_are_rate_limited_with_retry_after(client, papers, settings):
 
 
 def test_behind_a_proxy_limits_count_per_forwarded_client(client, papers, settings):
-    settings.API_RATE_LIMITS = {"read": "1/m", "write": ""}
+    settings.API_READ_RATE, settings.API_WRITE_RATE = "1/m", ""
     settings.CLIENT_IP_HEADER = "HTTP_X_FORWARDED_FOR"
     proxy = {"REMOTE_ADDR": "127.0.0.1"}
     assert client.get("/api/daily_papers", HTTP_X_FORWARDED_FOR="203.0.113.9", **proxy).status_code == 200

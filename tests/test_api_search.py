@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def search_dir(settings, tmp_path):
-    settings.API_RATE_LIMITS = {"read": "", "write": ""}
+    settings.API_READ_RATE, settings.API_WRITE_RATE = "", ""
     settings.SEARCH_DIR = tmp_path / "search"
     service.reset()
     yield

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def _fresh_limits(settings):
-    settings.API_RATE_LIMITS = {"read": "", "write": ""}
+    settings.API_READ_RATE, settings.API_WRITE_RATE = "", ""
     settings.LOGIN_URL = "/sign-in/"  # wherever the accounts app puts it
 
 

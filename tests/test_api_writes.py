@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def _rules(settings):
-    settings.API_RATE_LIMITS = {"read": "", "write": ""}
+    settings.API_READ_RATE, settings.API_WRITE_RATE = "", ""
     settings.SUBMIT_FETCH_FROM_ARXIV = False  # only catalogued papers: no network in these tests
     settings.SUBMIT_PER_DAY = 2
     settings.SUBMIT_MAX_AGE_DAYS = 14
@@ -135,7 +135,7 @@ def test_the_comment_rate_rule_applies(api, settings):
 
 
 def test_writes_count_against_the_write_limit(api, settings):
-    settings.API_RATE_LIMITS = {"read": "", "write": "2/m"}
+    settings.API_READ_RATE, settings.API_WRITE_RATE = "", "2/m"
     recent("2608.00001", "Voted", day=dt.date(2026, 8, 20))
     url = "/api/papers/2608.00001/upvote"
     assert api.post(url).status_code == 200 and api.post(url).status_code == 200

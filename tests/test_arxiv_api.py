@@ -282,7 +282,7 @@ def test_lookup_and_backfill_commands(api, settings):
     from django.core.management import call_command
     from django.core.management.base import CommandError
 
-    settings.ARXIV_DELAY_SECONDS = 0
+    settings.ARXIV_DELAY = 0
     out, err = StringIO(), StringIO()
     call_command("arxiv", "lookup", "https://arxiv.org/abs/1707.08567", "abc", stdout=out, stderr=err)
     assert "Papers: 1 new, 0 updated" in out.getvalue()

@@ -261,7 +261,7 @@ def test_sync_fails_on_an_http_error(rss, fetcher):
 
 @pytest.mark.django_db
 def test_sync_waits_out_a_503_then_reads_the_feed(rss, settings):
-    settings.ARXIV_DELAY_SECONDS = 0
+    settings.ARXIV_DELAY = 0
     body = fixture("rss_mock_feed.xml")
     answers = [Reply(b"busy", 503, {"Retry-After": "5", "Content-Type": "text/plain"})]
     rss.route(FEED_PATH, lambda request: answers.pop(0) if answers else Reply(body))
@@ -291,8 +291,8 @@ def test_sync_transport_failure_is_a_source_error(settings):
 
 @pytest.mark.django_db
 def test_sync_command_runs_the_rss_source(rss, settings):
-    settings.ARXIV_DELAY_SECONDS = 0
-    settings.ARXIV_CATEGORIES = CATEGORIES
+    settings.ARXIV_DELAY = 0
+    settings.CATEGORIES = CATEGORIES
     serve(rss, "rss_mock_feed.xml")
     out, err = StringIO(), StringIO()
     call_command("sync", "--source", "rss", stdout=out, stderr=err)
@@ -304,7 +304,7 @@ def test_sync_command_runs_the_rss_source(rss, settings):
 
 @pytest.mark.django_db
 def test_sync_command_reports_a_failing_feed(rss, settings):
-    settings.ARXIV_DELAY_SECONDS = 0
+    settings.ARXIV_DELAY = 0
     serve(rss, "error_rss_mock_feed.xml", path="/rss/astroph")
     err = StringIO()
     with pytest.raises(CommandError, match="1 source"):

@@ -150,7 +150,7 @@ def test_arxiv_has_no_such_paper(replay_server, settings):
     # arXiv's recorded answer for a well-formed id it does not have: an empty feed.
     empty = body("id_0000.0000_s0_m100_8b51d9633a68.json")
     settings.ARXIV_API_URL = replay_server.url + "/api/query"
-    settings.ARXIV_DELAY_SECONDS = 0
+    settings.ARXIV_DELAY = 0
     replay_server.route("/api/query", lambda request: Reply(empty, 200, ATOM_TYPE))
     with pytest.raises(SubmissionRefused, match="There is no arXiv paper 2611.77777") as exc:
         submit_paper(add_user("ada"), "https://arxiv.org/abs/2611.77777v3")
@@ -162,8 +162,8 @@ def test_arxiv_unreachable(settings):
     from tests.served import free_port
 
     settings.ARXIV_API_URL = f"http://127.0.0.1:{free_port()}/api/query"
-    settings.ARXIV_DELAY_SECONDS = 0
-    settings.SOURCE_BACKOFF_SECONDS = 0
+    settings.ARXIV_DELAY = 0
+    settings.SOURCE_BACKOFF = 0
     with pytest.raises(SubmissionRefused, match="arXiv could not be reached") as exc:
         submit_paper(add_user("ada"), "2611.09999")
     assert exc.value.code == "unreachable"
@@ -176,7 +176,7 @@ def test_lookup_can_be_switched_off(settings):
 
 
 def test_submission_time_is_the_feed_day_clock(settings):
-    settings.FEED_TIME_ZONE = "Pacific/Kiritimati"  # UTC+14: already tomorrow for most of the world
+    settings.FEED_TIMEZONE = "Pacific/Kiritimati"  # UTC+14: already tomorrow for most of the world
     recent_paper("2611.00040")
     listing = submit_paper(add_user("ada"), "2611.00040")
     assert listing.day == timezone.now().astimezone(dt.timezone(dt.timedelta(hours=14))).date()

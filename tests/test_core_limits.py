@@ -11,7 +11,8 @@ import pytest
 from django.db import connections
 
 from dailypapers.core import limits
-from dailypapers.core.limits import Limit, Rate, parse_rate
+from dailypapers.core.env import Rate, parse_rate
+from dailypapers.core.limits import Limit
 from dailypapers.core.models import RateCounter
 
 

@@ -79,7 +79,7 @@ def test_unsubscribing_after_the_claim_cancels_the_digest(smtp_server):
 
 
 def test_schedule(settings):
-    settings.FEED_TIME_ZONE = "America/New_York"
+    settings.FEED_TIMEZONE = "America/New_York"
     settings.DIGEST_SEND_HOUR = 6
     zone = dt.timezone(dt.timedelta(hours=-5))  # New York in November
     tuesday_night = dt.datetime(2026, 11, 24, 22, 0, tzinfo=zone)

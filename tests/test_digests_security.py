@@ -147,7 +147,7 @@ def test_the_answer_does_not_reveal_who_is_subscribed(client, smtp_server):
 
 
 def test_no_mail_bombing(client, smtp_server, settings):
-    settings.DIGEST_CONFIRM_RESEND_SECONDS = 300
+    settings.DIGEST_CONFIRM_RESEND = 300
     for _ in range(3):
         assert client.post("/digests/subscribe", {"email": "victim@example.org"}).status_code == 200
     assert len(smtp_server.wait_for(1)) == 1  # one confirmation per address per 5 minutes

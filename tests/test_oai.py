@@ -97,7 +97,7 @@ class TwoPages:
 @pytest.fixture
 def oai(replay_server, settings, recorded):
     settings.ARXIV_OAI_URL = replay_server.url + "/oai"
-    settings.ARXIV_DELAY_SECONDS = 0
+    settings.ARXIV_DELAY = 0
     return replay_server
 
 

@@ -42,7 +42,7 @@ def test_import_with_no_index_leaves_the_index_alone():
 
 
 def test_an_arxiv_lookup_makes_the_paper_searchable(api, settings):  # noqa: F811
-    settings.ARXIV_DELAY_SECONDS = 0
+    settings.ARXIV_DELAY = 0
     call_command("arxiv", "lookup", "1707.08567", stdout=StringIO(), stderr=StringIO())
     paper = Paper.objects.get(arxiv_id="1707.08567")
     assert found_first(paper.title) == "1707.08567"

@@ -27,9 +27,9 @@ def arxiv(replay_server, settings):
     """The replay server answering as arXiv's RSS and OAI-PMH services."""
     settings.ARXIV_RSS_URL = replay_server.url + "/rss/"
     settings.ARXIV_OAI_URL = replay_server.url + "/oai"
-    settings.ARXIV_DELAY_SECONDS = 0
+    settings.ARXIV_DELAY = 0
     settings.SOURCE_RETRIES = 1
-    settings.SOURCE_BACKOFF_SECONDS = 0
+    settings.SOURCE_BACKOFF = 0
     settings.SEARCH_SEMANTIC = False  # each pass indexes the RSS day's hundreds of papers: keywords suffice
     feed = (FIXTURES / "arxiv-rss" / "rss_mock_feed.xml").read_bytes()
     replay_server.route(

@@ -11,14 +11,17 @@ def main(argv: list[str] | None = None) -> None:
     argv = list(sys.argv if argv is None else argv)
     argv[0] = "dailypapers"
     try:
+        from django.core.exceptions import ImproperlyConfigured
         from django.core.management import execute_from_command_line
         from django.db.utils import OperationalError
 
+        from dailypapers.core import env
+
         execute_from_command_line(argv)
-    except (OperationalError, OSError, ValueError) as exc:
+    except (OperationalError, OSError, ValueError, ImproperlyConfigured) as exc:
         # The operator's setup, not a bug: a database that does not answer, a data folder that
-        # cannot be made, a DATABASE_URL that cannot be read. One line, no traceback.
-        if os.environ.get("DAILYPAPERS_DEBUG", "").lower() in {"1", "true", "yes", "on"}:
+        # cannot be made, a DATABASE_URL or a setting that cannot be read. One line, no traceback.
+        if os.environ.get("DAILYPAPERS_DEBUG", "").strip().lower() in env.TRUE:
             raise
         sys.stderr.write(f"dailypapers: error: {_describe(exc)} (DAILYPAPERS_DEBUG=1 shows the traceback)\n")
         sys.exit(1)

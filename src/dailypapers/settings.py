@@ -1,65 +1,85 @@
-"""Django settings. Everything an operator changes comes from the environment (see README)."""
+"""Django settings. Everything an operator changes comes from the environment: each setting below that
+is read with `env.*` is named as its variable without the DAILYPAPERS_ prefix (DAILYPAPERS_SITE_URL sets
+SITE_URL), except where Django names the setting itself (noted beside it). The README's configuration
+table is generated from these lines (`python tools/settings_table.py`) and a test keeps the two equal.
+"""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import dj_database_url
 
+from dailypapers.core import env
 from dailypapers.core.data_folder import home_dir, secret_key
 
-
-def env_bool(name: str, default: bool = False) -> bool:
-    value = os.environ.get(name)
-    if value is None or value == "":
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
-
-
-def env_list(name: str, default: str) -> list[str]:
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
-
-
-# Per-client limits (dailypapers.core.limits) are rates: "N/<window>", N events per window, the window
-# s, m, h or d with an optional count before it ("300/m", "10/h", "5/15m", "5/900s"); empty: no limit.
-# They are counted in the database, so they hold across every server process.
-def env_rate(name: str, default: int, window: str) -> str:
-    """A rate from a count in the environment and a window; a count of 0 turns the limit off."""
-    count = int(os.environ.get(name, str(default)))
-    return f"{count}/{window}" if count else ""
-
-
 PACKAGE_DIR = Path(__file__).resolve().parent
+
+# --- The site ---
 HOME = home_dir()
-
 SECRET_KEY = secret_key(HOME)
-DEBUG = env_bool("DAILYPAPERS_DEBUG")
-ALLOWED_HOSTS = env_list("DAILYPAPERS_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
-CSRF_TRUSTED_ORIGINS = env_list("DAILYPAPERS_CSRF_TRUSTED_ORIGINS", "")
-
-SITE_NAME = os.environ.get("DAILYPAPERS_SITE_NAME", "Daily Papers")
+DEBUG = env.flag("DEBUG", False, "Django's debug pages; never in production")
+ALLOWED_HOSTS = env.items(
+    "ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"], "comma-separated host names the site answers to"
+)
+CSRF_TRUSTED_ORIGINS = env.items(
+    "CSRF_TRUSTED_ORIGINS",
+    [],
+    "comma-separated origins, e.g. `https://papers.example.org` behind a TLS proxy",
+)
+HTTPS = env.flag("HTTPS", False, "behind a TLS proxy: secure cookies, trusts `X-Forwarded-Proto`")
+CLIENT_IP_HEADER = env.text(
+    "CLIENT_IP_HEADER",
+    "HTTP_X_FORWARDED_FOR" if HTTPS else "",
+    "behind a reverse proxy, the header naming the client, as Django's `META` key (`HTTP_X_REAL_IP`, "
+    "`HTTP_X_FORWARDED_FOR`: its last entry, the one your proxy added). Every per-client limit counts by it; "
+    "without it they count the proxy's address",
+    shown="empty (`HTTP_X_FORWARDED_FOR` with `DAILYPAPERS_HTTPS`)",
+    earlier="API_CLIENT_IP_HEADER",
+)
+SITE_NAME = env.text("SITE_NAME", "Daily Papers", "shown in the header and titles")
 # The calendar day of the feed follows arXiv's announcement clock, as Hugging Face's does.
-FEED_TIME_ZONE = os.environ.get("DAILYPAPERS_FEED_TIMEZONE", "America/New_York")
-PAPERS_PER_PAGE = int(os.environ.get("DAILYPAPERS_PAPERS_PER_PAGE", "50"))
-# The public address of the site, for links in e-mails and feeds and in our User-Agent.
-SITE_URL = os.environ.get("DAILYPAPERS_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+FEED_TIMEZONE = env.text(
+    "FEED_TIMEZONE", "America/New_York", "the time zone of the feed day (arXiv's and Hugging Face's)"
+)
+PAPERS_PER_PAGE = env.integer("PAPERS_PER_PAGE", 50, "papers per feed page")
+SITE_URL = env.text(
+    "SITE_URL",
+    "http://127.0.0.1:8000",
+    "the public address, for links in e-mails and feeds and the User-Agent",
+).rstrip("/")
+LOG_LEVEL = env.text("LOG_LEVEL", "INFO", "log level of the `dailypapers` loggers")
+PLAIN_STATIC = env.flag("PLAIN_STATIC", False, "serve static files under their plain names (development)")
 
-# Sources of papers (see dailypapers.sources). Base URLs are settings so tests can point them at
-# local servers, and so can an operator behind a mirror.
-ARXIV_CATEGORIES = os.environ.get("DAILYPAPERS_CATEGORIES", "cs.AI cs.CL cs.CV cs.LG cs.RO stat.ML").split()
-ARXIV_OAI_URL = os.environ.get("DAILYPAPERS_ARXIV_OAI_URL", "https://oaipmh.arxiv.org/oai")
-ARXIV_API_URL = os.environ.get("DAILYPAPERS_ARXIV_API_URL", "https://export.arxiv.org/api/query")
-ARXIV_RSS_URL = os.environ.get("DAILYPAPERS_ARXIV_RSS_URL", "https://rss.arxiv.org/rss/")
-# OAI-PMH: arXivRaw carries every version's date; "arXiv" is the other format arXiv serves.
-ARXIV_OAI_METADATA_PREFIX = os.environ.get("DAILYPAPERS_ARXIV_OAI_FORMAT", "arXivRaw")
-# How far back the very first harvest of a set reaches (load older papers from a snapshot instead).
-ARXIV_OAI_FIRST_HARVEST_DAYS = int(os.environ.get("DAILYPAPERS_ARXIV_OAI_FIRST_DAYS", "2"))
-ARXIV_CONTACT_EMAIL = os.environ.get("DAILYPAPERS_CONTACT_EMAIL", "admin@localhost")
+# --- Sources of papers (dailypapers.sources) ---
+# Base URLs are settings so tests can point them at local servers, and so can an operator behind a mirror.
+CATEGORIES = env.items(
+    "CATEGORIES",
+    ["cs.AI", "cs.CL", "cs.CV", "cs.LG", "cs.RO", "stat.ML"],
+    "arXiv categories `sync` follows, separated by spaces (an archive such as `cs` covers all of it)",
+    separator=None,
+)
+CONTACT_EMAIL = env.text(
+    "CONTACT_EMAIL", "admin@localhost", "your address in the User-Agent, as arXiv asks of harvesters"
+)
 # arXiv asks robots for no more than one request every 3 seconds.
-ARXIV_DELAY_SECONDS = float(os.environ.get("DAILYPAPERS_ARXIV_DELAY", "3"))
-SOURCE_RETRIES = int(os.environ.get("DAILYPAPERS_SOURCE_RETRIES", "5"))
-SOURCE_BACKOFF_SECONDS = float(os.environ.get("DAILYPAPERS_SOURCE_BACKOFF", "10"))
+ARXIV_DELAY = env.number("ARXIV_DELAY", 3, "seconds between requests to arXiv")
+SOURCE_RETRIES = env.integer(
+    "SOURCE_RETRIES", 5, "retries of a transient failure (429, 5xx, timeout) before a source fails"
+)
+SOURCE_BACKOFF = env.number(
+    "SOURCE_BACKOFF",
+    10,
+    "first retry wait in seconds, doubling each time (unless `Retry-After` says otherwise)",
+)
+ARXIV_RSS_URL = env.text("ARXIV_RSS_URL", "https://rss.arxiv.org/rss/", "RSS listing base URL")
+ARXIV_OAI_URL = env.text("ARXIV_OAI_URL", "https://oaipmh.arxiv.org/oai", "OAI-PMH base URL")
+# arXivRaw carries every version's date; "arXiv" is the other format arXiv serves.
+ARXIV_OAI_FORMAT = env.text("ARXIV_OAI_FORMAT", "arXivRaw", "OAI metadata format: `arXivRaw` or `arXiv`")
+ARXIV_OAI_FIRST_DAYS = env.integer(
+    "ARXIV_OAI_FIRST_DAYS", 2, "how far back the first harvest of a set reaches (older papers: a snapshot)"
+)
+ARXIV_API_URL = env.text("ARXIV_API_URL", "https://export.arxiv.org/api/query", "arXiv API URL")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -141,7 +161,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en-us"
-TIME_ZONE = FEED_TIME_ZONE
+TIME_ZONE = FEED_TIMEZONE
 USE_I18N = True
 USE_TZ = True
 
@@ -152,7 +172,7 @@ STORAGES = {
     "staticfiles": {
         # Hashed, compressed names in production; plain files while developing or testing.
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-        if DEBUG or env_bool("DAILYPAPERS_PLAIN_STATIC")
+        if DEBUG or PLAIN_STATIC
         else "whitenoise.storage.CompressedManifestStaticFilesStorage",
     },
 }
@@ -162,18 +182,9 @@ CSRF_COOKIE_HTTPONLY = False
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-if env_bool("DAILYPAPERS_HTTPS"):
+if HTTPS:
     SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-# Behind a reverse proxy: the request header naming the client, as Django spells it in META (e.g.
-# HTTP_X_REAL_IP or HTTP_X_FORWARDED_FOR), so that every per-client limit counts clients, not the
-# proxy (dailypapers.core.clients). Behind the TLS proxy of DAILYPAPERS_HTTPS: X-Forwarded-For.
-# (DAILYPAPERS_API_CLIENT_IP_HEADER is its earlier name.)
-CLIENT_IP_HEADER = (
-    os.environ.get("DAILYPAPERS_CLIENT_IP_HEADER")
-    or os.environ.get("DAILYPAPERS_API_CLIENT_IP_HEADER")
-    or ("HTTP_X_FORWARDED_FOR" if env_bool("DAILYPAPERS_HTTPS") else "")
-)
 
 LOGGING = {
     "version": 1,
@@ -181,22 +192,24 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "loggers": {
-        "dailypapers": {"handlers": ["console"], "level": os.environ.get("DAILYPAPERS_LOG_LEVEL", "INFO")},
+        "dailypapers": {"handlers": ["console"], "level": LOG_LEVEL},
         # Server errors reach the operator's log with their traceback; readers see the 500 page.
         "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
     },
 }
 
-# E-mail (sign-up, password reset, digests). With no SMTP host set, mail is written to the console log
-# so a fresh install works offline; set DAILYPAPERS_EMAIL_HOST to deliver for real.
-EMAIL_HOST = os.environ.get("DAILYPAPERS_EMAIL_HOST", "")
-EMAIL_PORT = int(os.environ.get("DAILYPAPERS_EMAIL_PORT", "25"))
-EMAIL_HOST_USER = os.environ.get("DAILYPAPERS_EMAIL_USER", "")
-EMAIL_HOST_PASSWORD = os.environ.get("DAILYPAPERS_EMAIL_PASSWORD", "")
-EMAIL_USE_TLS = env_bool("DAILYPAPERS_EMAIL_STARTTLS")
-EMAIL_USE_SSL = env_bool("DAILYPAPERS_EMAIL_SSL")
-EMAIL_TIMEOUT = int(os.environ.get("DAILYPAPERS_EMAIL_TIMEOUT", "30"))
-DEFAULT_FROM_EMAIL = os.environ.get("DAILYPAPERS_FROM_EMAIL", "Daily Papers <noreply@localhost>")
+# --- E-mail (sign-up, password reset, digests) ---
+# With no SMTP host, mail is written to the console log, so a fresh install works offline.
+EMAIL_HOST = env.text("EMAIL_HOST", "", "SMTP server; empty: mail is written to the log instead")
+EMAIL_PORT = env.integer("EMAIL_PORT", 25, "SMTP port")
+EMAIL_HOST_USER = env.text("EMAIL_USER", "", "SMTP user name (Django's EMAIL_HOST_USER)")
+EMAIL_HOST_PASSWORD = env.text("EMAIL_PASSWORD", "", "SMTP password (Django's EMAIL_HOST_PASSWORD)")
+EMAIL_USE_TLS = env.flag("EMAIL_STARTTLS", False, "STARTTLS on the SMTP connection (Django's EMAIL_USE_TLS)")
+EMAIL_USE_SSL = env.flag("EMAIL_SSL", False, "SMTP over TLS from the start (Django's EMAIL_USE_SSL)")
+EMAIL_TIMEOUT = env.integer("EMAIL_TIMEOUT", 30, "seconds before an SMTP connection gives up")
+DEFAULT_FROM_EMAIL = env.text(
+    "FROM_EMAIL", "Daily Papers <noreply@localhost>", "sender of every e-mail (Django's DEFAULT_FROM_EMAIL)"
+)
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_BACKEND = (
     "django.core.mail.backends.smtp.EmailBackend"
@@ -205,24 +218,33 @@ EMAIL_BACKEND = (
 )
 
 # --- Search (dailypapers.search) ---
-# Index files (derived from the database, rebuildable with `dailypapers index --rebuild`).
-SEARCH_DIR = Path(os.environ.get("DAILYPAPERS_SEARCH_DIR") or HOME / "search")
-# A folder with model.onnx + tokenizer.json (a sentence-transformers model exported to ONNX, see
-# tools/export_model.py); empty: the bundled all-MiniLM-L6-v2 int8. Changing it re-embeds every paper.
-SEARCH_MODEL_DIR = os.environ.get("DAILYPAPERS_SEARCH_MODEL_DIR", "")
-# onnxruntime threads per query embedding; 1 keeps latency steady when server processes share cores.
-SEARCH_MODEL_THREADS = int(os.environ.get("DAILYPAPERS_SEARCH_MODEL_THREADS", "1"))
-# From this many vectors on, nearest neighbours come from an hnswlib graph instead of an exact scan.
-# An exact scan of 100k vectors reads 150 MB per query (~80 ms on this shared 2-core machine); the
-# graph answers in about a millisecond with recall ~0.98.
-SEARCH_HNSW_THRESHOLD = int(os.environ.get("DAILYPAPERS_SEARCH_HNSW_THRESHOLD", "20000"))
-# Share of the hybrid score that comes from BM25 (the rest from embedding cosine); see README.
-SEARCH_LEXICAL_WEIGHT = float(os.environ.get("DAILYPAPERS_SEARCH_LEXICAL_WEIGHT", "0.4"))
-# Set to 0 to search with BM25 only (no model loaded, nothing embedded).
-SEARCH_SEMANTIC = os.environ.get("DAILYPAPERS_SEARCH_SEMANTIC", "1").lower() not in {"0", "false", "no", ""}
+SEARCH_DIR = Path(
+    env.text(
+        "SEARCH_DIR",
+        str(HOME / "search"),
+        "search index files (derived from the database; `dailypapers index --rebuild` remakes them)",
+        shown="`$DAILYPAPERS_HOME/search`",
+    )
+)
+SEARCH_MODEL_DIR = env.text(
+    "SEARCH_MODEL_DIR",
+    "",
+    "a folder with `model.onnx` + `tokenizer.json` (see `tools/export_model.py`); empty: the bundled "
+    "all-MiniLM-L6-v2 int8. Changing it re-embeds every paper",
+)
+# 1 keeps latency steady when server processes share cores.
+SEARCH_MODEL_THREADS = env.integer("SEARCH_MODEL_THREADS", 1, "onnxruntime threads per query embedding")
+# An exact scan of 100k vectors reads 150 MB per query (~80 ms on a shared 2-core machine); the graph
+# answers in about a millisecond with recall ~0.98.
+SEARCH_HNSW_THRESHOLD = env.integer(
+    "SEARCH_HNSW_THRESHOLD", 20000, "from this many papers on, nearest neighbours come from an hnswlib graph"
+)
+SEARCH_LEXICAL_WEIGHT = env.number(
+    "SEARCH_LEXICAL_WEIGHT", 0.4, "share of the hybrid score from BM25 (the rest from embedding cosine)"
+)
+SEARCH_SEMANTIC = env.flag("SEARCH_SEMANTIC", True, "off: BM25 only, no model loaded, nothing embedded")
 
 # --- Accounts and community (dailypapers.accounts, dailypapers.community) ---
-
 # Argon2 first: new passwords and every sign-in upgrade to it; the others read older hashes.
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -233,66 +255,89 @@ PASSWORD_HASHERS = [
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "front:home"
 LOGOUT_REDIRECT_URL = "front:home"
-# How long a sign-up or new-address verification link, and a password reset link, stay valid.
-ACCOUNTS_VERIFY_HOURS = int(os.environ.get("DAILYPAPERS_VERIFY_HOURS", "72"))
-PASSWORD_RESET_TIMEOUT = int(os.environ.get("DAILYPAPERS_PASSWORD_RESET_HOURS", "24")) * 3600
-# Failed sign-ins allowed per account name within the window (DAILYPAPERS_LOGIN_WINDOW, seconds),
-# then refused until it passes: "5/900s" by default.
-_LOGIN_WINDOW = f"{int(os.environ.get('DAILYPAPERS_LOGIN_WINDOW', '900'))}s"
-ACCOUNTS_LOGIN_RATE = env_rate("DAILYPAPERS_LOGIN_ATTEMPTS", 5, _LOGIN_WINDOW)
+VERIFY_HOURS = env.integer("VERIFY_HOURS", 72, "hours a sign-up or new-address verification link stays valid")
+PASSWORD_RESET_HOURS = env.integer("PASSWORD_RESET_HOURS", 24, "hours a password reset link stays valid")
+PASSWORD_RESET_TIMEOUT = PASSWORD_RESET_HOURS * 3600  # Django's name, in seconds
+# Per-client limits (dailypapers.core.limits) are rates, "N/<window>": "300/m", "10/h", "5/15m";
+# empty: no limit. They are counted in the database, so they hold across every server process.
+LOGIN_RATE = env.rate(
+    "LOGIN_RATE",
+    "5/15m",
+    "failed sign-ins allowed per account name, then refused until the window passes",
+    earlier=("LOGIN_ATTEMPTS", "LOGIN_WINDOW"),
+)
 # Per client address the allowance is larger: a lab behind one NAT address shares it.
-ACCOUNTS_LOGIN_RATE_PER_ADDRESS = env_rate("DAILYPAPERS_LOGIN_ATTEMPTS_PER_ADDRESS", 20, _LOGIN_WINDOW)
-# Sign-ups allowed per client address per hour (bots).
-ACCOUNTS_SIGNUP_RATE = env_rate("DAILYPAPERS_SIGNUPS_PER_HOUR", 10, "h")
-
-# Submissions: a paper older than this (days since its first arXiv version) is refused; 0 = no limit.
-SUBMIT_MAX_AGE_DAYS = int(os.environ.get("DAILYPAPERS_SUBMIT_MAX_AGE_DAYS", "14"))
-# Submissions one member may make per feed day.
-SUBMIT_PER_DAY = int(os.environ.get("DAILYPAPERS_SUBMIT_PER_DAY", "5"))
-# A paper already on the feed can be submitted again only after this many days; 0 = never again.
-SUBMIT_RELIST_AFTER_DAYS = int(os.environ.get("DAILYPAPERS_SUBMIT_RELIST_AFTER_DAYS", "0"))
-# Papers not yet in the catalogue are looked up on arXiv (off: only catalogued papers can be submitted).
-SUBMIT_FETCH_FROM_ARXIV = env_bool("DAILYPAPERS_SUBMIT_FETCH_FROM_ARXIV", True)
-# Comments: longest body in characters; how many one member may post per hour.
-COMMENT_MAX_LENGTH = int(os.environ.get("DAILYPAPERS_COMMENT_MAX_LENGTH", "10000"))
-COMMENTS_PER_HOUR = int(os.environ.get("DAILYPAPERS_COMMENTS_PER_HOUR", "30"))
-# Trending (see dailypapers/papers/ranking.py and /about/ranking):
+LOGIN_RATE_PER_ADDRESS = env.rate(
+    "LOGIN_RATE_PER_ADDRESS",
+    "20/15m",
+    "failed sign-ins allowed per client address",
+    earlier=("LOGIN_ATTEMPTS_PER_ADDRESS", "LOGIN_WINDOW"),
+)
+SIGNUP_RATE = env.rate("SIGNUP_RATE", "10/h", "sign-ups per client address", earlier=("SIGNUPS_PER_HOUR", ""))
+SUBMIT_MAX_AGE_DAYS = env.integer(
+    "SUBMIT_MAX_AGE_DAYS",
+    14,
+    "papers older than this (days since the first arXiv version) are refused; 0: any age",
+)
+SUBMIT_PER_DAY = env.integer("SUBMIT_PER_DAY", 5, "submissions one member may make per feed day")
+SUBMIT_RELIST_AFTER_DAYS = env.integer(
+    "SUBMIT_RELIST_AFTER_DAYS",
+    0,
+    "a paper already on the feed may be submitted again after this many days; 0: never",
+)
+SUBMIT_FETCH_FROM_ARXIV = env.flag(
+    "SUBMIT_FETCH_FROM_ARXIV", True, "look up submitted papers not yet in the catalogue on arXiv"
+)
+COMMENT_MAX_LENGTH = env.integer("COMMENT_MAX_LENGTH", 10000, "longest comment, in characters")
+COMMENTS_PER_HOUR = env.integer("COMMENTS_PER_HOUR", 30, "comments one member may post per hour")
+# Trending (dailypapers/papers/ranking.py, /about/ranking):
 #   score = (votes + COMMENT_WEIGHT x comments) / (hours since listed + OFFSET) ^ GRAVITY
-TRENDING_GRAVITY = float(os.environ.get("DAILYPAPERS_TRENDING_GRAVITY", "1.8"))
-TRENDING_OFFSET_HOURS = float(os.environ.get("DAILYPAPERS_TRENDING_OFFSET_HOURS", "2"))
-TRENDING_COMMENT_WEIGHT = float(os.environ.get("DAILYPAPERS_TRENDING_COMMENT_WEIGHT", "0.5"))
-# /papers/trending considers papers listed within this many days.
-TRENDING_DAYS = int(os.environ.get("DAILYPAPERS_TRENDING_DAYS", "7"))
+TRENDING_GRAVITY = env.number("TRENDING_GRAVITY", 1.8, "trending: how fast a paper's score falls with age")
+TRENDING_OFFSET_HOURS = env.number("TRENDING_OFFSET_HOURS", 2, "trending: hours added to every paper's age")
+TRENDING_COMMENT_WEIGHT = env.number(
+    "TRENDING_COMMENT_WEIGHT", 0.5, "trending: what one comment weighs against a vote"
+)
+TRENDING_DAYS = env.integer(
+    "TRENDING_DAYS", 7, "`/papers/trending` ranks papers listed within this many days"
+)
 
 # --- Digests (dailypapers.digests) ---
-# Digests go out at this hour of the feed's clock: a day's digest the next morning, a week's on Monday.
-DIGEST_SEND_HOUR = int(os.environ.get("DAILYPAPERS_DIGEST_SEND_HOUR", "6"))
-DIGEST_FROM_EMAIL = os.environ.get("DAILYPAPERS_DIGEST_FROM_EMAIL", DEFAULT_FROM_EMAIL)
-# Transient SMTP failures (4xx, server down) are retried after 1, 2, 4, ... times this many seconds.
-DIGEST_RETRY_BACKOFF = float(os.environ.get("DAILYPAPERS_DIGEST_RETRY_BACKOFF", "60"))
-DIGEST_MAX_ATTEMPTS = int(os.environ.get("DAILYPAPERS_DIGEST_MAX_ATTEMPTS", "8"))
-# A digest claimed by a worker on another host that has not finished in this long is sent again.
-DIGEST_CLAIM_TIMEOUT = float(os.environ.get("DAILYPAPERS_DIGEST_CLAIM_TIMEOUT", "600"))
-# SMTP connections a sender uses at once (each in its own thread); most relays accept several.
-DIGEST_SMTP_CONNECTIONS = int(os.environ.get("DAILYPAPERS_DIGEST_SMTP_CONNECTIONS", "4"))
-# Seconds to wait before each message (per connection), for relays that limit how fast they accept mail.
-DIGEST_THROTTLE = float(os.environ.get("DAILYPAPERS_DIGEST_THROTTLE", "0"))
-# Subscribe requests per client address (a rate, see env_rate); empty turns the limit off.
-DIGEST_SUBSCRIBE_RATE = os.environ.get("DAILYPAPERS_DIGEST_SUBSCRIBE_RATE", "10/h")
-# A saved search's hit counts when the query's words are in the paper or its meaning is this close
-# (cosine of the search engine's embeddings).
-DIGEST_SEARCH_MIN_SIMILARITY = float(os.environ.get("DAILYPAPERS_DIGEST_SEARCH_MIN_SIMILARITY", "0.45"))
-# The same address gets at most one confirmation e-mail in this many seconds.
-DIGEST_CONFIRM_RESEND_SECONDS = int(os.environ.get("DAILYPAPERS_DIGEST_CONFIRM_RESEND", "120"))
+DIGEST_SEND_HOUR = env.integer(
+    "DIGEST_SEND_HOUR",
+    6,
+    "hour of the feed's clock digests go out (a day's the next morning, a week's on Monday)",
+)
+DIGEST_FROM_EMAIL = env.text(
+    "DIGEST_FROM_EMAIL", DEFAULT_FROM_EMAIL, "sender of digests", shown="`DAILYPAPERS_FROM_EMAIL`'s value"
+)
+DIGEST_RETRY_BACKOFF = env.number(
+    "DIGEST_RETRY_BACKOFF",
+    60,
+    "transient SMTP failures are retried after 1, 2, 4, ... times this many seconds",
+)
+DIGEST_MAX_ATTEMPTS = env.integer("DIGEST_MAX_ATTEMPTS", 8, "attempts before a digest is given up")
+DIGEST_CLAIM_TIMEOUT = env.number(
+    "DIGEST_CLAIM_TIMEOUT", 600, "seconds after which a digest claimed by a vanished worker is sent again"
+)
+DIGEST_SMTP_CONNECTIONS = env.integer("DIGEST_SMTP_CONNECTIONS", 4, "SMTP connections a sender uses at once")
+DIGEST_THROTTLE = env.number(
+    "DIGEST_THROTTLE", 0, "seconds to wait before each message, per connection (for relays that limit speed)"
+)
+DIGEST_SUBSCRIBE_RATE = env.rate("DIGEST_SUBSCRIBE_RATE", "10/h", "subscribe requests per client address")
+DIGEST_SEARCH_MIN_SIMILARITY = env.number(
+    "DIGEST_SEARCH_MIN_SIMILARITY",
+    0.45,
+    "a saved search's hit counts when its words are in the paper or its meaning is this close (cosine)",
+)
+DIGEST_CONFIRM_RESEND = env.integer(
+    "DIGEST_CONFIRM_RESEND", 120, "seconds before the same address gets another confirmation e-mail"
+)
 
 # --- API and feeds (dailypapers.api) ---
-# Requests per client (per token for writes, per IP address otherwise), as rates (see env_rate);
-# empty turns a limit off.
-API_RATE_LIMITS = {
-    "read": os.environ.get("DAILYPAPERS_API_READ_RATE", "300/m"),
-    "write": os.environ.get("DAILYPAPERS_API_WRITE_RATE", "30/m"),
-}
-API_DEFAULT_LIMIT = int(os.environ.get("DAILYPAPERS_API_DEFAULT_LIMIT", "50"))
+# Per token for writes, per client address otherwise.
+API_READ_RATE = env.rate("API_READ_RATE", "300/m", "API reads per client")
+API_WRITE_RATE = env.rate("API_WRITE_RATE", "30/m", "API writes per token")
+API_DEFAULT_LIMIT = env.integer("API_DEFAULT_LIMIT", 50, "API results per page when a client asks for none")
 API_MAX_LIMIT = 100  # Hugging Face's bound; clients rely on it
-API_MAX_TOKENS = int(os.environ.get("DAILYPAPERS_API_MAX_TOKENS", "10"))  # live tokens per member
-API_FEED_ITEMS = int(os.environ.get("DAILYPAPERS_FEED_ITEMS", "50"))
+API_MAX_TOKENS = env.integer("API_MAX_TOKENS", 10, "live API tokens per member")
+FEED_ITEMS = env.integer("FEED_ITEMS", 50, "entries in each RSS and Atom feed")

@@ -34,13 +34,11 @@ def make_token(user, email: str, purpose: str) -> str:
 
 def read_token(token: str) -> tuple[object, str, str]:
     """(user, e-mail, purpose) of a verification token; BadLink when it cannot be used."""
-    max_age = settings.ACCOUNTS_VERIFY_HOURS * 3600
+    max_age = settings.VERIFY_HOURS * 3600
     try:
         data = signing.loads(token, salt=SALT, max_age=max_age)
     except signing.SignatureExpired:
-        raise BadLink(
-            f"This link has expired (links are valid for {settings.ACCOUNTS_VERIFY_HOURS} hours)."
-        ) from None
+        raise BadLink(f"This link has expired (links are valid for {settings.VERIFY_HOURS} hours).") from None
     except signing.BadSignature:
         raise BadLink("This link is not valid. Check that it was copied whole.") from None
     user = get_user_model().objects.filter(pk=data.get("u")).first()
@@ -51,7 +49,7 @@ def read_token(token: str) -> tuple[object, str, str]:
 
 def _send(request: HttpRequest, to: str, subject: str, template: str, context: dict) -> bool:
     """Send one message; False (logged) when the mail server cannot take it, so the page can say so."""
-    context = {**context, "site_name": settings.SITE_NAME, "hours": settings.ACCOUNTS_VERIFY_HOURS}
+    context = {**context, "site_name": settings.SITE_NAME, "hours": settings.VERIFY_HOURS}
     body = render_to_string(template, context, request=request)
     try:
         send_mail(f"[{settings.SITE_NAME}] {subject}", body, settings.DEFAULT_FROM_EMAIL, [to])

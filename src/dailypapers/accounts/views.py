@@ -227,4 +227,4 @@ def delete_account(request: HttpRequest) -> HttpResponse:
 
 
 def privacy(request: HttpRequest) -> HttpResponse:
-    return render(request, "accounts/privacy.html", {"verify_hours": settings.ACCOUNTS_VERIFY_HOURS})
+    return render(request, "accounts/privacy.html", {"verify_hours": settings.VERIFY_HOURS})

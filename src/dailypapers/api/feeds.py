@@ -50,7 +50,7 @@ class PaperFeed(Feed):
         return None
 
     def limit(self) -> int:
-        return settings.API_FEED_ITEMS
+        return settings.FEED_ITEMS
 
     def entries(self, listings) -> list[Entry]:
         rows = list(listings.select_related("paper", "submitted_by")[: self.limit()])
@@ -93,7 +93,7 @@ class PaperFeed(Feed):
         if item.listing is not None:
             if item.listing.submitted_at:
                 return item.listing.submitted_at
-            return dt.datetime.combine(item.listing.day, dt.time(), tzinfo=ZoneInfo(settings.FEED_TIME_ZONE))
+            return dt.datetime.combine(item.listing.day, dt.time(), tzinfo=ZoneInfo(settings.FEED_TIMEZONE))
         return item.paper.published_at
 
     def item_updateddate(self, item: Entry) -> dt.datetime | None:

@@ -71,7 +71,7 @@ def _client_key(request: HttpRequest) -> str:
 
 def check_rate(request: HttpRequest, kind: str) -> dict[str, str]:
     """Count this request against the caller's allowance; ApiError(429) when it is spent."""
-    rate = settings.API_RATE_LIMITS.get(kind) or ""
+    rate = getattr(settings, f"API_{kind.upper()}_RATE")
     limit = Limit(f"api-{kind}", rate)
     if not limit.enabled:
         return {}

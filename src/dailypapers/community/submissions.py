@@ -39,8 +39,8 @@ class SubmissionRefused(ValueError):
 
 
 def feed_today(now: dt.datetime | None = None) -> dt.date:
-    """Today's feed day, on the feed's clock (settings.FEED_TIME_ZONE)."""
-    return (now or timezone.now()).astimezone(zoneinfo.ZoneInfo(settings.FEED_TIME_ZONE)).date()
+    """Today's feed day, on the feed's clock (settings.FEED_TIMEZONE)."""
+    return (now or timezone.now()).astimezone(zoneinfo.ZoneInfo(settings.FEED_TIMEZONE)).date()
 
 
 def clean_link(value: str, *, github: bool = False) -> str:

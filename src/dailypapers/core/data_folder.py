@@ -6,10 +6,16 @@ import os
 import secrets
 from pathlib import Path
 
+from dailypapers.core import env
+
 
 def home_dir() -> Path:
     """Return the data folder, creating it (private to the user) on first use."""
-    raw = os.environ.get("DAILYPAPERS_HOME") or "~/.local/share/dailypapers"
+    raw = env.text(
+        "HOME",
+        "~/.local/share/dailypapers",
+        "data folder: the SQLite database, the generated secret key, collected static files, indexes",
+    )
     path = Path(raw).expanduser().resolve()
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
     return path
@@ -17,7 +23,13 @@ def home_dir() -> Path:
 
 def secret_key(home: Path) -> str:
     """DAILYPAPERS_SECRET_KEY, else a key generated once and kept in the home folder."""
-    if key := os.environ.get("DAILYPAPERS_SECRET_KEY"):
+    key = env.text(
+        "SECRET_KEY",
+        "",
+        "Django's secret key (sessions, signed links)",
+        shown="generated once into `$DAILYPAPERS_HOME/secret_key`",
+    )
+    if key:
         return key
     path = home / "secret_key"
     try:

@@ -12,40 +12,18 @@ event in it; rows whose window has ended are swept each time a window starts.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import math
-import re
 import time
 from typing import NamedTuple
 
 from django.db import connection
 
+from dailypapers.core.env import parse_rate
 from dailypapers.core.models import RateCounter
-
-UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-_RATE = re.compile(r"(\d+)/([1-9]\d*)?([smhd])")
 
 # The clock the windows run on; tests move it.
 clock = time.time
-
-
-class Rate(NamedTuple):
-    count: int  # events allowed per window
-    seconds: int  # the window
-
-
-@functools.lru_cache(maxsize=64)
-def parse_rate(text: str) -> Rate | None:
-    """ "5/15m" -> Rate(5, 900); "" -> None (no limit). ValueError for anything else."""
-    text = text.strip()
-    if not text:
-        return None
-    match = _RATE.fullmatch(text)
-    if not match:
-        raise ValueError(f"not a rate: {text!r} (write N/s, N/m, N/h, N/d or e.g. 5/15m; empty for none)")
-    count, multiple, unit = match.groups()
-    return Rate(int(count), int(multiple or 1) * UNITS[unit])
 
 
 class Usage(NamedTuple):

@@ -1,6 +1,6 @@
 """When digests are due, and which feed period each one covers.
 
-Times follow the feed's clock (FEED_TIME_ZONE). A daily digest for feed day D is due on D+1 at
+Times follow the feed's clock (FEED_TIMEZONE). A daily digest for feed day D is due on D+1 at
 DIGEST_SEND_HOUR; a weekly digest for an ISO week is due the Monday after, at the same hour.
 """
 
@@ -15,7 +15,7 @@ from dailypapers.papers.periods import Period
 
 
 def _zone() -> ZoneInfo:
-    return ZoneInfo(settings.FEED_TIME_ZONE)
+    return ZoneInfo(settings.FEED_TIMEZONE)
 
 
 def _at(day: dt.date) -> dt.datetime:

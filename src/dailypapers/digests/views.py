@@ -57,8 +57,7 @@ def subscribe(request: HttpRequest) -> HttpResponse:
 def _send_confirmation(request: HttpRequest, subscription: Subscription, form) -> HttpResponse:
     """Mail the confirmation (or, for an active subscription, its settings link) and say so."""
     recently = subscription.confirmation_sent_at and (
-        (timezone.now() - subscription.confirmation_sent_at).total_seconds()
-        < settings.DIGEST_CONFIRM_RESEND_SECONDS
+        (timezone.now() - subscription.confirmation_sent_at).total_seconds() < settings.DIGEST_CONFIRM_RESEND
     )
     if not recently:
         try:

@@ -214,7 +214,7 @@ class ListingQuerySet(models.QuerySet):
         """Listings of the last TRENDING_DAYS feed days (what /papers/trending ranks)."""
         from django.utils import timezone
 
-        today = (now or timezone.now()).astimezone(zoneinfo.ZoneInfo(settings.FEED_TIME_ZONE)).date()
+        today = (now or timezone.now()).astimezone(zoneinfo.ZoneInfo(settings.FEED_TIMEZONE)).date()
         return self.filter(day__gt=today - dt.timedelta(days=settings.TRENDING_DAYS), day__lte=today)
 
 

@@ -54,7 +54,7 @@ class EpochSeconds(Func):
 
 def feed_day_offset_seconds(day: dt.date | None = None) -> float:
     """How far the feed time zone's midnight is from UTC midnight (New York: +5 h, or +4 h in summer)."""
-    zone = zoneinfo.ZoneInfo(settings.FEED_TIME_ZONE)
+    zone = zoneinfo.ZoneInfo(settings.FEED_TIMEZONE)
     day = day or timezone.now().astimezone(zone).date()
     offset = dt.datetime.combine(day, dt.time(), tzinfo=zone).utcoffset() or dt.timedelta()
     return -offset.total_seconds()

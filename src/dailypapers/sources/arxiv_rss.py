@@ -83,8 +83,8 @@ def feed_url(categories: Sequence[str]) -> str:
 
 
 def feed_day(moment: dt.datetime) -> dt.date:
-    """The feed day of a moment, on arXiv's announcement clock (settings.FEED_TIME_ZONE)."""
-    return moment.astimezone(ZoneInfo(settings.FEED_TIME_ZONE)).date()
+    """The feed day of a moment, on arXiv's announcement clock (settings.FEED_TIMEZONE)."""
+    return moment.astimezone(ZoneInfo(settings.FEED_TIMEZONE)).date()
 
 
 def _rfc822(value: str | None) -> dt.datetime | None:

@@ -25,7 +25,7 @@ class SourceError(Exception):
 
 
 def user_agent() -> str:
-    return f"dailypapers/{__version__} (+{settings.SITE_URL}; mailto:{settings.ARXIV_CONTACT_EMAIL})"
+    return f"dailypapers/{__version__} (+{settings.SITE_URL}; mailto:{settings.CONTACT_EMAIL})"
 
 
 def _retry_after(value: str | None, now: float) -> float | None:
@@ -45,9 +45,9 @@ def _retry_after(value: str | None, now: float) -> float | None:
 class Fetcher:
     """GETs with a minimum pause between requests and bounded, logged retries."""
 
-    delay: float = field(default_factory=lambda: settings.ARXIV_DELAY_SECONDS)
+    delay: float = field(default_factory=lambda: settings.ARXIV_DELAY)
     retries: int = field(default_factory=lambda: settings.SOURCE_RETRIES)
-    backoff: float = field(default_factory=lambda: settings.SOURCE_BACKOFF_SECONDS)
+    backoff: float = field(default_factory=lambda: settings.SOURCE_BACKOFF)
     max_wait: float = 600.0
     timeout: float = 60.0
     sleep: Callable[[float], None] = time.sleep

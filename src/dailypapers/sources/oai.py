@@ -6,7 +6,7 @@ datestamp on) and, for every page, writes the page's papers and the harvest's ch
 the catalogue stands: from the stored resumptionToken, or, when arXiv no longer knows that token, from
 the start of the same list again, which is harmless since `ingest.upsert` is idempotent.
 
-The first harvest of a set starts ARXIV_OAI_FIRST_HARVEST_DAYS (2) days back (older papers load better from
+The first harvest of a set starts ARXIV_OAI_FIRST_DAYS (2) days back (older papers load better from
 a metadata snapshot than listed page by page). `until` is never sent, as arXiv asks of harvesters:
 a list covers every change up to the moment it was served. The next list starts from the latest
 datestamp seen (datestamps are days, and `from` is inclusive), so a record changed later that same
@@ -345,7 +345,7 @@ def get_record(fetcher: Fetcher, arxiv_id: str) -> PaperRecord | None:
     params = {
         "verb": "GetRecord",
         "identifier": f"oai:arXiv.org:{ref.id}",
-        "metadataPrefix": settings.ARXIV_OAI_METADATA_PREFIX,
+        "metadataPrefix": settings.ARXIV_OAI_FORMAT,
     }
     try:
         page = fetch_page(fetcher, params)
@@ -424,7 +424,7 @@ def harvest(
         else:
             params = {
                 "verb": "ListRecords",
-                "metadataPrefix": settings.ARXIV_OAI_METADATA_PREFIX,
+                "metadataPrefix": settings.ARXIV_OAI_FORMAT,
                 "set": spec,
             }
             params["from"] = state.list_from.isoformat()
@@ -465,7 +465,7 @@ def harvest(
 
 def _start_list(state: HarvestState, start: dt.date | None = None) -> None:
     if start is None:
-        days = settings.ARXIV_OAI_FIRST_HARVEST_DAYS
+        days = settings.ARXIV_OAI_FIRST_DAYS
         start = state.completed_until or (timezone.now().astimezone(dt.UTC).date() - dt.timedelta(days=days))
     state.list_from = start
     state.next_token = ""

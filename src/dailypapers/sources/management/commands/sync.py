@@ -40,7 +40,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, source, categories, loop: bool, interval: float, **options) -> None:
         names = source or list(SOURCES)
-        cats = categories.split() if categories else settings.ARXIV_CATEGORIES
+        cats = categories.split() if categories else settings.CATEGORIES
         if not cats:
             raise CommandError("no categories to sync: set DAILYPAPERS_CATEGORIES or pass --categories")
         if interval <= 0:
