@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -17,7 +16,7 @@ from django.utils.http import urlencode
 
 from dailypapers.api.serializers import prefetch_papers
 from dailypapers.papers.models import Category, Listing, Paper
-from dailypapers.papers.periods import Period
+from dailypapers.papers.periods import Period, feed_day, feed_time
 
 
 @dataclass
@@ -93,7 +92,7 @@ class PaperFeed(Feed):
         if item.listing is not None:
             if item.listing.submitted_at:
                 return item.listing.submitted_at
-            return dt.datetime.combine(item.listing.day, dt.time(), tzinfo=ZoneInfo(settings.FEED_TIME_ZONE))
+            return feed_time(item.listing.day)
         return item.paper.published_at
 
     def item_updateddate(self, item: Entry) -> dt.datetime | None:
@@ -110,7 +109,7 @@ class DailyFeed(PaperFeed):
         if date is None:
             from dailypapers.api.views import latest_day
 
-            day = latest_day() or dt.date.today()
+            day = latest_day() or feed_day()
             return Period.day(day)
         period = Period.parse("day", date)
         if period is None:

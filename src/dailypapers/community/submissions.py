@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import zoneinfo
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -23,6 +22,7 @@ from django.utils import timezone
 
 from dailypapers.papers.arxiv_ids import parse_arxiv_id
 from dailypapers.papers.models import Listing, Paper
+from dailypapers.papers.periods import feed_day
 
 log = logging.getLogger("dailypapers.community")
 
@@ -36,11 +36,6 @@ class SubmissionRefused(ValueError):
         super().__init__(message)
         self.message = message
         self.code = code
-
-
-def feed_today(now: dt.datetime | None = None) -> dt.date:
-    """Today's feed day, on the feed's clock (settings.FEED_TIME_ZONE)."""
-    return (now or timezone.now()).astimezone(zoneinfo.ZoneInfo(settings.FEED_TIME_ZONE)).date()
 
 
 def clean_link(value: str, *, github: bool = False) -> str:
@@ -149,7 +144,7 @@ def submit_paper(
     project_page = clean_link(project_page)
     paper = find_paper(text)
     now = timezone.now()
-    day = feed_today(now)
+    day = feed_day(now)
     try:
         with transaction.atomic():
             # Lock the paper so two members submitting it at once cannot both list it.

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 
 from django.conf import settings
 from django.db import models
 from django.db.models import F
 from django.urls import reverse
 
+from dailypapers.papers.periods import feed_day
 from dailypapers.papers.ranking import score_expressions
 
 
@@ -212,9 +212,7 @@ class ListingQuerySet(models.QuerySet):
 
     def trending_window(self, now: dt.datetime | None = None) -> ListingQuerySet:
         """Listings of the last TRENDING_DAYS feed days (what /papers/trending ranks)."""
-        from django.utils import timezone
-
-        today = (now or timezone.now()).astimezone(zoneinfo.ZoneInfo(settings.FEED_TIME_ZONE)).date()
+        today = feed_day(now)
         return self.filter(day__gt=today - dt.timedelta(days=settings.TRENDING_DAYS), day__lte=today)
 
 
