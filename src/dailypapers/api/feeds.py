@@ -14,8 +14,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.http import urlencode
 
-from dailypapers.api.serializers import prefetch_papers
-from dailypapers.papers.models import Category, Listing, Paper
+from dailypapers.papers.models import Category, Listing, Paper, prefetch_cards
 from dailypapers.papers.periods import Period, feed_day, feed_time
 
 
@@ -53,7 +52,7 @@ class PaperFeed(Feed):
 
     def entries(self, listings) -> list[Entry]:
         rows = list(listings.select_related("paper", "submitted_by")[: self.limit()])
-        prefetch_papers((listing.paper for listing in rows), listings=False)
+        prefetch_cards(listing.paper for listing in rows)
         return [Entry(listing.paper, listing) for listing in rows]
 
     def feed_copyright(self) -> str:
@@ -227,7 +226,7 @@ class SearchFeed(PaperFeed):
         from dailypapers.search.service import search_papers
 
         papers = [hit.paper for hit in search_papers(q, limit=self.limit()).hits if not hit.paper.hidden]
-        prefetch_papers(papers)
+        prefetch_cards(papers, listings=True)
         return [Entry(paper) for paper in papers]
 
 

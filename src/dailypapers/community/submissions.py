@@ -70,7 +70,7 @@ def find_paper(text: str) -> Paper:
             "https://arxiv.org/abs/2401.12345.",
             "not_an_id",
         )
-    paper = Paper.objects.filter(arxiv_id=ref.id).first()
+    paper = Paper.objects.by_ref(ref)
     if paper is None and settings.SUBMIT_FETCH_FROM_ARXIV:
         from dailypapers.sources import arxiv_api
         from dailypapers.sources.http import Fetcher, SourceError
@@ -90,7 +90,7 @@ def find_paper(text: str) -> Paper:
             fetcher.close()
         if record is not None:
             upsert([record])
-            paper = Paper.objects.filter(arxiv_id=ref.id).first()
+            paper = Paper.objects.by_ref(ref)
     if paper is None:
         raise SubmissionRefused(f"There is no arXiv paper {ref.id}.", "not_found")
     return paper

@@ -21,7 +21,6 @@ from dailypapers.community.submissions import (
     add_links,
     submit_paper,
 )
-from dailypapers.papers.arxiv_ids import parse_arxiv_id
 from dailypapers.papers.models import Listing, Paper
 from dailypapers.papers.periods import feed_day
 
@@ -51,8 +50,7 @@ def _signin(request: HttpRequest, back: str) -> HttpResponse:
 
 
 def _paper(ref: str) -> Paper:
-    parsed = parse_arxiv_id(ref)
-    paper = Paper.objects.visible().filter(arxiv_id=parsed.id).first() if parsed else None
+    paper = Paper.objects.visible().by_ref(ref)
     if paper is None:
         raise Http404("There is no such paper here.")
     return paper

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db.models import Prefetch, Q, prefetch_related_objects
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -19,7 +19,7 @@ from django.utils.safestring import mark_safe
 from dailypapers.digests.models import Delivery, Subscription
 from dailypapers.digests.search import ensure_indexed, search_period
 from dailypapers.digests.tokens import make_token
-from dailypapers.papers.models import Authorship, Listing, Paper, PaperCategory
+from dailypapers.papers.models import Listing, Paper, prefetch_cards
 from dailypapers.papers.periods import Period
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(“\"])")
@@ -70,19 +70,9 @@ class PeriodPapers:
             .ranked("votes")
             .select_related("paper")
         )
-        self.papers: list[Paper] = [listing.paper for listing in listings]
-        prefetch_related_objects(
-            self.papers,
-            Prefetch(
-                "authorships", queryset=Authorship.objects.select_related("author").order_by("position")
-            ),
-        )
+        self.papers: list[Paper] = prefetch_cards(listing.paper for listing in listings)
         self.ids = [paper.pk for paper in self.papers]
-        self.categories: dict[int, set[str]] = {pk: set() for pk in self.ids}
-        for paper_id, code in PaperCategory.objects.filter(paper_id__in=self.ids).values_list(
-            "paper_id", "category_id"
-        ):
-            self.categories[paper_id].add(code)
+        self.categories = {p.pk: {c.code for c in p.categories.all()} for p in self.papers}
         self.author_keys = {p.pk: {a.author.key for a in p.authorships.all()} for p in self.papers}
         self._keywords: dict[str, frozenset[int]] = {}
         self._searches: dict[str, frozenset[int]] = {}

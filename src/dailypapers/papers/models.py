@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F
+from django.db.models import F, Prefetch, prefetch_related_objects
 from django.urls import reverse
 
+from dailypapers.papers.arxiv_ids import ArxivRef, parse_arxiv_id
 from dailypapers.papers.periods import feed_day
 from dailypapers.papers.ranking import score_expressions
 
@@ -42,6 +44,16 @@ class PaperQuerySet(models.QuerySet):
 
     def with_votes(self) -> PaperQuerySet:
         return self.annotate(votes=F("upvote_count") + F("imported_upvotes"))
+
+    def by_ref(self, ref: str | ArxivRef) -> Paper | None:
+        """The paper an arXiv id, versioned id or arXiv/Hugging Face link names; None when the text is
+        not one, or the paper is not here (in this queryset: `visible().by_ref(...)` skips hidden ones)."""
+        parsed = ref if isinstance(ref, ArxivRef) else parse_arxiv_id(ref)
+        return self.filter(arxiv_id=parsed.id).first() if parsed else None
+
+    def for_cards(self, listings: bool = False) -> PaperQuerySet:
+        """With what a paper card shows prefetched (see `prefetch_cards`)."""
+        return self.prefetch_related(*_card_lookups(listings))
 
 
 # Display names of the sites whose figures we import.
@@ -260,3 +272,24 @@ def listed_day_near(day: dt.date, before: bool) -> dt.date | None:
     if before:
         return qs.filter(day__lt=day).aggregate(d=models.Max("day"))["d"]
     return qs.filter(day__gt=day).aggregate(d=models.Min("day"))["d"]
+
+
+def _card_lookups(listings: bool) -> list:
+    lookups: list = [
+        # One query for the authors with their names: some papers have hundreds.
+        Prefetch("authorships", queryset=Authorship.objects.select_related("author").order_by("position")),
+        "categories",
+    ]
+    if listings:
+        visible = Listing.objects.visible().select_related("submitted_by").order_by("day", "id")
+        lookups.append(Prefetch("listings", queryset=visible, to_attr="visible_listings"))
+    return lookups
+
+
+def prefetch_cards(papers: Iterable[Paper], listings: bool = False) -> list[Paper]:
+    """Load what a paper card (page, API item, feed entry, e-mail) shows for many papers in a few
+    queries, not a few per paper: authors in order and categories; with `listings`, also the
+    paper's visible feed listings, oldest first, as `visible_listings`. Returns the papers."""
+    papers = list(papers)
+    prefetch_related_objects(papers, *_card_lookups(listings))
+    return papers
