@@ -317,22 +317,10 @@ def comments(request: HttpRequest, ref: str) -> HttpResponse:
     paper = get_paper(ref)
     if request.method == "POST":
         return _post_comment(request, paper, Comment)
-    visible = (
-        Comment.objects.filter(paper=paper, hidden=False).select_related("author").order_by("created_at")
-    )
-    top, replies = [], {}
-    for comment in visible:
-        if comment.parent_id is None:
-            top.append(comment)
-        else:
-            replies.setdefault(comment.parent_id, []).append(comment)
     return json_response(
         [
-            {
-                **_comment_json(c, request),
-                "replies": [_comment_json(r, request) for r in replies.get(c.pk, [])],
-            }
-            for c in top
+            {**_comment_json(c, request), "replies": [_comment_json(r, request) for r in c.thread_replies]}
+            for c in Comment.objects.threads(paper)
         ]
     )
 

@@ -120,23 +120,9 @@ def paper_detail(request: HttpRequest, ref: str) -> HttpResponse:
 
 def discussion_context(request: HttpRequest, paper: Paper) -> dict:
     """What the paper page's discussion and vote button need."""
-    comments = (
-        Comment.objects.filter(paper=paper).select_related("author__profile").order_by("created_at", "id")
-    )
-    if not (request.user.is_authenticated and request.user.is_staff):
-        comments = comments.filter(hidden=False)  # moderators see hidden comments, marked as such
-    threads: list = []
-    by_id = {}
-    for comment in comments:
-        comment.thread_replies = []
-        if comment.parent_id is None:
-            threads.append(comment)
-            by_id[comment.pk] = comment
-    for comment in comments:
-        if comment.parent_id is not None and comment.parent_id in by_id:
-            by_id[comment.parent_id].thread_replies.append(comment)
+    moderator = request.user.is_authenticated and request.user.is_staff
     return {
-        "threads": threads,
+        "threads": Comment.objects.threads(paper, include_hidden=moderator),
         "voted": bool(Upvote.voted_ids(request.user, [paper])),
         "comment_draft": request.session.pop("comment_draft", "") if hasattr(request, "session") else "",
     }
