@@ -11,6 +11,7 @@ from django.db.models import F, Prefetch, prefetch_related_objects
 from django.urls import reverse
 
 from dailypapers.papers.arxiv_ids import ArxivRef, parse_arxiv_id
+from dailypapers.papers.filters import PaperFilter
 from dailypapers.papers.periods import feed_day
 from dailypapers.papers.ranking import score_expressions
 
@@ -184,6 +185,14 @@ class AutoListRule(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def paper_filter(self) -> PaperFilter:
+        return PaperFilter.of(
+            categories=self.categories.split(),
+            keywords=self.keywords.splitlines(),
+            authors=self.authors.splitlines(),
+        )
 
 
 class ListingQuerySet(models.QuerySet):
