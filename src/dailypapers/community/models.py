@@ -106,7 +106,7 @@ class CommentQuerySet(models.QuerySet):
 
 
 class Comment(models.Model):
-    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="comments_here")
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="comments")
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="comments"
     )

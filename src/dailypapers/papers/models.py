@@ -73,7 +73,7 @@ class Paper(models.Model):
     )
     published_at = models.DateTimeField(null=True, blank=True)  # first version
     updated_at = models.DateTimeField(null=True, blank=True)  # latest version
-    comments = models.TextField(blank=True)  # the authors' arXiv comments ("12 pages, 3 figures")
+    arxiv_comments = models.TextField(blank=True)  # the authors' comments on arXiv ("12 pages, 3 figures")
     journal_ref = models.TextField(blank=True)
     doi = models.CharField(max_length=200, blank=True)
     license = models.CharField(max_length=200, blank=True)
