@@ -56,3 +56,12 @@ def test_cards_cost_the_same_few_queries_for_any_number_of_papers():
         again = list(Paper.objects.order_by("arxiv_id").for_cards())
         assert [[a.author.name for a in p.authorships.all()] for p in again][4] == ["A4", "B", "C"]
     assert len(queries) == 3  # papers, authors, categories
+
+
+@pytest.mark.django_db
+def test_arxiv_comments_show_on_the_paper_page_and_in_its_markdown(client):
+    add_paper("2608.19880", "Commented", arxiv_comments="12 pages, 3 figures")
+    html = client.get("/papers/2608.19880").content.decode()
+    assert "<dt>arXiv comments</dt><dd>12 pages, 3 figures</dd>" in html
+    assert "## Comments\n\n12 pages, 3 figures" in client.get("/papers/2608.19880.md").content.decode()
+    assert client.get("/api/papers/2608.19880").json()["id"] == "2608.19880"
