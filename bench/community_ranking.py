@@ -38,12 +38,13 @@ def run(papers: int) -> None:
 
     from dailypapers.community.models import Upvote
     from dailypapers.papers.models import Listing, Paper
+    from dailypapers.papers.periods import feed_day
     from dailypapers.sources.ingest import upsert
     from dailypapers.sources.records import ImportedStats, ListingRecord, PaperRecord
 
     call_command("migrate", verbosity=0)
     rng = random.Random(7)
-    today = timezone.localdate()
+    today = feed_day()
     now = timezone.now()
     records = [
         PaperRecord(

@@ -6,8 +6,8 @@ import datetime as dt
 
 from django.utils import timezone
 
-from dailypapers.community.submissions import feed_today
 from dailypapers.papers.models import Paper
+from dailypapers.papers.periods import feed_day
 from tests.factories import add_paper, add_user  # noqa: F401 (re-exported for the tests)
 
 
@@ -22,7 +22,7 @@ def listed_paper(
     arxiv_id: str, title: str = "A listed paper", day: dt.date | None = None, votes: int = 0
 ) -> Paper:
     """A catalogued paper on the feed of `day` (today by default)."""
-    add_paper(arxiv_id, title, day=day or feed_today(), votes=votes)
+    add_paper(arxiv_id, title, day=day or feed_day(), votes=votes)
     return Paper.objects.get(arxiv_id=arxiv_id)
 
 

@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from dailypapers.api.models import ApiToken
 from dailypapers.community.models import Comment, Upvote
-from dailypapers.community.submissions import feed_today
 from dailypapers.papers.models import Listing, Paper
+from dailypapers.papers.periods import feed_day
 from tests.factories import add_paper, add_user
 
 pytestmark = pytest.mark.django_db
@@ -55,7 +55,7 @@ def test_submit_puts_the_paper_on_todays_feed(api):
     assert item["paper"]["id"] == "2608.00001" and item["submittedBy"]["user"] == "ada"
     assert item["note"] == "Worth it" and item["paper"]["githubRepo"] == "https://github.com/a/b"
     listing = Listing.objects.get(paper__arxiv_id="2608.00001")
-    assert listing.submitted_by == api.user and listing.day == feed_today() and listing.source == "submission"
+    assert listing.submitted_by == api.user and listing.day == feed_day() and listing.source == "submission"
     # The same paper again is refused as the web form refuses it.
     again = api.post("/api/papers/submit", {"id": "2608.00001"})
     assert again.status_code == 400 and again.json()["code"] == "already_listed"

@@ -84,7 +84,7 @@ def test_parse_feed_reads_every_field():
     assert record.authors == ["Andrew Gould", "Susan Dorsher", "B. Scott Gaudi", "Andrzej Udalski"]
     assert record.categories == ["astro-ph"]
     assert record.published_at == record.updated_at == dt.datetime(2006, 1, 2, 14, 57, 58, tzinfo=dt.UTC)
-    assert record.comments.startswith("62 pages including 16 figures and 9 tables.")
+    assert record.arxiv_comments.startswith("62 pages including 16 figures and 9 tables.")
     assert record.journal_ref == "ActaAstron.56:1-50,2006"
     assert record.doi is None and record.withdrawn is False
     # When arXiv answered: the observation time of this state of the paper.
@@ -99,7 +99,7 @@ def test_lookup_of_old_style_ids(api, fetcher):
     assert gould.arxiv_id == "astro-ph/0601001"
     assert (blaha.arxiv_id, blaha.version, blaha.categories) == ("quant-ph/0201082", 1, ["quant-ph", "cs.PL"])
     assert blaha.title.startswith("Quantum Computers and Quantum Computer Languages")
-    assert blaha.authors == ["Stephen Blaha"] and blaha.comments == "32 pages"
+    assert blaha.authors == ["Stephen Blaha"] and blaha.arxiv_comments == "32 pages"
 
 
 def test_lookup_skips_ids_arxiv_would_refuse_and_returns_those_that_exist(api, fetcher):
@@ -150,7 +150,7 @@ def test_malformed_answer_is_an_error_naming_the_url():
 def test_fetch_paper(api, fetcher):
     paper = arxiv_api.fetch_paper(fetcher, "https://arxiv.org/abs/2104.12255v1")
     assert (paper.arxiv_id, paper.version, paper.title) == ("2104.12255", 1, "0")  # a title of "0" is a title
-    assert paper.categories == ["cs.CR"] and paper.comments is None
+    assert paper.categories == ["cs.CR"] and paper.arxiv_comments is None
     assert arxiv_api.fetch_paper(fetcher, "1605.08386").categories == ["math.CO", "math.ST"]
     assert arxiv_api.fetch_paper(fetcher, "not an id") is None
     assert arxiv_api.fetch_paper(fetcher, "0000.0000") is None
@@ -200,11 +200,11 @@ def test_backfill_upserts_each_page_and_rerun_changes_nothing(api, fetcher):
     page, _ = arxiv_api.search(fetcher, "testing", 0, 10)
     for record in page:
         paper = Paper.objects.get(arxiv_id=record.arxiv_id)
-        assert (paper.title, paper.version, paper.doi, paper.comments) == (
+        assert (paper.title, paper.version, paper.doi, paper.arxiv_comments) == (
             record.title,
             record.version,
             record.doi or "",
-            record.comments or "",
+            record.arxiv_comments or "",
         )
         assert paper.authorships.count() == len(dict.fromkeys(record.authors))
         assert paper.primary_category_id == record.categories[0]

@@ -111,6 +111,31 @@ def test_staff_hide_and_show_is_audited():
     assert trail == [("mod", "hide_comment", "spam"), ("mod", "show_comment", "")]
 
 
+def test_threads_group_replies_under_their_comment_and_leave_out_hidden_ones():
+    paper, other = listed_paper("2611.00210"), listed_paper("2611.00211")
+    ada, bob, mod = add_user("ada"), add_user("bob"), add_user("mod", is_staff=True)
+    first = Comment.post(ada, paper, "First")
+    second = Comment.post(bob, paper, "Second")
+    reply = Comment.post(bob, paper, "Reply to first", parent=first)
+    hidden_reply = Comment.post(ada, paper, "Reply to second", parent=second)
+    later = Comment.post(ada, paper, "Later reply to first", parent=first)
+    Comment.post(ada, other, "Elsewhere")
+    second.set_hidden(mod, True)
+
+    threads = Comment.objects.threads(paper)
+    assert threads == [first]  # the hidden comment goes, and its replies with it
+    assert threads[0].thread_replies == [reply, later]
+
+    threads = Comment.objects.threads(paper, include_hidden=True)  # what moderators see
+    assert threads == [first, second]
+    assert [t.thread_replies for t in threads] == [[reply, later], [hidden_reply]]
+
+    reply.set_hidden(mod, True)
+    first.remove(ada)  # a placeholder keeps its remaining reply's context
+    threads = Comment.objects.threads(paper)
+    assert threads == [first] and threads[0].removed and threads[0].thread_replies == [later]
+
+
 @pytest.mark.parametrize(
     "payload",
     [

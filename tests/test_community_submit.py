@@ -8,8 +8,9 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
-from dailypapers.community.submissions import SubmissionRefused, feed_today, submit_paper
+from dailypapers.community.submissions import SubmissionRefused, submit_paper
 from dailypapers.papers.models import Listing, Paper
+from dailypapers.papers.periods import feed_day
 from tests.community_helpers import add_user, arxiv_replay, listed_paper, recent_paper
 
 pytestmark = pytest.mark.django_db
@@ -34,7 +35,7 @@ def test_any_arxiv_id_or_url_lists_the_paper_today(text):
     ada = add_user("ada")
     listing = submit_paper(ada, text, note="Worth reading for section 3.")
     assert listing.paper == paper
-    assert listing.day == feed_today()
+    assert listing.day == feed_day()
     assert listing.source == Listing.Source.SUBMISSION
     assert listing.submitted_by == ada and listing.submitter_display == "ada"
     assert listing.note == "Worth reading for section 3."
@@ -49,7 +50,7 @@ def test_not_an_id():
 
 def test_already_on_the_feed_today_or_before(settings):
     listed_paper("2611.00002", "Listed today")
-    listed_paper("2611.00003", "Listed last week", day=feed_today() - dt.timedelta(days=6))
+    listed_paper("2611.00003", "Listed last week", day=feed_day() - dt.timedelta(days=6))
     ada = add_user("ada")
     with pytest.raises(SubmissionRefused, match=r"“Listed today” is already on the feed \(today\)"):
         submit_paper(ada, "2611.00002")
@@ -58,7 +59,7 @@ def test_already_on_the_feed_today_or_before(settings):
     assert exc.value.code == "already_listed"
     # The operator may let papers come back after a while.
     settings.SUBMIT_RELIST_AFTER_DAYS = 5
-    assert submit_paper(ada, "2611.00003").day == feed_today()
+    assert submit_paper(ada, "2611.00003").day == feed_day()
     with pytest.raises(SubmissionRefused):
         submit_paper(add_user("bob"), "2611.00002")
 
@@ -88,7 +89,7 @@ def test_daily_limit_per_member(settings):
     assert exc.value.code == "daily_limit"
     submit_paper(bob, "2611.00013")  # the limit is per member
     # Yesterday's submissions do not count against today.
-    Listing.objects.filter(submitted_by=ada).update(day=feed_today() - dt.timedelta(days=1))
+    Listing.objects.filter(submitted_by=ada).update(day=feed_day() - dt.timedelta(days=1))
     submit_paper(ada, "2611.00014")
 
 

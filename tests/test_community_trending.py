@@ -7,9 +7,9 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from dailypapers.community.submissions import feed_today
 from dailypapers.papers import ranking
 from dailypapers.papers.models import Listing, Paper
+from dailypapers.papers.periods import feed_day
 from tests.community_helpers import listed_paper
 
 pytestmark = pytest.mark.django_db
@@ -76,7 +76,7 @@ def test_explanation_in_words():
 
 def test_trending_window():
     now = timezone.now()
-    listed_paper("2611.00340", day=feed_today(now))
-    listed_paper("2611.00341", day=feed_today(now) - dt.timedelta(days=10))
+    listed_paper("2611.00340", day=feed_day(now))
+    listed_paper("2611.00341", day=feed_day(now) - dt.timedelta(days=10))
     ids = [li.paper.arxiv_id for li in Listing.objects.visible().trending_window(now).ranked("trending")]
     assert ids == ["2611.00340"]

@@ -142,7 +142,7 @@ def test_a_newer_version_updates_the_paper(tmp_path):
     out, _ = run_import(path)
     assert "Papers: 0 new, 1 updated" in out
     paper = Paper.objects.get()
-    assert (paper.title, paper.version, paper.comments) == ("Second title", 2, "v2: fixed")
+    assert (paper.title, paper.version, paper.arxiv_comments) == ("Second title", 2, "v2: fixed")
     assert paper.updated_at == dt.datetime(2026, 7, 9, 10, tzinfo=dt.UTC)
     assert paper.published_at == dt.datetime(2026, 7, 1, tzinfo=dt.UTC)
 

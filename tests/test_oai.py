@@ -138,7 +138,7 @@ def test_arxivraw_list_page(recorded):
     assert paper.categories == ["math-ph", "math.MP"]
     assert paper.published_at == dt.datetime(2007, 4, 5, 12, 45, 3, tzinfo=UTC)
     assert paper.updated_at == dt.datetime(2008, 11, 14, 9, 7, 25, tzinfo=UTC)
-    assert paper.comments == (
+    assert paper.arxiv_comments == (
         "54 pages, 2 figures; v2 updated and slightly expanded; v3 changes in some proofs; "
         "v4 slightly expanded"
     )
@@ -175,7 +175,7 @@ def test_arxivraw_get_record(recorded):
     assert paper.categories == ["hep-ph", "hep-ex"]
     assert paper.published_at == dt.datetime(2013, 2, 8, 21, 0, 1, tzinfo=UTC)
     assert paper.updated_at == dt.datetime(2013, 4, 2, 1, 50, 8, tzinfo=UTC)
-    assert paper.comments == "18 pages, 6 figures; v2: References added"
+    assert paper.arxiv_comments == "18 pages, 6 figures; v2: References added"
     assert record.datestamp == dt.datetime(2013, 4, 3, tzinfo=UTC)
 
 

@@ -45,3 +45,25 @@ def test_titles():
     assert Period.parse("month", "2026-08").title == "August 2026"
     assert Period.parse("week", "2026-W34").title == "Week 34, 2026"
     assert Period.parse("day", "2026-08-20").short_title == "Thu, Aug 20"
+
+
+def test_feed_day_is_the_date_on_the_feed_clock(settings):
+    from dailypapers.papers.periods import feed_day, feed_time
+
+    settings.FEED_TIMEZONE = "America/New_York"
+    late_evening = dt.datetime(2026, 8, 21, 3, 30, tzinfo=dt.UTC)  # 23:30 the day before in New York
+    assert feed_day(late_evening) == dt.date(2026, 8, 20)
+    assert feed_day(dt.datetime(2026, 8, 21, 4, 30, tzinfo=dt.UTC)) == dt.date(2026, 8, 21)
+    settings.FEED_TIMEZONE = "Pacific/Kiritimati"  # UTC+14: the setting is read each time
+    assert feed_day(late_evening) == dt.date(2026, 8, 21)
+    assert feed_time(dt.date(2026, 8, 21)) == dt.datetime(2026, 8, 20, 10, tzinfo=dt.UTC)
+    assert feed_time(dt.date(2026, 8, 21), dt.time(7)) == dt.datetime(2026, 8, 20, 17, tzinfo=dt.UTC)
+
+
+def test_feed_day_defaults_to_now(settings):
+    from django.utils import timezone
+
+    from dailypapers.papers.periods import feed_day
+
+    before = feed_day(timezone.now())
+    assert feed_day() in {before, before + dt.timedelta(days=1)}  # in case midnight passed

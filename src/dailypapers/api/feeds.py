@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -15,9 +14,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.http import urlencode
 
-from dailypapers.api.serializers import prefetch_papers
-from dailypapers.papers.models import Category, Listing, Paper
-from dailypapers.papers.periods import Period
+from dailypapers.papers.models import Category, Listing, Paper, prefetch_cards
+from dailypapers.papers.periods import Period, feed_day, feed_time
 
 
 @dataclass
@@ -54,7 +52,7 @@ class PaperFeed(Feed):
 
     def entries(self, listings) -> list[Entry]:
         rows = list(listings.select_related("paper", "submitted_by")[: self.limit()])
-        prefetch_papers((listing.paper for listing in rows), listings=False)
+        prefetch_cards(listing.paper for listing in rows)
         return [Entry(listing.paper, listing) for listing in rows]
 
     def feed_copyright(self) -> str:
@@ -93,7 +91,7 @@ class PaperFeed(Feed):
         if item.listing is not None:
             if item.listing.submitted_at:
                 return item.listing.submitted_at
-            return dt.datetime.combine(item.listing.day, dt.time(), tzinfo=ZoneInfo(settings.FEED_TIMEZONE))
+            return feed_time(item.listing.day)
         return item.paper.published_at
 
     def item_updateddate(self, item: Entry) -> dt.datetime | None:
@@ -110,7 +108,7 @@ class DailyFeed(PaperFeed):
         if date is None:
             from dailypapers.api.views import latest_day
 
-            day = latest_day() or dt.date.today()
+            day = latest_day() or feed_day()
             return Period.day(day)
         period = Period.parse("day", date)
         if period is None:
@@ -228,7 +226,7 @@ class SearchFeed(PaperFeed):
         from dailypapers.search.service import search_papers
 
         papers = [hit.paper for hit in search_papers(q, limit=self.limit()).hits if not hit.paper.hidden]
-        prefetch_papers(papers)
+        prefetch_cards(papers, listings=True)
         return [Entry(paper) for paper in papers]
 
 

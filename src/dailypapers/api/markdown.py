@@ -46,6 +46,6 @@ def paper_markdown(paper: Paper, request: HttpRequest) -> str:
     if paper.ai_keywords:
         lines += ["Keywords: " + ", ".join(escape(k) for k in paper.ai_keywords), ""]
     lines += ["## Abstract", "", escape(paper.abstract) if paper.abstract else "(no abstract)", ""]
-    if paper.comments:
-        lines += ["## Comments", "", escape(paper.comments), ""]
+    if paper.arxiv_comments:
+        lines += ["## Comments", "", escape(paper.arxiv_comments), ""]
     return "\n".join(lines)

@@ -7,29 +7,15 @@ ones imported from Hugging Face (Paper.total_votes / total_comments); "upvotesHe
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Prefetch, prefetch_related_objects
 from django.http import HttpRequest
 
 from dailypapers.core.timestamps import iso
-from dailypapers.papers.models import Authorship, Listing, Paper
+from dailypapers.papers.models import Listing, Paper
 
 # A user object as Hugging Face sends one; `user` is what huggingface_hub reads as the username.
 _AVATAR = ""
-
-
-def prefetch_papers(papers: Iterable[Paper], listings: bool = True) -> None:
-    """Load what paper_json reads for many papers in a few queries (not a few per paper)."""
-    lookups: list = [
-        Prefetch("authorships", queryset=Authorship.objects.select_related("author").order_by("position")),
-        "categories",
-    ]
-    if listings:
-        visible = Listing.objects.visible().select_related("submitted_by").order_by("day", "id")
-        lookups.append(Prefetch("listings", queryset=visible, to_attr="visible_listings"))
-    prefetch_related_objects(list(papers), *lookups)
 
 
 def user_json(username: str, fullname: str = "") -> dict[str, Any] | None:

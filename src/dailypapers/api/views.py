@@ -23,13 +23,12 @@ from dailypapers.api.plumbing import (
 from dailypapers.api.serializers import (
     daily_item_json,
     paper_json,
-    prefetch_papers,
     search_item_json,
     user_json,
 )
 from dailypapers.core.timestamps import iso
 from dailypapers.papers.arxiv_ids import parse_arxiv_id
-from dailypapers.papers.models import Listing, Paper
+from dailypapers.papers.models import Listing, Paper, prefetch_cards
 from dailypapers.papers.periods import Period
 
 MAX_PAGE = 100_000  # p beyond this is refused rather than turned into a huge OFFSET
@@ -148,7 +147,7 @@ def daily_papers(request: HttpRequest) -> HttpResponse:
     rows = list(daily_listings(request)[page * limit : page * limit + limit + 1])
     more = len(rows) > limit
     rows = rows[:limit]
-    prefetch_papers((listing.paper for listing in rows), listings=False)  # each item has its listing
+    prefetch_cards(listing.paper for listing in rows)  # each item has its listing
     headers = {"Link": next_link(request, p=page + 1)} if more else {}
     return json_response([daily_item_json(listing, request) for listing in rows], headers=headers)
 
@@ -160,7 +159,7 @@ def get_paper(ref: str) -> Paper:
     parsed = parse_arxiv_id(ref)
     if parsed is None:
         raise ApiError(404, f"{ref[:100]!r} is not an arXiv id.")
-    paper = Paper.objects.visible().select_related("primary_category").filter(arxiv_id=parsed.id).first()
+    paper = Paper.objects.visible().select_related("primary_category").by_ref(parsed)
     if paper is None:
         raise ApiError(404, f"Paper {parsed.id} is not in this catalogue.")
     return paper
@@ -169,7 +168,7 @@ def get_paper(ref: str) -> Paper:
 @endpoint("GET")
 def paper_detail(request: HttpRequest, ref: str) -> HttpResponse:
     paper = get_paper(ref)
-    prefetch_papers([paper])
+    prefetch_cards([paper], listings=True)
     return json_response(paper_json(paper, request))
 
 
@@ -196,7 +195,7 @@ def paper_list(request: HttpRequest) -> HttpResponse:
     rows = list(papers[: limit + 1])
     more = len(rows) > limit
     rows = rows[:limit]
-    prefetch_papers(rows)
+    prefetch_cards(rows, listings=True)
     headers = {"Link": next_link(request, cursor=_base36(rows[-1].id))} if more else {}
     return json_response([paper_json(p, request) for p in rows], headers=headers)
 
@@ -218,7 +217,7 @@ def paper_markdown(request: HttpRequest, ref: str) -> HttpResponse:
         paper = get_paper(ref)
     except ApiError as exc:
         return HttpResponse(exc.message + "\n", status=exc.status, content_type="text/plain; charset=utf-8")
-    prefetch_papers([paper])
+    prefetch_cards([paper], listings=True)
     response = HttpResponse(
         markdown.paper_markdown(paper, request), content_type="text/markdown; charset=utf-8"
     )
@@ -272,7 +271,7 @@ def paper_search(request: HttpRequest) -> HttpResponse:
         offset=offset,
     )
     hits = [hit for hit in result.hits if not hit.paper.hidden]
-    prefetch_papers(hit.paper for hit in hits)
+    prefetch_cards((hit.paper for hit in hits), listings=True)
     headers = {"X-Total-Count": str(result.total)}
     if (
         offset + len(result.hits) < min(result.total, service.MAX_OFFSET + limit)
@@ -289,7 +288,7 @@ def similar(request: HttpRequest, ref: str) -> HttpResponse:
     paper = get_paper(ref)
     limit = int_param(request, "limit", 10, 1, 50)
     papers = [p for p in similar_papers(paper, limit=limit) if not p.hidden]
-    prefetch_papers(papers)
+    prefetch_cards(papers, listings=True)
     return json_response([paper_json(p, request) for p in papers])
 
 
@@ -318,22 +317,10 @@ def comments(request: HttpRequest, ref: str) -> HttpResponse:
     paper = get_paper(ref)
     if request.method == "POST":
         return _post_comment(request, paper, Comment)
-    visible = (
-        Comment.objects.filter(paper=paper, hidden=False).select_related("author").order_by("created_at")
-    )
-    top, replies = [], {}
-    for comment in visible:
-        if comment.parent_id is None:
-            top.append(comment)
-        else:
-            replies.setdefault(comment.parent_id, []).append(comment)
     return json_response(
         [
-            {
-                **_comment_json(c, request),
-                "replies": [_comment_json(r, request) for r in replies.get(c.pk, [])],
-            }
-            for c in top
+            {**_comment_json(c, request), "replies": [_comment_json(r, request) for r in c.thread_replies]}
+            for c in Comment.objects.threads(paper)
         ]
     )
 
@@ -402,5 +389,5 @@ def submit(request: HttpRequest) -> HttpResponse:
         # The member's daily allowance is a limit like any other; the rest are bad requests.
         raise ApiError(429 if exc.code == "daily_limit" else 400, exc.message, code=exc.code) from None
     listing = Listing.objects.select_related("paper__primary_category", "submitted_by").get(pk=listing.pk)
-    prefetch_papers([listing.paper])
+    prefetch_cards([listing.paper], listings=True)
     return json_response(daily_item_json(listing, request), status=201)

@@ -85,9 +85,28 @@ class CommentQuerySet(models.QuerySet):
         """What readers see: neither hidden by a moderator nor removed by its author."""
         return self.filter(hidden=False, removed=False)
 
+    def threads(self, paper: Paper, include_hidden: bool = False) -> list[Comment]:
+        """A paper's discussion: its top-level comments, oldest first, each with its replies
+        (oldest first) as `thread_replies`. Comments hidden by a moderator, and the replies under
+        them, are left out unless `include_hidden` (moderators see them, marked as such); authors'
+        "[removed]" placeholders stay, so that their replies keep their context."""
+        comments = self.filter(paper=paper)
+        if not include_hidden:
+            comments = comments.filter(hidden=False)
+        comments = list(comments.select_related("author__profile").order_by("created_at", "id"))
+        threads: dict[int, Comment] = {}
+        for comment in comments:
+            if comment.parent_id is None:
+                comment.thread_replies = []
+                threads[comment.pk] = comment
+        for comment in comments:
+            if comment.parent_id is not None and comment.parent_id in threads:
+                threads[comment.parent_id].thread_replies.append(comment)
+        return list(threads.values())
+
 
 class Comment(models.Model):
-    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="comments_here")
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="comments")
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="comments"
     )

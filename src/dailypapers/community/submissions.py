@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import zoneinfo
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -23,6 +22,7 @@ from django.utils import timezone
 
 from dailypapers.papers.arxiv_ids import parse_arxiv_id
 from dailypapers.papers.models import Listing, Paper
+from dailypapers.papers.periods import feed_day
 
 log = logging.getLogger("dailypapers.community")
 
@@ -36,11 +36,6 @@ class SubmissionRefused(ValueError):
         super().__init__(message)
         self.message = message
         self.code = code
-
-
-def feed_today(now: dt.datetime | None = None) -> dt.date:
-    """Today's feed day, on the feed's clock (settings.FEED_TIMEZONE)."""
-    return (now or timezone.now()).astimezone(zoneinfo.ZoneInfo(settings.FEED_TIMEZONE)).date()
 
 
 def clean_link(value: str, *, github: bool = False) -> str:
@@ -75,7 +70,7 @@ def find_paper(text: str) -> Paper:
             "https://arxiv.org/abs/2401.12345.",
             "not_an_id",
         )
-    paper = Paper.objects.filter(arxiv_id=ref.id).first()
+    paper = Paper.objects.by_ref(ref)
     if paper is None and settings.SUBMIT_FETCH_FROM_ARXIV:
         from dailypapers.sources import arxiv_api
         from dailypapers.sources.fetching import Fetcher, SourceError
@@ -95,7 +90,7 @@ def find_paper(text: str) -> Paper:
             fetcher.close()
         if record is not None:
             upsert([record])
-            paper = Paper.objects.filter(arxiv_id=ref.id).first()
+            paper = Paper.objects.by_ref(ref)
     if paper is None:
         raise SubmissionRefused(f"There is no arXiv paper {ref.id}.", "not_found")
     return paper
@@ -149,7 +144,7 @@ def submit_paper(
     project_page = clean_link(project_page)
     paper = find_paper(text)
     now = timezone.now()
-    day = feed_today(now)
+    day = feed_day(now)
     try:
         with transaction.atomic():
             # Lock the paper so two members submitting it at once cannot both list it.

@@ -19,11 +19,10 @@ from dailypapers.community.submissions import (
     NOTE_MAX_LENGTH,
     SubmissionRefused,
     add_links,
-    feed_today,
     submit_paper,
 )
-from dailypapers.papers.arxiv_ids import parse_arxiv_id
 from dailypapers.papers.models import Listing, Paper
+from dailypapers.papers.periods import feed_day
 
 
 def _is_htmx(request: HttpRequest) -> bool:
@@ -51,8 +50,7 @@ def _signin(request: HttpRequest, back: str) -> HttpResponse:
 
 
 def _paper(ref: str) -> Paper:
-    parsed = parse_arxiv_id(ref)
-    paper = Paper.objects.visible().filter(arxiv_id=parsed.id).first() if parsed else None
+    paper = Paper.objects.visible().by_ref(ref)
     if paper is None:
         raise Http404("There is no such paper here.")
     return paper
@@ -139,9 +137,9 @@ def submit(request: HttpRequest) -> HttpResponse:
             "form": form,
             "max_age": settings.SUBMIT_MAX_AGE_DAYS,
             "per_day": settings.SUBMIT_PER_DAY,
-            "today": feed_today(),
+            "today": feed_day(),
             "made_today": Listing.objects.filter(
-                submitted_by=request.user, source=Listing.Source.SUBMISSION, day=feed_today()
+                submitted_by=request.user, source=Listing.Source.SUBMISSION, day=feed_day()
             ).count(),
         },
     )

@@ -10,7 +10,6 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -19,7 +18,8 @@ from django.utils.safestring import mark_safe
 from dailypapers.digests.models import Delivery, Subscription
 from dailypapers.digests.search import ensure_indexed, search_period
 from dailypapers.digests.tokens import make_token
-from dailypapers.papers.models import Authorship, Listing, Paper, PaperCategory
+from dailypapers.papers.filters import PaperFilter
+from dailypapers.papers.models import Listing, Paper, prefetch_cards
 from dailypapers.papers.periods import Period
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(“\"])")
@@ -45,20 +45,13 @@ def one_line_summary(paper: Paper, limit: int = 300) -> str:
     return text
 
 
-def keyword_pattern(keywords: list[str]) -> str:
-    """A regex matching any keyword as whole words, valid in Python's re (SQLite's REGEXP) and in
-    PostgreSQL's ARE alike: lookarounds on \\w instead of \\b, which means backspace to PostgreSQL."""
-    words = [r"\s+".join(re.escape(part) for part in k.split()) for k in keywords]
-    return r"(?<!\w)(?:" + "|".join(words) + r")(?!\w)"
-
-
 class PeriodPapers:
     """A feed period's papers, ranked as the feed ranks them (votes), with what filters look at.
 
     Built once per period in a sending pass and shared by every subscriber (and sender thread):
     a subscriber's digest is then a walk down one ranked list. Keywords are matched by the
-    database (whole words, any case, in title or abstract), once per distinct keyword; saved
-    searches run through the search engine once per distinct query.
+    database (as papers.filters defines), once per distinct keyword; saved searches run through
+    the search engine once per distinct query.
     """
 
     def __init__(self, period: Period) -> None:
@@ -70,19 +63,9 @@ class PeriodPapers:
             .ranked("votes")
             .select_related("paper")
         )
-        self.papers: list[Paper] = [listing.paper for listing in listings]
-        prefetch_related_objects(
-            self.papers,
-            Prefetch(
-                "authorships", queryset=Authorship.objects.select_related("author").order_by("position")
-            ),
-        )
+        self.papers: list[Paper] = prefetch_cards(listing.paper for listing in listings)
         self.ids = [paper.pk for paper in self.papers]
-        self.categories: dict[int, set[str]] = {pk: set() for pk in self.ids}
-        for paper_id, code in PaperCategory.objects.filter(paper_id__in=self.ids).values_list(
-            "paper_id", "category_id"
-        ):
-            self.categories[paper_id].add(code)
+        self.categories = {p.pk: {c.code for c in p.categories.all()} for p in self.papers}
         self.author_keys = {p.pk: {a.author.key for a in p.authorships.all()} for p in self.papers}
         self._keywords: dict[str, frozenset[int]] = {}
         self._searches: dict[str, frozenset[int]] = {}
@@ -90,14 +73,13 @@ class PeriodPapers:
         self._lock = threading.Lock()
 
     def matching_keyword(self, keyword: str) -> frozenset[int]:
-        key = " ".join(keyword.split()).casefold()
+        # lower(), not casefold(): matching ignores case, but "ß" must stay "ß" to find "Straße".
+        key = " ".join(keyword.split()).lower()
         with self._lock:
             found = self._keywords.get(key)
             if found is None:
-                pattern = keyword_pattern([key])
-                # REGEXP on SQLite is Python's re; on PostgreSQL, ~*. The same pattern works on both.
                 matches = Paper.objects.filter(id__in=self.ids).filter(
-                    Q(title__iregex=pattern) | Q(abstract__iregex=pattern)
+                    PaperFilter.of(keywords=[key]).keywords_q()
                 )
                 found = self._keywords[key] = frozenset(matches.values_list("id", flat=True))
         return found
@@ -116,23 +98,22 @@ class PeriodPapers:
         """The subscriber's papers, best first: with no filters, the top papers by votes. Papers by
         followed authors always come; other papers must be in one of the categories (if any are
         set) and match one of the keywords or the saved search (if any are set)."""
-        categories = set(subscription.category_list)
+        want = subscription.paper_filter
         topic_ids: set[int] | None = None
-        if subscription.keyword_list or subscription.search_query.strip():
+        if want.keywords or subscription.search_query.strip():
             topic_ids = set()
-            for keyword in subscription.keyword_list:
+            for keyword in want.keywords:
                 topic_ids |= self.matching_keyword(keyword)
             if subscription.search_query.strip():
                 topic_ids |= self.matching_search(subscription.search_query)
-        authors = set(subscription.author_keys)
-        has_topic = bool(categories) or topic_ids is not None
+        has_topic = bool(want.categories) or topic_ids is not None
 
         def wanted(pk: int) -> bool:
-            if authors and self.author_keys[pk] & authors:
+            if want.authors and want.by_authors(self.author_keys[pk]):
                 return True
             if not has_topic:
-                return not authors  # no filters at all: every paper, best first
-            if categories and not self.categories[pk] & categories:
+                return not want.authors  # no filters at all: every paper, best first
+            if not want.in_categories(self.categories[pk]):
                 return False
             return topic_ids is None or pk in topic_ids
 

@@ -19,7 +19,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from dailypapers.papers.authors import author_key
+from dailypapers.papers.filters import PaperFilter
 
 CATEGORY_RE = re.compile(r"[a-z][a-z-]*(\.[A-Za-z-]+)?")
 
@@ -122,8 +122,11 @@ class Subscription(models.Model):
         return split_lines(self.authors)
 
     @property
-    def author_keys(self) -> list[str]:
-        return sorted({author_key(name) for name in self.author_list} - {""})
+    def paper_filter(self) -> PaperFilter:
+        """Categories, keywords and followed authors (the saved search goes through the search app)."""
+        return PaperFilter.of(
+            categories=self.category_list, keywords=self.keyword_list, authors=self.author_list
+        )
 
     @property
     def has_filters(self) -> bool:
@@ -133,8 +136,8 @@ class Subscription(models.Model):
         """Subscriptions with equal keys get the same papers (a pass composes each set once)."""
         return (
             tuple(sorted(self.category_list)),
-            tuple(sorted(k.casefold() for k in self.keyword_list)),
-            tuple(self.author_keys),
+            tuple(sorted(k.lower() for k in self.keyword_list)),  # as PeriodPapers.matching_keyword
+            tuple(sorted(self.paper_filter.authors)),
             " ".join(self.search_query.split()).casefold(),
             self.max_papers,
         )

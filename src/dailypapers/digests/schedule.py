@@ -7,19 +7,14 @@ DIGEST_SEND_HOUR; a weekly digest for an ISO week is due the Monday after, at th
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
-from dailypapers.papers.periods import Period
-
-
-def _zone() -> ZoneInfo:
-    return ZoneInfo(settings.FEED_TIMEZONE)
+from dailypapers.papers.periods import Period, feed_day, feed_time
 
 
 def _at(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(settings.DIGEST_SEND_HOUR), tzinfo=_zone())
+    return feed_time(day, dt.time(settings.DIGEST_SEND_HOUR))
 
 
 def _step(frequency: str) -> int:
@@ -28,7 +23,7 @@ def _step(frequency: str) -> int:
 
 def last_due_at_or_before(frequency: str, now: dt.datetime) -> dt.datetime:
     """The latest send time not after `now`."""
-    day = now.astimezone(_zone()).date()
+    day = feed_day(now)
     if frequency == "weekly":
         day -= dt.timedelta(days=day.weekday())
     due = _at(day)
@@ -45,7 +40,7 @@ def next_due_after(frequency: str, now: dt.datetime) -> dt.datetime:
 
 def period_due_at(frequency: str, due: dt.datetime) -> Period:
     """The feed period whose digest is sent at `due` (the day, or the ISO week, just before)."""
-    day_before = due.astimezone(_zone()).date() - dt.timedelta(days=1)
+    day_before = feed_day(due) - dt.timedelta(days=1)
     return Period.week_of(day_before) if frequency == "weekly" else Period.day(day_before)
 
 

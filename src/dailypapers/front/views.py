@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
-from django.db.models import Max, Prefetch, prefetch_related_objects
+from django.db.models import Max
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
@@ -14,7 +14,7 @@ from dailypapers.accounts.models import display_name
 from dailypapers.community.models import Comment, Upvote
 from dailypapers.papers import ranking
 from dailypapers.papers.arxiv_ids import parse_arxiv_id
-from dailypapers.papers.models import Authorship, Listing, Paper, listed_day_near
+from dailypapers.papers.models import Listing, Paper, listed_day_near, prefetch_cards
 from dailypapers.papers.periods import Period
 
 SORTS = {"votes": "Most votes", "trending": "Trending", "new": "Newest"}
@@ -86,8 +86,7 @@ def render_listings(request: HttpRequest, listings, template: str, context: dict
     """One page of ranked listings as cards: votes of the reader, and why each card is where it is."""
     listings = listings.select_related("paper__primary_category", "submitted_by__profile")
     page = Paginator(listings, settings.PAPERS_PER_PAGE).get_page(request.GET.get("page"))
-    papers = [listing.paper for listing in page]
-    _prefetch_cards(papers)
+    papers = prefetch_cards(listing.paper for listing in page)
     rank_offset = page.start_index() - 1 if page.paginator.count else 0
     for position, listing in enumerate(page, start=rank_offset + 1):
         listing.why = ranking.explain(listing, sort, rank=position).sentences()
@@ -105,24 +104,15 @@ def render_listings(request: HttpRequest, listings, template: str, context: dict
     )
 
 
-def _prefetch_cards(papers: list[Paper]) -> None:
-    prefetch_related_objects(
-        papers,
-        Prefetch("authorships", queryset=Authorship.objects.select_related("author").order_by("position")),
-        "categories",
-    )
-
-
 def paper_detail(request: HttpRequest, ref: str) -> HttpResponse:
     parsed = parse_arxiv_id(ref)
     if parsed is None:
         raise Http404(f"“{ref[:100]}” is not an arXiv id.")
     if parsed.id != ref or request.path.startswith(("/abs/", "/pdf/", "/html/")):
         return redirect("front:paper", ref=parsed.id, permanent=True)
-    paper = Paper.objects.visible().select_related("primary_category").filter(arxiv_id=parsed.id).first()
+    paper = Paper.objects.visible().select_related("primary_category").for_cards().by_ref(parsed)
     if paper is None:
         return render(request, "front/not_in_catalogue.html", {"arxiv_id": parsed.id}, status=404)
-    _prefetch_cards([paper])
     listings = paper.listings.visible().select_related("submitted_by__profile").order_by("day")
     return render(
         request,
@@ -133,23 +123,9 @@ def paper_detail(request: HttpRequest, ref: str) -> HttpResponse:
 
 def discussion_context(request: HttpRequest, paper: Paper) -> dict:
     """What the paper page's discussion and vote button need."""
-    comments = (
-        Comment.objects.filter(paper=paper).select_related("author__profile").order_by("created_at", "id")
-    )
-    if not (request.user.is_authenticated and request.user.is_staff):
-        comments = comments.filter(hidden=False)  # moderators see hidden comments, marked as such
-    threads: list = []
-    by_id = {}
-    for comment in comments:
-        comment.thread_replies = []
-        if comment.parent_id is None:
-            threads.append(comment)
-            by_id[comment.pk] = comment
-    for comment in comments:
-        if comment.parent_id is not None and comment.parent_id in by_id:
-            by_id[comment.parent_id].thread_replies.append(comment)
+    moderator = request.user.is_authenticated and request.user.is_staff
     return {
-        "threads": threads,
+        "threads": Comment.objects.threads(paper, include_hidden=moderator),
         "voted": bool(Upvote.voted_ids(request.user, [paper])),
         "comment_draft": request.session.pop("comment_draft", "") if hasattr(request, "session") else "",
     }

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F
+from django.db.models import F, Prefetch, prefetch_related_objects
 from django.urls import reverse
 
+from dailypapers.papers.arxiv_ids import ArxivRef, parse_arxiv_id
+from dailypapers.papers.filters import PaperFilter
+from dailypapers.papers.periods import feed_day
 from dailypapers.papers.ranking import score_expressions
 
 
@@ -43,6 +46,16 @@ class PaperQuerySet(models.QuerySet):
     def with_votes(self) -> PaperQuerySet:
         return self.annotate(votes=F("upvote_count") + F("imported_upvotes"))
 
+    def by_ref(self, ref: str | ArxivRef) -> Paper | None:
+        """The paper an arXiv id, versioned id or arXiv/Hugging Face link names; None when the text is
+        not one, or the paper is not here (in this queryset: `visible().by_ref(...)` skips hidden ones)."""
+        parsed = ref if isinstance(ref, ArxivRef) else parse_arxiv_id(ref)
+        return self.filter(arxiv_id=parsed.id).first() if parsed else None
+
+    def for_cards(self, listings: bool = False) -> PaperQuerySet:
+        """With what a paper card shows prefetched (see `prefetch_cards`)."""
+        return self.prefetch_related(*_card_lookups(listings))
+
 
 # Display names of the sites whose figures we import.
 SITE_NAMES = {"huggingface": "Hugging Face"}
@@ -60,7 +73,7 @@ class Paper(models.Model):
     )
     published_at = models.DateTimeField(null=True, blank=True)  # first version
     updated_at = models.DateTimeField(null=True, blank=True)  # latest version
-    comments = models.TextField(blank=True)  # the authors' arXiv comments ("12 pages, 3 figures")
+    arxiv_comments = models.TextField(blank=True)  # the authors' comments on arXiv ("12 pages, 3 figures")
     journal_ref = models.TextField(blank=True)
     doi = models.CharField(max_length=200, blank=True)
     license = models.CharField(max_length=200, blank=True)
@@ -173,6 +186,14 @@ class AutoListRule(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def paper_filter(self) -> PaperFilter:
+        return PaperFilter.of(
+            categories=self.categories.split(),
+            keywords=self.keywords.splitlines(),
+            authors=self.authors.splitlines(),
+        )
+
 
 class ListingQuerySet(models.QuerySet):
     def visible(self) -> ListingQuerySet:
@@ -212,9 +233,7 @@ class ListingQuerySet(models.QuerySet):
 
     def trending_window(self, now: dt.datetime | None = None) -> ListingQuerySet:
         """Listings of the last TRENDING_DAYS feed days (what /papers/trending ranks)."""
-        from django.utils import timezone
-
-        today = (now or timezone.now()).astimezone(zoneinfo.ZoneInfo(settings.FEED_TIMEZONE)).date()
+        today = feed_day(now)
         return self.filter(day__gt=today - dt.timedelta(days=settings.TRENDING_DAYS), day__lte=today)
 
 
@@ -262,3 +281,24 @@ def listed_day_near(day: dt.date, before: bool) -> dt.date | None:
     if before:
         return qs.filter(day__lt=day).aggregate(d=models.Max("day"))["d"]
     return qs.filter(day__gt=day).aggregate(d=models.Min("day"))["d"]
+
+
+def _card_lookups(listings: bool) -> list:
+    lookups: list = [
+        # One query for the authors with their names: some papers have hundreds.
+        Prefetch("authorships", queryset=Authorship.objects.select_related("author").order_by("position")),
+        "categories",
+    ]
+    if listings:
+        visible = Listing.objects.visible().select_related("submitted_by").order_by("day", "id")
+        lookups.append(Prefetch("listings", queryset=visible, to_attr="visible_listings"))
+    return lookups
+
+
+def prefetch_cards(papers: Iterable[Paper], listings: bool = False) -> list[Paper]:
+    """Load what a paper card (page, API item, feed entry, e-mail) shows for many papers in a few
+    queries, not a few per paper: authors in order and categories; with `listings`, also the
+    paper's visible feed listings, oldest first, as `visible_listings`. Returns the papers."""
+    papers = list(papers)
+    prefetch_related_objects(papers, *_card_lookups(listings))
+    return papers

@@ -1,12 +1,35 @@
-"""The spans a feed can show: a day, an ISO week or a month, and their URLs."""
+"""The feed's clock and the spans a feed can show: a day, an ISO week or a month, and their URLs.
+
+A feed day is a date on the feed's clock (settings.FEED_TIMEZONE, arXiv's announcement clock):
+every app asks `feed_day` which day a moment falls on, and `feed_time` when a feed day's hour is.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
+
+
+def feed_zone() -> ZoneInfo:
+    """The feed's time zone (read each time: tests and operators may change the setting)."""
+    return ZoneInfo(settings.FEED_TIMEZONE)
+
+
+def feed_day(moment: dt.datetime | None = None) -> dt.date:
+    """The feed day that `moment` (by default, now) falls on."""
+    return (moment or timezone.now()).astimezone(feed_zone()).date()
+
+
+def feed_time(day: dt.date, time: dt.time = dt.time()) -> dt.datetime:
+    """The moment `time` (by default, midnight) of feed day `day`, on the feed's clock."""
+    return dt.datetime.combine(day, time, tzinfo=feed_zone())
+
 
 _WEEK = re.compile(r"(\d{4})-W(\d{2})")
 _MONTH = re.compile(r"(\d{4})-(\d{2})")

@@ -21,13 +21,14 @@ submission time), or, for listings that carry only a day, the start of that feed
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import ExpressionWrapper, F, FloatField, Func, Value
 from django.db.models.functions import Coalesce, Greatest, Power
 from django.utils import timezone
+
+from dailypapers.papers.periods import feed_day, feed_time
 
 
 class EpochSeconds(Func):
@@ -54,9 +55,7 @@ class EpochSeconds(Func):
 
 def feed_day_offset_seconds(day: dt.date | None = None) -> float:
     """How far the feed time zone's midnight is from UTC midnight (New York: +5 h, or +4 h in summer)."""
-    zone = zoneinfo.ZoneInfo(settings.FEED_TIMEZONE)
-    day = day or timezone.now().astimezone(zone).date()
-    offset = dt.datetime.combine(day, dt.time(), tzinfo=zone).utcoffset() or dt.timedelta()
+    offset = feed_time(day or feed_day()).utcoffset() or dt.timedelta()
     return -offset.total_seconds()
 
 

@@ -21,7 +21,6 @@ from pathlib import Path
 import numpy as np
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Prefetch
 from django.utils.html import escape
 
 from dailypapers.papers.arxiv_ids import ArxivRef, parse_arxiv_id
@@ -136,15 +135,7 @@ def _filters(since, until, categories, has_code) -> Filters:
 
 
 def _papers(ids: Sequence[int]) -> dict[int, Paper]:
-    qs = (
-        Paper.objects.visible()
-        .filter(id__in=list(ids))
-        .select_related("primary_category")
-        # One query for authors with their names: some papers have hundreds of authors.
-        .prefetch_related(
-            Prefetch("authorships", queryset=Authorship.objects.select_related("author")), "categories"
-        )
-    )
+    qs = Paper.objects.visible().filter(id__in=list(ids)).select_related("primary_category").for_cards()
     return {p.id: p for p in qs}
 
 
@@ -191,7 +182,7 @@ def search_papers(
     ref = parse_arxiv_id(q)
     if ref:
         results.arxiv_ref = ref
-        paper = Paper.objects.visible().filter(arxiv_id=ref.id).first()
+        paper = Paper.objects.visible().by_ref(ref)
         if paper is not None:
             pinned.append(Candidate(paper.id, score=1.0, match="arXiv id"))
         # An id is not words to look for: its digits would match unrelated papers.

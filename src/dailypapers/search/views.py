@@ -66,7 +66,7 @@ def search(request: HttpRequest) -> HttpResponse:
 
 def _similar(request: HttpRequest, raw: str, context: dict) -> HttpResponse:
     ref = parse_arxiv_id(raw)
-    paper = Paper.objects.visible().filter(arxiv_id=ref.id).first() if ref else None
+    paper = Paper.objects.visible().by_ref(ref) if ref else None
     if paper is None:
         context["messages_"].append(
             f"“{raw[:100]}” is not a paper in this catalogue."

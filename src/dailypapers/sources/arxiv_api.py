@@ -136,7 +136,7 @@ def parse_entry(entry: ET.Element, as_of: dt.datetime | None = None) -> PaperRec
         categories=categories or None,
         published_at=_time(entry.findtext("atom:published", None, NS)),
         updated_at=updated,
-        comments=comment,
+        arxiv_comments=comment,
         journal_ref=clean_text(entry.findtext("arxiv:journal_ref", None, NS)) or None,
         doi=first_doi(entry.findtext("arxiv:doi", None, NS)),
         # The API has no field for withdrawal: it shows in the comment or abstract.

@@ -29,11 +29,11 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
 from dailypapers.papers.arxiv_ids import ArxivRef, parse_arxiv_id
+from dailypapers.papers.periods import feed_day
 from dailypapers.sources.arxiv_api import FeedError, read_xml
 from dailypapers.sources.arxiv_text import category_codes, first_doi, is_withdrawn, split_authors
 from dailypapers.sources.fetching import Fetcher
@@ -80,11 +80,6 @@ def feed_url(categories: Sequence[str]) -> str:
     if not categories:
         raise ValueError("no categories to ask the arXiv RSS feed for")
     return settings.ARXIV_RSS_URL.rstrip("/") + "/" + "+".join(quote(c, safe="") for c in categories)
-
-
-def feed_day(moment: dt.datetime) -> dt.date:
-    """The feed day of a moment, on arXiv's announcement clock (settings.FEED_TIMEZONE)."""
-    return moment.astimezone(ZoneInfo(settings.FEED_TIMEZONE)).date()
 
 
 def _rfc822(value: str | None) -> dt.datetime | None:

@@ -24,7 +24,7 @@ from django.db.models import DateTimeField, JSONField
 from django.utils import timezone
 
 from dailypapers.papers.models import Author, Authorship, Category, Listing, Paper
-from dailypapers.sources import policy
+from dailypapers.sources import autolist
 from dailypapers.sources.records import PaperRecord
 
 # Stay well under SQLite's bound-parameter limit on older builds.
@@ -75,7 +75,7 @@ def upsert(records: Iterable[PaperRecord]) -> UpsertResult:
     if not batch:
         return result
     if any(record.announced_on for record in batch.values()):
-        policy.apply_rules(batch.values(), policy.active_rules())
+        autolist.apply_rules(batch.values(), autolist.active_rules())
     with transaction.atomic():
         ids = list(batch)
         # Plain SQL first: in a first import none exist, and building ORM queries is the cost.

@@ -250,7 +250,7 @@ def parse_metadata(
         categories=list(dict.fromkeys((text("categories") or "").split())) or None,
         published_at=published_at,
         updated_at=updated_at,
-        comments=comments,
+        arxiv_comments=comments,
         journal_ref=text("journal-ref"),
         # Several DOIs are separated by spaces, commas or semicolons; the catalogue keeps one: the first.
         doi=re.split(r"[\s,;]+", doi)[0][:200] if doi else None,

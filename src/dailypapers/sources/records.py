@@ -48,7 +48,7 @@ class PaperRecord:
     categories: list[str] | None = None  # the primary category first
     published_at: dt.datetime | None = None
     updated_at: dt.datetime | None = None
-    comments: str | None = None
+    arxiv_comments: str | None = None
     journal_ref: str | None = None
     doi: str | None = None
     license: str | None = None
@@ -75,7 +75,7 @@ class PaperRecord:
         "version",
         "published_at",
         "updated_at",
-        "comments",
+        "arxiv_comments",
         "journal_ref",
         "doi",
         "license",

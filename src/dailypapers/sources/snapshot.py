@@ -145,7 +145,7 @@ def parse_line(obj: object) -> PaperRecord:
         categories=categories.split() if isinstance(categories, str) else None,
         published_at=first,
         updated_at=last or first,
-        comments=comments,
+        arxiv_comments=comments,
         journal_ref=clean_text(obj.get("journal-ref")),
         doi=clean_text(obj.get("doi")),
         license=clean_text(obj.get("license")),
