@@ -120,7 +120,7 @@ def main() -> None:
         record.categories = [CATEGORIES[i % len(CATEGORIES)], CATEGORIES[(i * 7 + 3) % len(CATEGORIES)]]
         record.listings = [ListingRecord(day=period.start)]
     upsert(records)
-    from dailypapers.search.service import update_index
+    from dailypapers.search.indexing import update_index
 
     update_index()  # as the site's indexer would have done (saved searches run through it)
     authors = sorted({name for r in records for name in r.authors or []})

@@ -44,12 +44,12 @@ def _plain_static_files(settings):
 @pytest.fixture(autouse=True)
 def _own_search_index(settings, tmp_path):
     """Each test's search index lives in its own folder (imports and sync now index what they add)."""
-    from dailypapers.search import service
+    from dailypapers.search import instance
 
     settings.SEARCH_DIR = tmp_path / "search"
-    service.reset()
+    instance.reset()
     yield settings.SEARCH_DIR
-    service.reset()
+    instance.reset()
 
 
 @pytest.fixture

@@ -11,8 +11,8 @@ import numpy as np
 
 from dailypapers.papers.models import Paper
 from dailypapers.search.embedding import get_embedder, paper_text
+from dailypapers.search.indexing import text_hash
 from dailypapers.search.models import PaperEmbedding
-from dailypapers.search.service import text_hash
 from dailypapers.sources import hf_daily
 from dailypapers.sources.demo import DEMO_FILE
 from dailypapers.sources.ingest import upsert

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
 from dailypapers.api.models import ApiToken
-from dailypapers.search import service as search_service
+from dailypapers.search import indexing, instance
 from dailypapers.wsgi import application
 from tests.factories import add_paper, add_user
 
@@ -34,7 +34,7 @@ def _keep_the_test_connection():
 @pytest.fixture
 def catalogue(settings, tmp_path):
     settings.SEARCH_DIR = tmp_path / "search"
-    search_service.reset()
+    instance.reset()
     settings.API_READ_RATE, settings.API_WRITE_RATE = "", ""
     settings.SUBMIT_FETCH_FROM_ARXIV = False  # never reach arXiv from a fuzz run
     settings.COMMENTS_PER_HOUR = 0
@@ -49,10 +49,10 @@ def catalogue(settings, tmp_path):
         ai_keywords=["x"],
     )
     add_paper("2608.00002", "Unlisted", categories=["cs.LG"])
-    search_service.update_index()
+    indexing.update_index()
     _, raw = ApiToken.issue(add_user("fuzzer"), "fuzz")
     yield raw
-    search_service.reset()
+    instance.reset()
 
 
 @pytest.mark.django_db

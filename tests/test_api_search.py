@@ -6,8 +6,8 @@ import feedparser
 import pytest
 
 from dailypapers.papers.models import Paper
-from dailypapers.search import service
-from dailypapers.search.service import update_index
+from dailypapers.search import instance
+from dailypapers.search.indexing import update_index
 from tests.search_corpus import load_corpus
 
 pytestmark = pytest.mark.django_db
@@ -17,9 +17,9 @@ pytestmark = pytest.mark.django_db
 def search_dir(settings, tmp_path):
     settings.API_READ_RATE, settings.API_WRITE_RATE = "", ""
     settings.SEARCH_DIR = tmp_path / "search"
-    service.reset()
+    instance.reset()
     yield
-    service.reset()
+    instance.reset()
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command
 
 from dailypapers.digests.models import Subscription
-from dailypapers.search import service
+from dailypapers.search import query
 from tests.digests_helpers import _digest_settings, due_period, make_due, titles  # noqa: F401
 from tests.factories import add_paper
 
@@ -99,6 +99,6 @@ def test_a_broken_search_index_does_not_stop_the_digests(smtp_server, monkeypatc
     def broken(*args, **kwargs):
         raise RuntimeError("index is corrupt")
 
-    monkeypatch.setattr(service, "search_papers", broken)
+    monkeypatch.setattr(query, "search_papers", broken)
     call_command("digest", "send")
     assert [m.recipients for m in smtp_server.wait_for(1)] == [["p@example.org"]]

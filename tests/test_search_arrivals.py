@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 
 from dailypapers.papers.models import Paper
-from dailypapers.search import service
+from dailypapers.search import indexing, instance, query
 from tests.conftest import HF_DIR, need
 from tests.factories import add_paper
 from tests.test_arxiv_api import api  # noqa: F401  (fixture)
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 
 def found_first(title: str) -> str | None:
-    hits = service.search_papers(title, limit=3).hits
+    hits = query.search_papers(title, limit=3).hits
     return hits[0].paper.arxiv_id if hits else None
 
 
@@ -31,7 +31,7 @@ def test_an_import_makes_its_papers_searchable():
     assert "Indexing for search" in out.getvalue()
     for paper in Paper.objects.all()[:5]:
         assert found_first(paper.title) == paper.arxiv_id
-    assert service.index_status()["vectors"] == Paper.objects.count()
+    assert indexing.index_status()["vectors"] == Paper.objects.count()
 
 
 def test_import_with_no_index_leaves_the_index_alone():
@@ -62,7 +62,7 @@ def test_a_broken_index_is_reported_and_the_papers_still_land(settings, tmp_path
     need(path.is_file(), f"{path} is missing")
     settings.SEARCH_DIR = tmp_path / "not-a-folder"
     settings.SEARCH_DIR.write_text("in the way")
-    service.reset()
+    instance.reset()
     out, err = StringIO(), StringIO()
     call_command("import", "hf-daily", str(path), "--no-progress", stdout=out, stderr=err)
     assert "The search index was not updated" in err.getvalue() and "dailypapers index" in err.getvalue()

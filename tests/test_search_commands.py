@@ -10,9 +10,9 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from dailypapers.papers.models import Paper
-from dailypapers.search import service
+from dailypapers.search import indexing, instance
 from dailypapers.search.models import PaperEmbedding
-from dailypapers.search.service import search_papers
+from dailypapers.search.query import search_papers
 from tests.conftest import SHARED, need
 from tests.factories import add_paper
 
@@ -26,9 +26,9 @@ def ids(results) -> list[str]:
 @pytest.fixture
 def search_dir(settings, tmp_path):
     settings.SEARCH_DIR = tmp_path / "search"
-    service.reset()
+    instance.reset()
     yield settings.SEARCH_DIR
-    service.reset()
+    instance.reset()
 
 
 def run_index(env, *args) -> subprocess.CompletedProcess:
@@ -79,7 +79,7 @@ def test_index_resumes_from_stored_embeddings(db, search_dir, settings):
         "2601.00001", "Sparse mixture of experts for translation", abstract="Routing tokens to experts."
     )
     add_paper("2601.00002", "Diffusion models for protein design", abstract="Generating protein backbones.")
-    service.update_index([Paper.objects.get(arxiv_id="2601.00001").pk])
+    indexing.update_index([Paper.objects.get(arxiv_id="2601.00001").pk])
     assert PaperEmbedding.objects.count() == 1
     # A run stopped after the first batch: its embedding is kept, the index files are lost.
     for path in sorted(search_dir.glob("g-*")):
@@ -87,7 +87,7 @@ def test_index_resumes_from_stored_embeddings(db, search_dir, settings):
 
         shutil.rmtree(path)
     (search_dir / "current.json").unlink()
-    service.reset()
+    instance.reset()
     kept = PaperEmbedding.objects.get().embedded_at
     call_command("index", "--no-progress", stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert PaperEmbedding.objects.count() == 2

@@ -11,9 +11,9 @@ import re
 
 import pytest
 
-from dailypapers.search import lexical, service
+from dailypapers.search import instance, lexical
+from dailypapers.search.indexing import update_index
 from dailypapers.search.lexical import Doc, Filters, LexicalIndex
-from dailypapers.search.service import update_index
 from tests.factories import add_paper
 
 N = 130
@@ -67,7 +67,7 @@ def test_cheap_counts_are_exact_and_costly_ones_a_lower_bound(tmp_path, monkeypa
 def test_the_page_says_at_least_and_still_pages_to_the_end(client, settings, tmp_path, monkeypatch):
     settings.SEARCH_DIR = tmp_path / "search"
     settings.SEARCH_SEMANTIC = False  # keyword search alone: no model needed for this
-    service.reset()
+    instance.reset()
     try:
         # More matches than the engine's BM25 depth (100), so the first pages stop short of them all.
         for i in range(1, N + 1):
@@ -97,7 +97,7 @@ def test_the_page_says_at_least_and_still_pages_to_the_end(client, settings, tmp
         last = client.get("/api/papers/search", {"q": "sparse transformers", "limit": 20, "offset": 120})
         assert len(last.json()) == 10 and "Link" not in last
     finally:
-        service.reset()
+        instance.reset()
 
 
 @pytest.mark.parametrize(

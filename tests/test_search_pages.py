@@ -7,8 +7,8 @@ import re
 import pytest
 
 from dailypapers.papers.models import Paper
-from dailypapers.search import service
-from dailypapers.search.service import update_index
+from dailypapers.search import instance
+from dailypapers.search.indexing import update_index
 from tests.factories import add_paper
 from tests.search_corpus import load_corpus
 
@@ -18,9 +18,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def search_dir(settings, tmp_path):
     settings.SEARCH_DIR = tmp_path / "search"
-    service.reset()
+    instance.reset()
     yield
-    service.reset()
+    instance.reset()
 
 
 @pytest.fixture
@@ -130,7 +130,7 @@ def test_similar_to_and_the_paper_page_box(client, corpus):
 def test_paper_page_renders_without_any_index(client, settings, tmp_path):
     add_paper("2601.00001", "Paper without an index")
     settings.SEARCH_DIR = tmp_path / "nothing-here"
-    service.reset()
+    instance.reset()
     response = client.get("/papers/2601.00001")
     assert response.status_code == 200 and "Similar papers" not in response.content.decode()
 

@@ -10,9 +10,10 @@ import numpy as np
 import pytest
 
 from dailypapers.papers.models import Paper
-from dailypapers.search import service
+from dailypapers.search import instance
+from dailypapers.search.indexing import rebuild_index, update_index
 from dailypapers.search.models import PaperEmbedding
-from dailypapers.search.service import rebuild_index, search_papers, similar_papers, update_index
+from dailypapers.search.query import search_papers, similar_papers
 from tests.factories import add_paper
 from tests.search_corpus import load_corpus, records
 
@@ -203,14 +204,14 @@ def test_keyword_search_works_while_vectors_are_missing(settings, monkeypatch):
     update_index()
     assert PaperEmbedding.objects.count() == 0
     settings.SEARCH_SEMANTIC = True
-    service.reset()
+    instance.reset()
     paper = papers[3]
 
     def not_to_be_called(text):
         raise AssertionError("embedded a query with no vectors to search")
 
     with monkeypatch.context() as patch:
-        patch.setattr(service._embedder(), "embed_query", not_to_be_called)
+        patch.setattr(instance.embedder(), "embed_query", not_to_be_called)
         results = search_papers(paper.title)
     assert results.mode == "lexical" and ids(results)[0] == paper.arxiv_id
     assert results.hits[0].dense_rank is None
@@ -254,7 +255,7 @@ def test_rebuild_gives_the_same_results_without_embedding_again(corpus, settings
     similar_before = [p.arxiv_id for p in similar_papers(next(iter(corpus.values())))]
     stamps = dict(PaperEmbedding.objects.values_list("paper_id", "embedded_at"))
     rebuild_index()
-    service.reset()
+    instance.reset()
     assert [ids(search_papers(q, limit=30)) for q in queries] == before
     assert [p.arxiv_id for p in similar_papers(next(iter(corpus.values())))] == similar_before
     assert dict(PaperEmbedding.objects.values_list("paper_id", "embedded_at")) == stamps
@@ -265,12 +266,12 @@ def test_rebuild_with_the_hnsw_graph_gives_the_same_neighbours(corpus, settings)
     paper = next(iter(corpus.values()))
     exact = [p.arxiv_id for p in similar_papers(paper, limit=5)]
     settings.SEARCH_HNSW_THRESHOLD = 10  # the graph from 10 vectors on
-    service.reset()
+    instance.reset()
     rebuild_index()
     assert list(settings.SEARCH_DIR.glob("g-*/hnsw.bin"))
     assert [p.arxiv_id for p in similar_papers(paper, limit=5)] == exact
     # With a graph, vectors are read from it rather than from the mapped file: the same values.
-    store = service.get_engine().vectors
+    store = instance.get_engine().vectors
     found, from_graph = store.get(store.sorted_ids)
     assert store.hnsw is not None and found.all()
     assert np.array_equal(from_graph, np.asarray(store.vectors[store.rows_of_sorted]))
@@ -290,8 +291,8 @@ def test_similar_papers_are_nearest_neighbours(corpus):
 
 
 def test_the_embedding_computed_beside_bm25_gives_the_same_ranking(corpus):
-    engine = service.get_engine()
-    embedder = service._embedder()
+    engine = instance.get_engine()
+    embedder = instance.embedder()
     for query in ["agents", "video generation", records()[5].title]:
         vector = embedder.embed_query(query)
         given = engine.search(query, vector, depth=30).candidates

@@ -223,7 +223,7 @@ class SearchFeed(PaperFeed):
         return f"Papers matching “{q}”."
 
     def items(self, q: str) -> list[Entry]:
-        from dailypapers.search.service import search_papers
+        from dailypapers.search.query import search_papers
 
         papers = [hit.paper for hit in search_papers(q, limit=self.limit()).hits if not hit.paper.hidden]
         prefetch_cards(papers, listings=True)

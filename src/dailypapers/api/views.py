@@ -251,17 +251,17 @@ def _bool_param(request: HttpRequest, name: str) -> bool | None:
 @endpoint("GET")
 def paper_search(request: HttpRequest) -> HttpResponse:
     """Hybrid search (words and meaning), shaped like Hugging Face's /api/papers/search."""
-    from dailypapers.search import service
+    from dailypapers.search import query
 
     q = (request.GET.get("q") or "").strip()
     limit = limit_param(request)
-    offset = int_param(request, "offset", 0, 0, service.MAX_OFFSET)
+    offset = int_param(request, "offset", 0, 0, query.MAX_OFFSET)
     if not q:
         raise bad_request("Give a search query as q.")
-    if len(q) > service.MAX_QUERY_CHARS:
-        raise bad_request(f"The query is too long (at most {service.MAX_QUERY_CHARS} characters).")
+    if len(q) > query.MAX_QUERY_CHARS:
+        raise bad_request(f"The query is too long (at most {query.MAX_QUERY_CHARS} characters).")
     codes = [c.strip() for v in request.GET.getlist("category") for c in v.split(",") if c.strip()]
-    result = service.search_papers(
+    result = query.search_papers(
         q,
         since=date_param(request, "since"),
         until=date_param(request, "until"),
@@ -273,17 +273,14 @@ def paper_search(request: HttpRequest) -> HttpResponse:
     hits = [hit for hit in result.hits if not hit.paper.hidden]
     prefetch_cards((hit.paper for hit in hits), listings=True)
     headers = {"X-Total-Count": str(result.total)}
-    if (
-        offset + len(result.hits) < min(result.total, service.MAX_OFFSET + limit)
-        and len(result.hits) == limit
-    ):
+    if offset + len(result.hits) < min(result.total, query.MAX_OFFSET + limit) and len(result.hits) == limit:
         headers["Link"] = next_link(request, offset=offset + limit)
     return json_response([search_item_json(h.paper, request, h.score) for h in hits], headers=headers)
 
 
 @endpoint("GET")
 def similar(request: HttpRequest, ref: str) -> HttpResponse:
-    from dailypapers.search.service import similar_papers
+    from dailypapers.search.query import similar_papers
 
     paper = get_paper(ref)
     limit = int_param(request, "limit", 10, 1, 50)

@@ -1,4 +1,4 @@
-"""Saved searches, run through the site's search engine (dailypapers.search.service)."""
+"""Saved searches, run through the site's search engine (dailypapers.search.query)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ PUBLISHED_BEFORE_LISTING = dt.timedelta(days=7)
 
 def search_available() -> bool:
     try:
-        from dailypapers.search.service import search_papers  # noqa: F401
+        from dailypapers.search.query import search_papers  # noqa: F401
     except ImportError:
         return False
     return True
@@ -28,7 +28,7 @@ def search_available() -> bool:
 def ensure_indexed(paper_ids: Sequence[int]) -> None:
     """Index the period's papers if the indexer has not yet (cheap when it has)."""
     try:
-        from dailypapers.search.service import update_index
+        from dailypapers.search.indexing import update_index
     except ImportError:
         return
     try:
@@ -45,7 +45,7 @@ def search_period(query: str, period: Period, limit: int = 100) -> list[int] | N
     counts as a match when the query's words are in it (a BM25 hit or an exact title or id), or
     when its meaning is close enough: a cosine of at least DIGEST_SEARCH_MIN_SIMILARITY."""
     try:
-        from dailypapers.search.service import search_papers
+        from dailypapers.search.query import search_papers
     except ImportError:
         return None
     try:

@@ -97,6 +97,25 @@ def fuse(
     return sorted(cands.values(), key=lambda c: (-c.score, c.lexical_rank or 1 << 30, c.id))
 
 
+class IndexBusy(TimeoutError):
+    """Another writer held the index lock for longer than the caller would wait."""
+
+
+def _flock(fh, timeout: float | None) -> None:
+    if timeout is None:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        return
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                raise IndexBusy(f"another process is writing the search index in {fh.name}") from None
+            time.sleep(0.05)
+
+
 class SigLog:
     """Append-only (id, signature) pairs; the last pair of an id wins. Says what is indexed as what."""
 
@@ -209,13 +228,15 @@ class Engine:
         return bool(manifest) and manifest.get("dim") == self.dim and (self.root / manifest["gen"]).is_dir()
 
     @contextlib.contextmanager
-    def _lock_held(self) -> Iterator[None]:
-        """The writer lock, unless this engine holds it already (flock is per open file)."""
+    def _lock_held(self, timeout: float | None = None) -> Iterator[None]:
+        """The writer lock, unless this engine holds it already (flock is per open file).
+
+        With `timeout`, IndexBusy when another writer still holds it after that many seconds."""
         if self._holding:
             yield
             return
         with open(self.root / "lock", "a") as fh:
-            fcntl.flock(fh, fcntl.LOCK_EX)
+            _flock(fh, timeout)
             self._holding = True
             try:
                 yield
@@ -229,9 +250,11 @@ class Engine:
         return name
 
     @contextlib.contextmanager
-    def locked(self) -> Iterator[None]:
-        """Exclusive writer lock (imports, the sync worker and `dailypapers index` may overlap)."""
-        with self._lock_held():
+    def locked(self, timeout: float | None = None) -> Iterator[None]:
+        """Exclusive writer lock (imports, the sync worker and `dailypapers index` may overlap).
+
+        With `timeout`, IndexBusy when another writer still holds it after that many seconds."""
+        with self._lock_held(timeout):
             self._stamp = None
             self.refresh()
             yield

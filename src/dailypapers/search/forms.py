@@ -4,7 +4,7 @@ from django import forms
 
 from dailypapers.papers.models import Category
 
-from .service import MAX_OFFSET, MAX_QUERY_CHARS
+from .query import MAX_OFFSET, MAX_QUERY_CHARS
 
 PER_PAGE = 20
 MAX_PAGE = MAX_OFFSET // PER_PAGE

@@ -16,7 +16,7 @@ def refresh_search(
     paper_ids: Iterable[int] | None, report: Callable[[str], object], progress: bool = False
 ) -> bool:
     """Index `paper_ids` (None: whatever is missing or changed); False when that failed."""
-    from dailypapers.search.service import update_index
+    from dailypapers.search.indexing import update_index
 
     ids = None if paper_ids is None else sorted(set(paper_ids))
     if ids == []:

@@ -12,7 +12,7 @@ from dailypapers.papers.arxiv_ids import parse_arxiv_id
 from dailypapers.papers.models import Category, Paper
 
 from .forms import PER_PAGE, SearchForm
-from .service import MAX_QUERY_CHARS, search_papers, similar_papers
+from .query import MAX_QUERY_CHARS, search_papers, similar_papers
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ register = template.Library()
 
 @register.inclusion_tag("search/_similar_section.html")
 def similar_papers_section(paper, limit: int = 6) -> dict:
-    from dailypapers.search.service import similar_papers
+    from dailypapers.search.query import similar_papers
 
     try:
         similar = (

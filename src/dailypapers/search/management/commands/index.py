@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
-from dailypapers.search import service
+from dailypapers.search import indexing
 
 
 class Command(BaseCommand):
@@ -29,10 +29,10 @@ class Command(BaseCommand):
     def handle(self, *args, rebuild: bool = False, no_progress: bool = False, batch_size: int = 128, **opts):
         progress = not no_progress
         if rebuild:
-            service.rebuild_index(progress=progress)
+            indexing.rebuild_index(progress=progress)
         else:
-            service.update_index(None, progress=progress, batch_size=max(1, batch_size))
-        status = service.index_status()
+            indexing.update_index(None, progress=progress, batch_size=max(1, batch_size))
+        status = indexing.index_status()
         self.stdout.write(
             f"Search index in {settings.SEARCH_DIR}: {status['documents']} papers searchable by keyword, "
             f"{status['vectors']} with embeddings ({status['model'] or 'semantic search off'})."
