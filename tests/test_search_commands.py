@@ -1,22 +1,18 @@
-"""`dailypapers index` (subprocess, resumable, --rebuild) and `dailypapers eval-search`."""
+"""`dailypapers index` (subprocess, resumable, --rebuild)."""
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 
 import pytest
-from django.core.management import CommandError, call_command
+from django.core.management import call_command
 
 from dailypapers.papers.models import Paper
 from dailypapers.search import indexing, instance
 from dailypapers.search.models import PaperEmbedding
 from dailypapers.search.query import search_papers
-from tests.conftest import SHARED, need
 from tests.factories import add_paper
-
-SCIFACT = SHARED / "data" / "scifact"
 
 
 def ids(results) -> list[str]:
@@ -93,50 +89,3 @@ def test_index_resumes_from_stored_embeddings(db, search_dir, settings):
     assert PaperEmbedding.objects.count() == 2
     assert PaperEmbedding.objects.get(paper__arxiv_id="2601.00001").embedded_at == kept
     assert ids(search_papers("mixture of experts"))[0] == "2601.00001"
-
-
-def tiny_scifact(tmp_path):
-    need(SCIFACT.is_dir(), f"SciFact is not at {SCIFACT}")
-    queries = [json.loads(line) for line in (SCIFACT / "queries-train.jsonl").open()][:12]
-    qrels = [line.split("\t") for line in (SCIFACT / "qrels-train.tsv").read_text().splitlines()[1:]]
-    wanted = {q["query_id"] for q in queries}
-    qrels = [r for r in qrels if r[0] in wanted]
-    relevant = {r[1] for r in qrels}
-    corpus = []
-    for line in (SCIFACT / "corpus.jsonl").open():
-        doc = json.loads(line)
-        if doc["doc_id"] in relevant or len(corpus) < 30:
-            corpus.append(doc)
-    (tmp_path / "c.jsonl").write_text("".join(json.dumps(d) + "\n" for d in corpus))
-    (tmp_path / "q.jsonl").write_text("".join(json.dumps(q) + "\n" for q in queries))
-    (tmp_path / "r.tsv").write_text(
-        "query_id\tdoc_id\trelevance\n" + "".join("\t".join(r) + "\n" for r in qrels)
-    )
-    return tmp_path / "c.jsonl", tmp_path / "q.jsonl", tmp_path / "r.tsv"
-
-
-def test_eval_search_prints_quality_and_latency_for_each_mode(tmp_path, capsys):
-    corpus, queries, qrels = tiny_scifact(tmp_path)
-    call_command("eval-search", "--corpus", corpus, "--queries", queries, "--qrels", qrels, "--no-progress")
-    out = capsys.readouterr().out
-    assert "12 judged queries" in out
-    rows = {
-        line.split()[0]: line.split()[1:]
-        for line in out.splitlines()
-        if line.split()[:1] in (["lexical"], ["dense"], ["hybrid"])
-    }
-    assert set(rows) == {"lexical", "dense", "hybrid"}
-    for mode, (ndcg, recall, mrr, p50, p99) in rows.items():
-        assert 0.5 < float(ndcg) <= 1 and 0.5 < float(recall) <= 1 and 0 < float(mrr) <= 1, mode
-        assert 0 < float(p50) <= float(p99)
-
-
-def test_eval_search_reports_bad_files(tmp_path):
-    corpus, queries, qrels = tiny_scifact(tmp_path)
-    with pytest.raises(CommandError, match="no such file|No such file"):
-        call_command(
-            "eval-search", "--corpus", tmp_path / "nope.jsonl", "--queries", queries, "--qrels", qrels
-        )
-    (tmp_path / "bad.jsonl").write_text("{not json\n")
-    with pytest.raises(CommandError, match="not JSON"):
-        call_command("eval-search", "--corpus", corpus, "--queries", tmp_path / "bad.jsonl", "--qrels", qrels)

@@ -1,6 +1,6 @@
 """The search engine over a folder: a tantivy index, a vector store, and how their rankings are fused.
 
-The site keeps one under DAILYPAPERS_HOME/search; `eval-search` builds a throwaway one with the same
+The site keeps one under DAILYPAPERS_HOME/search; bench/eval_search.py builds a throwaway one with the same
 code. Everything here is derived data: the database holds the papers and their embeddings.
 
 Layout of the folder:

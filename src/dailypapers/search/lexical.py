@@ -75,7 +75,7 @@ def title_key(title: str) -> str:
 
 @dataclass
 class Doc:
-    """One searchable item (a paper, or a SciFact document in eval-search)."""
+    """One searchable item (a paper, or a SciFact document in bench/eval_search.py)."""
 
     id: int
     title: str

@@ -1,5 +1,12 @@
 """Retrieval quality on a test collection (SciFact's format), with the engine the site uses.
 
+    python bench/eval_search.py --corpus C.jsonl --queries Q.jsonl --qrels R.tsv [--lexical-weight W]
+
+Builds a throwaway index over the collection with the site's search code (search/engine.py and the
+bundled model), runs every judged query, and prints nDCG@10, recall@100, MRR@10 and latency for
+lexical, dense and hybrid retrieval. The site's settings apply (DAILYPAPERS_SEARCH_MODEL_DIR,
+DAILYPAPERS_SEARCH_LEXICAL_WEIGHT); the site's own database and index are not touched.
+
 corpus.jsonl   {"doc_id", "title", "abstract"} per line (BEIR's {"_id", "title", "text"} too)
 queries.jsonl  {"query_id", "text"} per line (or {"_id", "text"})
 qrels.tsv      query_id <tab> doc_id <tab> relevance, with a header line
@@ -7,20 +14,27 @@ qrels.tsv      query_id <tab> doc_id <tab> relevance, with a header line
 
 from __future__ import annotations
 
+import argparse
 import json
 import math
+import os
+import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+from typing import TextIO
 
 import numpy as np
 
-from .embedding import Embedder, paper_text
-from .engine import Engine, Fusion
-from .lexical import Doc, Weights
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "src"))
+
+from dailypapers.search.embedding import Embedder, ModelMissing, get_embedder, paper_text  # noqa: E402
+from dailypapers.search.engine import Engine, Fusion  # noqa: E402
+from dailypapers.search.lexical import Doc, Weights  # noqa: E402
 
 MODES = ("lexical", "dense", "hybrid")
 
@@ -203,3 +217,84 @@ def evaluate(
         r.recall100 /= len(judged)
         r.mrr10 /= len(judged)
     return results
+
+
+def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="bench/eval_search.py",
+        description="Build a throwaway index over a test collection (SciFact's format) with the site's "
+        "search code, run every judged query, and print nDCG@10, recall@100, MRR@10 and latency for "
+        "lexical, dense and hybrid retrieval.",
+    )
+    parser.add_argument("--corpus", type=Path, required=True, help="JSON lines: doc_id, title, abstract")
+    parser.add_argument("--queries", type=Path, required=True, help="JSON lines: query_id, text")
+    parser.add_argument("--qrels", type=Path, required=True, help="TSV: query_id, doc_id, relevance")
+    parser.add_argument("--lexical-weight", type=float, default=None, help="override the hybrid weight")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    return parser.parse_args(argv)
+
+
+def _settings():
+    """The site's settings (model folder, hybrid weight), read as the site reads them."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dailypapers.settings")
+    from django.conf import settings
+
+    return settings
+
+
+def report(collection: Collection, results: dict[str, ModeResult], judged: int, out: TextIO) -> None:
+    """The figures, as the README shows them."""
+    embedder = collection.embedder
+    print(
+        f"{len(collection.doc_ids)} documents, {judged} judged queries; "
+        f"index built in {collection.build_seconds:.1f} s "
+        f"(model {embedder.name if embedder else '-'}, "
+        f"lexical weight {collection.engine.fusion.lexical_weight})",
+        file=out,
+    )
+    print(f"{'mode':<8} {'nDCG@10':>8} {'R@100':>7} {'MRR@10':>7} {'p50 ms':>7} {'p99 ms':>7}", file=out)
+    for mode in MODES:
+        r = results[mode]
+        print(
+            f"{mode:<8} {r.ndcg10:8.4f} {r.recall100:7.4f} {r.mrr10:7.4f} "
+            f"{r.percentile(50):7.1f} {r.percentile(99):7.1f}",
+            file=out,
+        )
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
+    """Run the evaluation; 0, or 1 after printing why the collection cannot be used."""
+    from tqdm import tqdm
+
+    args = _arguments(argv)
+    out = out or sys.stdout
+    try:
+        docs = load_corpus(args.corpus)
+        query_texts = load_queries(args.queries)
+        judgements = load_qrels(args.qrels)
+        if not docs:
+            raise CollectionError(f"{args.corpus}: no documents")
+        settings = _settings()
+        try:
+            embedder = get_embedder()
+        except ModelMissing as exc:
+            raise CollectionError(f"the embedding model cannot load: {exc}") from None
+        weight = settings.SEARCH_LEXICAL_WEIGHT if args.lexical_weight is None else args.lexical_weight
+        bar = tqdm(total=len(docs), desc="embedding corpus", unit="doc", disable=args.no_progress)
+        collection = build_collection(
+            docs, embedder, progress=bar.update, fusion=Fusion(lexical_weight=weight)
+        )
+        bar.close()
+        try:
+            results = evaluate(collection, query_texts, judgements)
+        finally:
+            collection.close()
+    except CollectionError as exc:
+        print(f"eval_search: error: {exc}", file=sys.stderr)
+        return 1
+    report(collection, results, sum(1 for q in query_texts if q in judgements), out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
