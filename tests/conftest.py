@@ -42,12 +42,16 @@ def _plain_static_files(settings):
 
 
 @pytest.fixture(autouse=True)
-def _own_search_index(settings, tmp_path):
-    """Each test's search index lives in its own folder (imports and sync now index what they add)."""
-    from dailypapers.search import instance
+def _own_search_index(settings, tmp_path, monkeypatch):
+    """Each test's search index lives in its own folder (papers are indexed as they arrive).
+
+    What the search app hands to a background `dailypapers index` is done in-process, at once: that
+    process would open the database named in the environment, not the test database."""
+    from dailypapers.search import indexing, instance, receivers
 
     settings.SEARCH_DIR = tmp_path / "search"
     instance.reset()
+    monkeypatch.setattr(receivers, "index_in_background", lambda paper_ids: indexing.update_index(paper_ids))
     yield settings.SEARCH_DIR
     instance.reset()
 

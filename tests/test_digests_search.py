@@ -12,7 +12,7 @@ from dailypapers.search import query
 from tests.digests_helpers import _digest_settings, due_period, make_due, titles  # noqa: F401
 from tests.factories import add_paper
 
-pytestmark = pytest.mark.django_db
+pytestmark = pytest.mark.django_db(transaction=True)  # papers are indexed once committed
 
 
 @pytest.fixture(autouse=True)
@@ -70,7 +70,7 @@ def test_a_saved_search_picks_the_matching_papers_of_the_period(smtp_server, cli
     sub = Subscription.objects.create(email="bio@example.org", search_query="protein folding")
     sub.confirm()
     make_due(sub)
-    # The sender indexes the period's papers itself if the indexer has not yet.
+    # The papers were indexed as they arrived (upsert's catalogue_changed signal).
     call_command("digest", "send")
     [received] = smtp_server.wait_for(1)
     got = titles(received)

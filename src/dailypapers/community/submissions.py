@@ -23,6 +23,7 @@ from django.utils import timezone
 from dailypapers.papers.arxiv_ids import parse_arxiv_id
 from dailypapers.papers.models import Listing, Paper
 from dailypapers.papers.periods import feed_day
+from dailypapers.papers.signals import catalogue_changed_on_commit
 
 log = logging.getLogger("dailypapers.community")
 
@@ -159,6 +160,7 @@ def submit_paper(
                 changed.append("project_page")
             if changed:
                 paper.save(update_fields=changed)
+                catalogue_changed_on_commit([paper.pk])  # "has code" is a search filter
             listing = Listing.objects.create(
                 paper=paper,
                 day=day,
@@ -190,4 +192,5 @@ def add_links(user, listing: Listing, *, github_repo: str = "", project_page: st
     paper.github_repo = clean_link(github_repo, github=True) or paper.github_repo
     paper.project_page = clean_link(project_page) or paper.project_page
     paper.save(update_fields=["github_repo", "project_page"])
+    catalogue_changed_on_commit([paper.pk])  # "has code" is a search filter
     return paper

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from dailypapers.digests.models import Delivery, Subscription
-from dailypapers.digests.search import ensure_indexed, search_period
+from dailypapers.digests.search import search_period
 from dailypapers.digests.tokens import make_token
 from dailypapers.papers.filters import PaperFilter
 from dailypapers.papers.models import Listing, Paper, prefetch_cards
@@ -89,8 +89,6 @@ class PeriodPapers:
         with self._lock:
             found = self._searches.get(key)
             if found is None:
-                if not self._searches:
-                    ensure_indexed(self.ids)
                 found = self._searches[key] = frozenset(search_period(key, self.period) or ()) & set(self.ids)
         return found
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Sequence
 
 from django.conf import settings
 
@@ -23,18 +22,6 @@ def search_available() -> bool:
     except ImportError:
         return False
     return True
-
-
-def ensure_indexed(paper_ids: Sequence[int]) -> None:
-    """Index the period's papers if the indexer has not yet (cheap when it has)."""
-    try:
-        from dailypapers.search.indexing import update_index
-    except ImportError:
-        return
-    try:
-        update_index(paper_ids)
-    except Exception:  # the search index is not ours to break: saved searches find what is indexed
-        log.exception("digests: could not bring the search index up to date")
 
 
 def search_period(query: str, period: Period, limit: int = 100) -> list[int] | None:

@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 
 from dailypapers.core.models import ModerationAction
 from dailypapers.papers.models import Author, AutoListRule, Category, Listing, Paper, PaperCategory
+from dailypapers.papers.signals import catalogue_changed_on_commit
 
 
 class CategoryInline(admin.TabularInline):
@@ -53,6 +54,26 @@ class PaperAdmin(HidingAdmin):
     readonly_fields = ["upvote_count", "comment_count", "added_at", "metadata_as_of"]
     inlines = [ListingInline, CategoryInline]
     hide_kind, show_kind, noun = ModerationAction.Kind.HIDE_PAPER, ModerationAction.Kind.SHOW_PAPER, "paper"
+
+    # Hiding, showing, editing and deleting papers change what search may find.
+    def save_model(self, request, obj, form, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        catalogue_changed_on_commit([obj.pk])
+
+    def set_hidden(self, request, queryset, hidden: bool) -> None:
+        changing = list(queryset.filter(hidden=not hidden).values_list("pk", flat=True))
+        super().set_hidden(request, queryset, hidden)
+        catalogue_changed_on_commit(changing)
+
+    def delete_model(self, request, obj) -> None:
+        pk = obj.pk
+        super().delete_model(request, obj)
+        catalogue_changed_on_commit([pk])
+
+    def delete_queryset(self, request, queryset) -> None:
+        pks = list(queryset.values_list("pk", flat=True))
+        super().delete_queryset(request, queryset)
+        catalogue_changed_on_commit(pks)
 
     def save_formset(self, request, form, formset, change: bool) -> None:
         super().save_formset(request, form, formset, change)

@@ -19,7 +19,7 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -270,21 +270,26 @@ class Engine:
     def write_docs(
         self, docs: list[Doc], sigs: dict[int, int], remove: list[int] = (), threads: int = 1
     ) -> None:
-        """Index `docs` (replacing earlier versions) and drop `remove` from both indexes."""
-        assert self.lexical is not None and self.vectors is not None
+        """Index `docs` for keywords (replacing earlier versions) and drop `remove` from the keyword
+        index (their vectors go with drop_vectors)."""
+        assert self.lexical is not None
         if not docs and not remove:
             return
         self.lexical.write(docs, delete_ids=list(remove), threads=threads)
         SigLog(self.gen_path, "docsig").append({**sigs, **{int(i): 0 for i in remove}})
-        changes = {"docs_written": self.manifest.get("docs_written", 0) + 1}
-        if remove:
-            indexed = set(self.vec_sigs())
-            gone = [int(i) for i in remove if i in indexed]
-            if gone:
-                changes["rows"] = self.vectors.remove(gone)
-                SigLog(self.gen_path, "vecsig").append(dict.fromkeys(gone, 0))
         # A new manifest is what tells readers in other processes to reopen the indexes.
-        self._write_manifest({**self.manifest, **changes})
+        self._write_manifest({**self.manifest, "docs_written": self.manifest.get("docs_written", 0) + 1})
+
+    def drop_vectors(self, ids: Iterable[int]) -> None:
+        """Drop the vectors of `ids` (those that have one)."""
+        assert self.vectors is not None
+        indexed = self.vec_sigs()
+        gone = [int(i) for i in ids if indexed.get(int(i), 0) != 0]
+        if not gone:
+            return
+        rows = self.vectors.remove(gone)
+        SigLog(self.gen_path, "vecsig").append(dict.fromkeys(gone, 0))
+        self._write_manifest({**self.manifest, "rows": rows})
 
     def write_vectors(self, ids: list[int], vectors: np.ndarray, sigs: list[int]) -> None:
         assert self.vectors is not None

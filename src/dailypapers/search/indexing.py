@@ -2,6 +2,7 @@
 
 - update_index(ids): keywords for new and changed papers (searchable at once), then embeddings;
   hidden and deleted papers leave the index.
+- index_keywords(ids): the keyword half alone, cheap enough for a web request.
 - rebuild_index(): rewrites the index files from the database without embedding anything again.
 - index_status(): how much of the catalogue the index covers.
 
@@ -20,7 +21,7 @@ from dailypapers.papers.models import Authorship, Paper, PaperCategory
 
 from .embedding import Embedder, paper_text
 from .engine import Engine, SigLog
-from .instance import EPOCH, embedder, get_engine
+from .instance import EPOCH, embedder, get_engine, keyword_writer
 from .lexical import Doc
 from .models import PaperEmbedding
 
@@ -106,10 +107,20 @@ def update_index(
         if model and engine.manifest.get("model") not in ("", model.name) and engine.has_vectors():
             _rebuild_locked(engine, progress)  # another model: vectors from the old one must go
         visible = _index_keywords(engine, ids, progress)
+        gone = set(ids).difference(visible)
         if paper_ids is None:
-            _drop_deleted(engine, known=set(ids))
+            gone |= _drop_deleted(engine, known=set(ids))
+        engine.drop_vectors(gone)
         if model is not None:
             _index_embeddings(engine, model, visible, progress, batch_size)
+
+
+def index_keywords(paper_ids: Iterable[int], *, lock_timeout: float | None = None) -> None:
+    """Index `paper_ids` for keywords only (hidden ones leave the keyword index): what a web
+    request can afford. Their vectors wait for update_index. IndexBusy as for update_index."""
+    engine = keyword_writer()
+    with engine.locked(timeout=lock_timeout):
+        _index_keywords(engine, _ids_to_index(paper_ids), progress=False)
 
 
 def _ids_to_index(paper_ids: Iterable[int] | None) -> list[int]:
@@ -119,8 +130,8 @@ def _ids_to_index(paper_ids: Iterable[int] | None) -> list[int]:
 
 
 def _index_keywords(engine: Engine, ids: list[int], progress: bool) -> list[int]:
-    """Index the new and changed papers of `ids` for keywords and drop the hidden and deleted ones;
-    the ids that stay visible."""
+    """Index the new and changed papers of `ids` for keywords and drop the hidden and deleted ones
+    from the keyword index; the ids that stay visible."""
     indexed = engine.doc_sigs()
     visible: list[int] = []
     bar = _progress(len(ids), "keywords", progress)
@@ -149,10 +160,12 @@ def _index_keyword_chunk(engine: Engine, chunk: Sequence[int], indexed: dict[int
     return visible
 
 
-def _drop_deleted(engine: Engine, known: set[int]) -> None:
-    """Drop what the index holds of papers no longer in the catalogue."""
+def _drop_deleted(engine: Engine, known: set[int]) -> set[int]:
+    """Drop the keywords of papers no longer in the catalogue; their ids (and those of vectors
+    left from them)."""
     stale = [pid for pid, s in engine.doc_sigs().items() if s != 0 and pid not in known]
     engine.write_docs([], {}, stale)
+    return set(stale) | {pid for pid, s in engine.vec_sigs().items() if s != 0 and pid not in known}
 
 
 def _index_embeddings(

@@ -21,6 +21,8 @@ log = logging.getLogger(__name__)
 
 EPOCH = dt.date(1970, 1, 1)  # the index keeps publication days as days since this date
 
+NO_GRAPH = 1 << 62  # an hnsw threshold never reached
+
 _engine: Engine | None = None
 _engine_lock = threading.RLock()
 
@@ -40,13 +42,17 @@ def embedder() -> Embedder | None:
         return None
 
 
+def _dim_and_model() -> tuple[int, str]:
+    model = embedder()
+    return (model.dim, model.name) if model else (384, "")
+
+
 def get_engine() -> Engine:
     """The engine over settings.SEARCH_DIR, reopened when another process has changed its files."""
     global _engine
     root = Path(settings.SEARCH_DIR)
     with _engine_lock:
-        model_now = embedder()
-        dim, model = (model_now.dim, model_now.name) if model_now else (384, "")
+        dim, model = _dim_and_model()
         if _engine is None or _engine.root != root or (model and _engine.model != model):
             _engine = Engine(
                 root, dim=dim, model=model, hnsw_threshold=settings.SEARCH_HNSW_THRESHOLD, fusion=_fusion()
@@ -55,6 +61,13 @@ def get_engine() -> Engine:
             _engine.fusion = _fusion()
             _engine.refresh()
         return _engine
+
+
+def keyword_writer() -> Engine:
+    """An engine of its own, for writing keywords beside the threads that search with get_engine()
+    (whose state a writer would change under them). It never loads the vector graph."""
+    dim, model = _dim_and_model()
+    return Engine(Path(settings.SEARCH_DIR), dim=dim, model=model, hnsw_threshold=NO_GRAPH)
 
 
 def reset() -> None:

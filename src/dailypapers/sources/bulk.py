@@ -25,7 +25,7 @@ class ImportSummary(UpsertResult):
 
     def add(self, other: UpsertResult) -> None:
         super().add(other)
-        self.paper_ids.clear()  # millions in a bulk import: the index is brought up to date whole
+        self.paper_ids.clear()  # millions in a bulk import; the catalogue_changed signal has them
 
     def describe(self) -> str:
         return (

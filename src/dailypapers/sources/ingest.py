@@ -24,6 +24,7 @@ from django.db.models import DateTimeField, JSONField
 from django.utils import timezone
 
 from dailypapers.papers.models import Author, Authorship, Category, Listing, Paper
+from dailypapers.papers.signals import catalogue_changed_on_commit
 from dailypapers.sources import autolist
 from dailypapers.sources.records import PaperRecord
 
@@ -40,7 +41,7 @@ class UpsertResult:
     updated: int = 0
     unchanged: int = 0
     listings_new: int = 0
-    # Rows of the papers that are new or changed: what the search index must look at again.
+    # Rows of the papers that are new or changed (also sent as papers.signals.catalogue_changed).
     paper_ids: set[int] = dataclasses.field(default_factory=set, repr=False)
 
     def add(self, other: UpsertResult) -> None:
@@ -133,6 +134,7 @@ def upsert(records: Iterable[PaperRecord]) -> UpsertResult:
             pks, new_category_lists, replacing={i for i in new_category_lists if i in changed}
         )
         result.listings_new = _add_listings(pks, batch)
+        catalogue_changed_on_commit(result.paper_ids)  # the search index follows, once committed
     return result
 
 

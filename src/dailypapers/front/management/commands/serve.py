@@ -42,14 +42,14 @@ class Command(BaseCommand):
         _check_free(host, port)
 
         call_command("migrate", interactive=False, verbosity=0)
-        index_demo = False
         if not no_demo and not Paper.objects.exists():
             from dailypapers.sources.demo import load_demo
 
             self.stdout.write("Empty site: loading the demo papers…")
+            # The search app indexes them beside the server (too many to wait for), so the site
+            # answers at once: keywords within a second or two, then the embeddings.
             result = load_demo()
             self.stdout.write(f"Loaded {result.new} papers on {result.listings_new} feed listings.")
-            index_demo = True
         if not settings.DEBUG:
             call_command("collectstatic", interactive=False, verbosity=0)
         if host not in {"127.0.0.1", "localhost", "::1"} and host not in settings.ALLOWED_HOSTS:
@@ -58,12 +58,6 @@ class Command(BaseCommand):
             )
         # Workers are forked: none may inherit the connection the checks above opened.
         connections.close_all()
-        if index_demo:
-            # Beside the server, so the site answers at once: keywords are indexed within a second
-            # or two, then the embeddings that semantic search and similar papers need.
-            indexer = subprocess.Popen([sys.executable, "-m", "dailypapers", "index", "--no-progress"])
-            atexit.register(indexer.terminate)
-            self.stdout.write(f"Indexing the demo papers for search (pid {indexer.pid}).")
         if sync:
             # A process of its own: a failing source or a slow harvest never touches the web server.
             worker = subprocess.Popen([sys.executable, "-m", "dailypapers", "sync", "--loop"])

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import argparse
+
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
 from dailypapers.search import indexing
+
+
+def _row_ids(text: str) -> list[int]:
+    try:
+        return [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a list of row ids: {text[:80]!r}") from None
 
 
 class Command(BaseCommand):
@@ -21,17 +30,32 @@ class Command(BaseCommand):
             action="store_true",
             help="rewrite the index files from the database (no re-embedding)",
         )
+        parser.add_argument(
+            "--papers",
+            type=_row_ids,
+            metavar="ID,ID,...",
+            help="only these papers (database row ids; what the site hands over when it indexes a "
+            "large batch beside the server)",
+        )
         parser.add_argument("--no-progress", action="store_true", help="no progress bars")
         parser.add_argument(
             "--batch-size", type=int, default=128, help="papers embedded per batch (default 128)"
         )
 
-    def handle(self, *args, rebuild: bool = False, no_progress: bool = False, batch_size: int = 128, **opts):
+    def handle(
+        self,
+        *args,
+        rebuild: bool = False,
+        papers: list[int] | None = None,
+        no_progress: bool = False,
+        batch_size: int = 128,
+        **opts,
+    ):
         progress = not no_progress
         if rebuild:
             indexing.rebuild_index(progress=progress)
         else:
-            indexing.update_index(None, progress=progress, batch_size=max(1, batch_size))
+            indexing.update_index(papers, progress=progress, batch_size=max(1, batch_size))
         status = indexing.index_status()
         self.stdout.write(
             f"Search index in {settings.SEARCH_DIR}: {status['documents']} papers searchable by keyword, "

@@ -5,10 +5,10 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from dailypapers.papers.arxiv_ids import parse_arxiv_id
-from dailypapers.search.refresh import refresh_search
+from dailypapers.papers.signals import batched_changes
 from dailypapers.sources import arxiv_api
 from dailypapers.sources.fetching import Fetcher, SourceError
-from dailypapers.sources.ingest import upsert
+from dailypapers.sources.ingest import UpsertResult, upsert
 
 
 class Command(BaseCommand):
@@ -31,6 +31,14 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, action: str, **options) -> None:
+        # The papers are indexed for search (and the like) when the command is done, at once.
+        with batched_changes(report=self.stderr.write):
+            result = self.fetch(action, options)
+            self.stdout.write(
+                f"Papers: {result.new} new, {result.updated} updated, {result.unchanged} unchanged."
+            )
+
+    def fetch(self, action: str, options: dict) -> UpsertResult:
         fetcher = Fetcher()
         try:
             if action == "lookup":
@@ -58,7 +66,4 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from None
         finally:
             fetcher.close()
-        self.stdout.write(
-            f"Papers: {result.new} new, {result.updated} updated, {result.unchanged} unchanged."
-        )
-        refresh_search(result.paper_ids, report=self.stderr.write)
+        return result

@@ -6,9 +6,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from dailypapers.search.refresh import refresh_search
+from dailypapers.papers.signals import batched_changes
 from dailypapers.sources import hf_daily
-from dailypapers.sources.bulk import import_hf_daily, import_snapshot
+from dailypapers.sources.bulk import ImportSummary, import_hf_daily, import_snapshot
 
 NO_INDEX_HELP = "leave the search index for a later `dailypapers index`"
 
@@ -40,6 +40,16 @@ class Command(BaseCommand):
     def handle(
         self, *args, kind: str, paths: list[str], no_progress: bool = False, no_index: bool = False, **options
     ) -> None:
+        # What the import changed is sent on once, at its end: the search index follows then.
+        with batched_changes(report=self.stderr.write, progress=not no_progress, notify=not no_index):
+            summary = self.run_import(kind, paths, not no_progress, options)
+            self.stdout.write(summary.describe())
+            if (summary.new or summary.updated) and not no_index:
+                self.stdout.write("Indexing for search (safe to interrupt: `dailypapers index` resumes)…")
+        if summary.unreadable:
+            raise CommandError(f"{summary.unreadable} file(s) could not be read; see the messages above")
+
+    def run_import(self, kind: str, paths: list[str], progress: bool, options: dict) -> ImportSummary:
         if kind == "arxiv-snapshot":
             files = [Path(p) for p in paths]
             for path in files:
@@ -47,24 +57,17 @@ class Command(BaseCommand):
                     raise CommandError(f"{path}: no such file")
             if options["batch_size"] < 1:
                 raise CommandError("--batch-size must be at least 1")
-            summary = import_snapshot(
+            return import_snapshot(
                 files,
                 report=self.stderr.write,
-                progress=not no_progress,
+                progress=progress,
                 batch_size=options["batch_size"],
                 parallel=not options["serial"],
             )
-        else:
-            try:
-                files = hf_daily.find_files(paths)
-            except FileNotFoundError as exc:
-                raise CommandError(str(exc)) from None
-            if not files:
-                raise CommandError("no .json files found in " + ", ".join(paths))
-            summary = import_hf_daily(files, report=self.stderr.write, progress=not no_progress)
-        self.stdout.write(summary.describe())
-        if (summary.new or summary.updated) and not no_index:
-            self.stdout.write("Indexing for search (safe to interrupt: `dailypapers index` resumes)…")
-            refresh_search(None, report=self.stderr.write, progress=not no_progress)
-        if summary.unreadable:
-            raise CommandError(f"{summary.unreadable} file(s) could not be read; see the messages above")
+        try:
+            files = hf_daily.find_files(paths)
+        except FileNotFoundError as exc:
+            raise CommandError(str(exc)) from None
+        if not files:
+            raise CommandError("no .json files found in " + ", ".join(paths))
+        return import_hf_daily(files, report=self.stderr.write, progress=progress)

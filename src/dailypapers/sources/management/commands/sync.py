@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import DatabaseError, close_old_connections
-from django.utils import timezone
+from django.db import close_old_connections
 
-from dailypapers.papers.models import Paper
-from dailypapers.search.refresh import refresh_search
+from dailypapers.papers.signals import batched_changes
 from dailypapers.sources.fetching import Fetcher, SourceError
 from dailypapers.sources.registry import SOURCES, source
 
@@ -48,16 +45,13 @@ class Command(BaseCommand):
         fetcher = Fetcher()
         failures: dict[str, int] = {}  # consecutive failed passes of each source
         next_try: dict[str, float] = {}
-        # Papers that arrived by other roads (submissions, lookups) are indexed by the next pass.
-        indexed_until = timezone.now() - dt.timedelta(seconds=interval)
         try:
             while True:
                 now = time.monotonic()
                 due = [name for name in names if next_try.get(name, 0) <= now]
-                started = timezone.now()
-                failed, touched = self.one_pass(fetcher, due, cats)
-                if self.index(touched, since=indexed_until):
-                    indexed_until = started
+                # What the pass brought is indexed for search (and the like) at its end, at once.
+                with batched_changes(report=self.stderr.write):
+                    failed = self.one_pass(fetcher, due, cats)
                 if not loop:
                     if failed:
                         raise CommandError(f"{len(failed)} source(s) failed: {', '.join(failed)}")
@@ -76,22 +70,11 @@ class Command(BaseCommand):
         finally:
             fetcher.close()
 
-    def index(self, touched: set[int], since: dt.datetime) -> bool:
-        """Make the pass's papers, and those added by other roads since `since`, searchable."""
-        try:
-            touched = touched | set(Paper.objects.filter(added_at__gte=since).values_list("id", flat=True))
-        except DatabaseError as exc:  # the next pass tries again
-            self.stderr.write(f"search index: the database did not answer: {exc}")
-            return False
-        return refresh_search(touched, report=self.stderr.write)
-
-    def one_pass(
-        self, fetcher: Fetcher, names: list[str], categories: list[str]
-    ) -> tuple[list[str], set[int]]:
+    def one_pass(self, fetcher: Fetcher, names: list[str], categories: list[str]) -> list[str]:
         """Run each source; one failing source is reported and never stops the others.
 
-        Returns the sources that failed and the papers that are new or changed."""
-        failed, touched = [], set()
+        Returns the sources that failed."""
+        failed = []
         for name in names:
             started = time.monotonic()
             try:
@@ -106,9 +89,8 @@ class Command(BaseCommand):
                 self.stderr.write(f"{name}: failed unexpectedly: {type(exc).__name__}: {exc}")
                 failed.append(name)
                 continue
-            touched |= result.paper_ids
             self.stdout.write(
                 f"{name}: {result.new} new, {result.updated} updated, {result.unchanged} unchanged, "
                 f"{result.listings_new} feed listings ({time.monotonic() - started:.1f} s)"
             )
-        return failed, touched
+        return failed

@@ -1,0 +1,91 @@
+""" "The catalogue changed": how the apps that derive data from papers (the search index) hear of it.
+
+Whatever adds papers, changes their text or hides and shows them calls `catalogue_changed_on_commit`
+with the papers' row ids; once the transaction commits, `catalogue_changed` is sent with
+
+    paper_ids  a frozenset of row ids, or None: any paper may have changed (a bulk import)
+    wait       True when the sender is a batch job that waits for the receivers to finish all
+               their work (see `batched_changes`); False when it may be a web request, so that
+               receivers keep its time short and may finish slow work elsewhere
+    progress   receivers that take long may show progress bars on the terminal
+
+Senders never learn who listens: the catalogue sits below the apps that receive.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.dispatch import Signal
+
+from .models import Paper
+
+catalogue_changed = Signal()
+
+# Above this many papers a batch stops remembering ids: receivers look at every paper instead.
+WHOLE_CATALOGUE_FROM = 100_000
+
+
+@dataclass
+class _Batch:
+    paper_ids: set[int] | None = field(default_factory=set)  # None: too many to list
+
+    def add(self, ids: frozenset[int]) -> None:
+        if self.paper_ids is None:
+            return
+        self.paper_ids |= ids
+        if len(self.paper_ids) > WHOLE_CATALOGUE_FROM:
+            self.paper_ids = None
+
+
+_batch: ContextVar[_Batch | None] = ContextVar("catalogue_batch", default=None)
+
+
+def catalogue_changed_on_commit(paper_ids: Iterable[int]) -> None:
+    """Tell the receivers, once the current transaction commits, that these papers changed."""
+    ids = frozenset(paper_ids)
+    if ids:
+        transaction.on_commit(lambda: _committed(ids))
+
+
+def _committed(ids: frozenset[int]) -> None:
+    batch = _batch.get()
+    if batch is not None:
+        batch.add(ids)
+    else:
+        _send(ids, wait=False)
+
+
+def _send(
+    ids: frozenset[int] | None, wait: bool, progress: bool = False
+) -> list[tuple[Callable, BaseException]]:
+    """Send the signal; the receivers that failed, with their exception (Django logs it). A
+    receiver's failure never fails the change that was made: what it derives can be repaired later."""
+    responses = catalogue_changed.send_robust(sender=Paper, paper_ids=ids, wait=wait, progress=progress)
+    return [(receiver, r) for receiver, r in responses if isinstance(r, BaseException)]
+
+
+@contextmanager
+def batched_changes(
+    report: Callable[[str], object] | None = None, progress: bool = False, notify: bool = True
+) -> Iterator[None]:
+    """Within this block (an import, a harvest), committed changes are gathered and sent once at its
+    end, with wait=True, so that receivers do all their work before the command returns. Failures
+    are passed to `report`. With notify=False nothing is sent (`import --no-index`). Nothing is sent
+    when the block ends with an exception either: rerunning the import sends it."""
+    batch = _Batch()
+    token = _batch.set(batch)
+    try:
+        yield
+    finally:
+        _batch.reset(token)
+    if not notify or batch.paper_ids == set():
+        return
+    ids = None if batch.paper_ids is None else frozenset(batch.paper_ids)
+    for _, exc in _send(ids, wait=True, progress=progress):
+        if report is not None:
+            report(str(exc))
