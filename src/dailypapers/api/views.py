@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.http import urlencode
 from django.views.decorators.csrf import csrf_exempt
 
-from dailypapers.api import markdown
+from dailypapers.api.paper_markdown import as_markdown
 from dailypapers.api.plumbing import (
     ApiError,
     bad_request,
@@ -219,7 +219,7 @@ def paper_markdown(request: HttpRequest, ref: str) -> HttpResponse:
         return HttpResponse(exc.message + "\n", status=exc.status, content_type="text/plain; charset=utf-8")
     prefetch_cards([paper], listings=True)
     response = HttpResponse(
-        markdown.paper_markdown(paper, request), content_type="text/markdown; charset=utf-8"
+        as_markdown(paper, request), content_type="text/markdown; charset=utf-8"
     )
     response["Access-Control-Allow-Origin"] = "*"
     return response

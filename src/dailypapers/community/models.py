@@ -137,7 +137,7 @@ class Comment(models.Model):
     @cached_property
     def body_html(self) -> str:
         """The body as sanitised HTML (Markdown rendered by markdown-it-py, cleaned by nh3)."""
-        from dailypapers.community.markdown import render
+        from dailypapers.community.comment_html import render
 
         return render(self.body)
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from dailypapers.digests.models import Delivery, Subscription
-from dailypapers.digests.search import search_period
+from dailypapers.digests.saved_searches import search_period
 from dailypapers.digests.tokens import make_token
 from dailypapers.papers.filters import PaperFilter
 from dailypapers.papers.models import Listing, Paper, prefetch_cards

@@ -21,7 +21,7 @@ from dailypapers.core.limits import Limit
 from dailypapers.digests.compose import confirmation_message
 from dailypapers.digests.forms import SettingsForm, SubscribeForm
 from dailypapers.digests.models import Subscription
-from dailypapers.digests.search import search_available
+from dailypapers.digests.saved_searches import search_available
 from dailypapers.digests.tokens import make_token, read_token
 
 log = logging.getLogger("dailypapers.digests")

@@ -18,7 +18,7 @@ def escape(text: str) -> str:
     return _SPECIAL.sub(r"\\\1", " ".join(text.split()))
 
 
-def paper_markdown(paper: Paper, request: HttpRequest) -> str:
+def as_markdown(paper: Paper, request: HttpRequest) -> str:
     lines = [f"# {escape(paper.title)}", ""]
     authors = [a.author.name for a in paper.authorships.all()]
     if authors:
