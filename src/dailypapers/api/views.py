@@ -218,9 +218,7 @@ def paper_markdown(request: HttpRequest, ref: str) -> HttpResponse:
     except ApiError as exc:
         return HttpResponse(exc.message + "\n", status=exc.status, content_type="text/plain; charset=utf-8")
     prefetch_cards([paper], listings=True)
-    response = HttpResponse(
-        as_markdown(paper, request), content_type="text/markdown; charset=utf-8"
-    )
+    response = HttpResponse(as_markdown(paper, request), content_type="text/markdown; charset=utf-8")
     response["Access-Control-Allow-Origin"] = "*"
     return response
 
