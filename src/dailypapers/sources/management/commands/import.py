@@ -22,16 +22,14 @@ class Command(BaseCommand):
             "hf-daily",
             help="Hugging Face /api/daily_papers responses (.json or .json.gz files, or folders of them)",
         )
-        hf.add_argument("paths", nargs="+", metavar="PATH")
-        hf.add_argument("--no-progress", action="store_true", help="no progress bar")
-        hf.add_argument("--no-index", action="store_true", help=NO_INDEX_HELP)
         snap = kinds.add_parser(
             "arxiv-snapshot",
             help='the Kaggle "arxiv-metadata-oai-snapshot" JSON-lines file(s), plain or .gz',
         )
-        snap.add_argument("paths", nargs="+", metavar="FILE")
-        snap.add_argument("--no-progress", action="store_true", help="no progress bar")
-        snap.add_argument("--no-index", action="store_true", help=NO_INDEX_HELP)
+        for kind, metavar in ((hf, "PATH"), (snap, "FILE")):
+            kind.add_argument("paths", nargs="+", metavar=metavar)
+            kind.add_argument("--no-progress", action="store_true", help="no progress bar")
+            kind.add_argument("--no-index", action="store_true", help=NO_INDEX_HELP)
         snap.add_argument(
             "--batch-size", type=int, default=5000, help="records per transaction (default 5000)"
         )
