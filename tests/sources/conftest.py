@@ -1,0 +1,26 @@
+"""Fixtures of the sources' tests: the HTTP client without delays, the Hugging Face archive."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.support.shared import HF_DIR, need
+
+
+@pytest.fixture
+def fetcher(settings):
+    """The sources' HTTP client with no polite delay and no real sleeping between retries."""
+    from dailypapers.sources.http import Fetcher
+
+    settings.ARXIV_DELAY_SECONDS = 0
+    client = Fetcher(sleep=lambda seconds: None)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def hf_dir() -> Path:
+    need(HF_DIR.is_dir(), f"the Hugging Face archive is not at {HF_DIR}")
+    return HF_DIR
