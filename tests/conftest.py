@@ -43,6 +43,14 @@ def _static_root_exists():
     Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
 
 
+@pytest.fixture
+def site_password_hashers(settings):
+    """The site's own password hashers (Argon2 first) in place of the test settings' fast one."""
+    from tests.settings import SITE_PASSWORD_HASHERS
+
+    settings.PASSWORD_HASHERS = SITE_PASSWORD_HASHERS
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Rate limits and throttles count in the shared file cache, which outlives a test (and a run)."""
