@@ -59,7 +59,7 @@ def site(tmp_path_factory, mail, arxiv):
         yield served
 
 
-def test_new_member_signs_up_submits_upvotes_and_discusses(site, browser, mail):  # noqa: F811
+def test_new_member_signs_up_submits_upvotes_and_discusses(site, browser, mail):
     from playwright.sync_api import expect
 
     ARTIFACTS.mkdir(exist_ok=True)

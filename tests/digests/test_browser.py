@@ -12,7 +12,7 @@ from tests.support.smtp import SMTPServer
 pytestmark = pytest.mark.browser
 
 
-def test_subscribe_confirm_settings_and_unsubscribe_in_the_browser(browser, tmp_path, monkeypatch):  # noqa: F811
+def test_subscribe_confirm_settings_and_unsubscribe_in_the_browser(browser, tmp_path, monkeypatch):
     from playwright.sync_api import expect
 
     smtp = SMTPServer().start()

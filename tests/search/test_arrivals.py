@@ -40,14 +40,14 @@ def test_import_with_no_index_leaves_the_index_alone():
     assert found_first(Paper.objects.first().title) is None
 
 
-def test_an_arxiv_lookup_makes_the_paper_searchable(api, settings):  # noqa: F811
+def test_an_arxiv_lookup_makes_the_paper_searchable(api, settings):
     settings.ARXIV_DELAY_SECONDS = 0
     call_command("arxiv", "lookup", "1707.08567", stdout=StringIO(), stderr=StringIO())
     paper = Paper.objects.get(arxiv_id="1707.08567")
     assert found_first(paper.title) == "1707.08567"
 
 
-def test_a_sync_pass_indexes_what_it_brought_and_what_came_by_other_roads(arxiv, settings):  # noqa: F811
+def test_a_sync_pass_indexes_what_it_brought_and_what_came_by_other_roads(arxiv, settings):
     settings.SEARCH_SEMANTIC = False  # keywords are enough here; the RSS day has hundreds of papers
     add_paper("2401.00001", title="Submitted between passes: spectral widgets for graph sparsifiers")
     call_command("sync", "--categories", CATEGORIES, stdout=StringIO(), stderr=StringIO())
