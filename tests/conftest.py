@@ -36,10 +36,10 @@ def _commands_run_the_site_settings():
         yield
 
 
-@pytest.fixture(autouse=True, scope="session")
-def _static_root_exists():
+def pytest_configure(config):
     from django.conf import settings
 
+    # Before collection: a module that builds the WSGI app on import would have WhiteNoise warn.
     Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
 
 
@@ -116,6 +116,7 @@ def command_env(transactional_db, settings) -> dict[str, str]:
     """Environment for running `python -m dailypapers ...` in a subprocess against the test database.
 
     The test must use committed data (transactional_db), since the subprocess has its own connection.
+    The command searches as the test does: the same index folder, with or without meaning.
     """
     from django.db import connection
 
@@ -131,6 +132,7 @@ def command_env(transactional_db, settings) -> dict[str, str]:
         "PYTHONUNBUFFERED": "1",
         "DAILYPAPERS_ARXIV_DELAY": "0",
         "DAILYPAPERS_SEARCH_DIR": str(settings.SEARCH_DIR),
+        "DAILYPAPERS_SEARCH_SEMANTIC": "1" if settings.SEARCH_SEMANTIC else "0",
     }
 
 

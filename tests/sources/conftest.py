@@ -1,4 +1,5 @@
-"""Fixtures of the sources' tests: the HTTP client without delays, the Hugging Face archive."""
+"""Fixtures of the sources' tests: keyword-only indexing, the HTTP client without delays, the Hugging Face
+archive."""
 
 from __future__ import annotations
 
@@ -7,6 +8,13 @@ from pathlib import Path
 import pytest
 
 from tests.support.shared import HF_DIR, need
+
+
+@pytest.fixture(autouse=True)
+def _keyword_search_only(settings):
+    """These tests are about the catalogue: what they bring in is indexed by keywords only, not embedded
+    (which took most of some tests' time). Indexing with meaning on arrival: tests/search/test_arrivals."""
+    settings.SEARCH_SEMANTIC = False
 
 
 @pytest.fixture
