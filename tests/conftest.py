@@ -1,44 +1,54 @@
-"""Shared fixtures. Real parts only: the database under test, real files from ../shared, real servers."""
+"""Fixtures every area shares. Real parts only: the database under test, real files from ../shared, real
+servers. Each area's own fixtures are in its folder's conftest.py; helpers that are not fixtures are in
+tests/support/."""
 
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
-SHARED = Path(os.environ.get("DAILYPAPERS_SHARED", REPO.parent / "shared")).resolve()
-HF_DIR = SHARED / "data" / "hf-daily-papers"
-# In CI nothing may be skipped for want of a part: a skip there hides a missing install step.
-STRICT = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+from tests.support.shared import need
 
+# Settings of the commands and servers the tests start (see _commands_run_the_site_settings).
+SITE_SETTINGS = "dailypapers.settings"
 
-def need(condition: bool, why: str) -> None:
-    """Skip (or, in CI, fail) a test whose real part is missing on this machine."""
-    if not condition:
-        if STRICT:
-            pytest.fail(f"required in CI: {why}")
-        pytest.skip(why)
-
-
-ARTIFACTS = REPO / "test-artifacts"
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
 
 
 @pytest.fixture(autouse=True, scope="session")
-def _static_root_exists():
+def _commands_run_the_site_settings():
+    """Only this process uses tests.settings: the `python -m dailypapers ...` commands and servers the
+    tests start run the settings an operator's do (and need not find the tests package)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_SETTINGS_MODULE", SITE_SETTINGS)
+        yield
+
+
+def pytest_configure(config):
     from django.conf import settings
 
+    # Before collection: a module that builds the WSGI app on import would have WhiteNoise warn.
     Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
 
 
-@pytest.fixture(autouse=True)
-def _plain_static_files(settings):
-    # Hashed static names need collectstatic; the served-site tests cover that path.
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
+@pytest.fixture
+def site_password_hashers(settings):
+    """The site's own password hashers (Argon2 first) in place of the test settings' fast one."""
+    from tests.settings import SITE_PASSWORD_HASHERS
+
+    settings.PASSWORD_HASHERS = SITE_PASSWORD_HASHERS
 
 
 @pytest.fixture(autouse=True)
@@ -59,7 +69,7 @@ def _own_search_index(settings, tmp_path, monkeypatch):
 @pytest.fixture
 def replay_server():
     """A loopback HTTP server; tests add routes that answer from recorded arXiv traffic."""
-    from tests.replay import FIXTURES, ReplayServer
+    from tests.support.replay import FIXTURES, ReplayServer
 
     need(FIXTURES.is_dir(), f"the recorded arXiv traffic is not at {FIXTURES}")
     server = ReplayServer().start()
@@ -68,14 +78,33 @@ def replay_server():
 
 
 @pytest.fixture
-def fetcher(settings):
-    """The sources' HTTP client with no polite delay and no real sleeping between retries."""
-    from dailypapers.sources.fetching import Fetcher
+def api(replay_server, settings):
+    """The replay server answering as arXiv's API (tests/api's modules have an `api` of their own)."""
+    from tests.support.recorded_arxiv import recorded, replay_arxiv_api
 
+    settings.ARXIV_API_URL = replay_server.url + "/api/query"
+    replay_server.route("/api/query", replay_arxiv_api(recorded()))
+    return replay_server
+
+
+@pytest.fixture
+def arxiv(replay_server, settings):
+    """The replay server answering as arXiv's RSS and OAI-PMH services."""
+    from tests.support.recorded_arxiv import RSS_PATH, TwoPages
+    from tests.support.replay import FIXTURES, Reply
+
+    settings.ARXIV_RSS_URL = replay_server.url + "/rss/"
+    settings.ARXIV_OAI_URL = replay_server.url + "/oai"
     settings.ARXIV_DELAY = 0
-    client = Fetcher(sleep=lambda seconds: None)
-    yield client
-    client.close()
+    settings.SOURCE_RETRIES = 1
+    settings.SOURCE_BACKOFF = 0
+    settings.SEARCH_SEMANTIC = False  # each pass indexes the RSS day's hundreds of papers: keywords suffice
+    feed = (FIXTURES / "arxiv-rss" / "rss_mock_feed.xml").read_bytes()
+    replay_server.route(
+        RSS_PATH, lambda request: Reply(feed, headers={"Content-Type": "application/rss+xml"})
+    )
+    replay_server.route("/oai", TwoPages())
+    return replay_server
 
 
 @pytest.fixture
@@ -83,6 +112,7 @@ def command_env(transactional_db, settings) -> dict[str, str]:
     """Environment for running `python -m dailypapers ...` in a subprocess against the test database.
 
     The test must use committed data (transactional_db), since the subprocess has its own connection.
+    The command searches as the test does: the same index folder, with or without meaning.
     """
     from django.db import connection
 
@@ -98,19 +128,14 @@ def command_env(transactional_db, settings) -> dict[str, str]:
         "PYTHONUNBUFFERED": "1",
         "DAILYPAPERS_ARXIV_DELAY": "0",
         "DAILYPAPERS_SEARCH_DIR": str(settings.SEARCH_DIR),
+        "DAILYPAPERS_SEARCH_SEMANTIC": "1" if settings.SEARCH_SEMANTIC else "0",
     }
-
-
-@pytest.fixture
-def hf_dir() -> Path:
-    need(HF_DIR.is_dir(), f"the Hugging Face archive is not at {HF_DIR}")
-    return HF_DIR
 
 
 @pytest.fixture
 def smtp_server(settings):
     """A real SMTP server on loopback; Django's e-mail goes to it for the test."""
-    from tests.smtp import SMTPServer
+    from tests.support.smtp import SMTPServer
 
     server = SMTPServer().start()
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
@@ -120,3 +145,17 @@ def smtp_server(settings):
     settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium (the system's, driven by Playwright), for the tests marked `browser`."""
+    executable = (
+        os.environ.get("DAILYPAPERS_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    )
+    need(bool(executable), "no Chromium on this machine (Debian package 'chromium')")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()

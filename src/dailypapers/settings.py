@@ -90,7 +90,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
-    # Bottom up: an app imports only the apps above it in this list (tests/test_layers.py).
+    # Bottom up: an app imports only the apps above it in this list (tests/core/test_layers.py).
     "dailypapers.core",
     "dailypapers.papers",
     "dailypapers.sources",

@@ -1,0 +1,305 @@
+"""Accounts end to end through the views: sign-up with a real e-mail, sign-in throttle, password reset,
+address and password changes, account deletion, public profiles, Argon2."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from dailypapers.accounts.models import Profile
+from dailypapers.community.models import Comment, Upvote
+from dailypapers.core.models import RateCounter
+from dailypapers.papers.models import Listing, Paper
+from tests.support.factories import add_user, listed_paper
+
+pytestmark = pytest.mark.django_db
+User = get_user_model()
+PASSWORD = "a long and unusual passphrase"
+
+
+def link_in(message) -> str:
+    match = re.search(r"https?://\S+", message.text)
+    assert match, message.text
+    return match.group(0)
+
+
+def signup(client, username="ada", email="ada@example.org", password=PASSWORD, **extra):
+    return client.post(
+        "/accounts/signup",
+        {"username": username, "email": email, "password1": password, "password2": password},
+        **extra,
+    )
+
+
+@pytest.mark.usefixtures("site_password_hashers")  # it checks the stored hash is Argon2's
+def test_sign_up_verify_and_sign_in(client, smtp_server):
+    response = signup(client)
+    assert response.status_code == 302 and response["Location"] == "/accounts/signup/sent"
+    user = User.objects.get(username="ada")
+    assert not user.is_active and not user.profile.email_verified
+    assert user.password.startswith("argon2$")
+    # Not yet: the address is unconfirmed, and the page says so.
+    response = client.post("/accounts/login", {"username": "ada", "password": PASSWORD})
+    assert (
+        response.status_code == 200
+        and "Please confirm your e-mail address first" in response.content.decode()
+    )
+
+    (message,) = smtp_server.wait_for(1)
+    assert (
+        message.recipients == ["ada@example.org"]
+        and "Confirm your e-mail address" in message.message["Subject"]
+    )
+    link = link_in(message)
+    path = link.split("testserver", 1)[1]
+    assert client.get(path).status_code == 200  # a page with a button: mail scanners only GET
+    assert not User.objects.get(pk=user.pk).is_active
+    response = client.post(path)
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.is_active and user.profile.email_verified
+    assert client.get("/").wsgi_request.user == user  # signed in by confirming
+    # A link works once.
+    assert "already confirmed" in client.post(path).content.decode()
+    client.post("/accounts/logout")
+    response = client.post("/accounts/login", {"username": "ada", "password": PASSWORD})
+    assert response.status_code == 302
+
+
+def test_sign_up_rules(client, smtp_server):
+    add_user("bob", email="bob@example.org")
+    response = signup(client, username="bob2", email="BOB@example.org")
+    assert "An account with this e-mail address exists already" in response.content.decode()
+    response = signup(client, username="bob", email="new@example.org")
+    assert "A user with that username already exists" in response.content.decode()
+    response = signup(client, username="carol", email="carol@example.org", password="password")
+    assert "This password is too common" in response.content.decode()
+    assert not User.objects.filter(username="carol").exists() and smtp_server.messages == []
+
+
+def test_bad_and_expired_links(client, settings):
+    assert "not valid" in client.get("/accounts/verify/nonsense").content.decode()
+    from dailypapers.accounts import verification
+
+    user = add_user("ada", is_active=False)
+    token = verification.make_token(user, user.email, "signup")
+    settings.VERIFY_HOURS = -1
+    response = client.get(f"/accounts/verify/{token}")
+    assert response.status_code == 400 and "expired" in response.content.decode()
+
+
+def test_sign_in_is_throttled(client, settings):
+    settings.LOGIN_RATE = "3/15m"
+    add_user("ada", password=PASSWORD)
+    for _ in range(3):
+        response = client.post("/accounts/login", {"username": "ada", "password": "wrong"})
+        assert response.status_code == 200
+    # The right password is refused too while throttled: guessing gains nothing.
+    response = client.post("/accounts/login", {"username": "ada", "password": PASSWORD})
+    assert response.status_code == 429 and "Too many failed sign-in attempts" in response.content.decode()
+    # Another account from the same address still signs in: its own allowance is untouched...
+    add_user("bob", password=PASSWORD)
+    assert client.post("/accounts/login", {"username": "bob", "password": PASSWORD}).status_code == 302
+    client.post("/accounts/logout")
+    RateCounter.objects.all().delete()  # the window passes
+    assert client.post("/accounts/login", {"username": "ada", "password": PASSWORD}).status_code == 302
+
+
+def test_sign_in_is_throttled_per_address(client, settings):
+    settings.LOGIN_RATE_PER_ADDRESS = "4/15m"
+    add_user("zed", password=PASSWORD)
+    for n in range(4):  # a guesser trying many names from one address
+        assert client.post("/accounts/login", {"username": f"u{n}", "password": "x"}).status_code == 200
+    response = client.post("/accounts/login", {"username": "zed", "password": PASSWORD})
+    assert response.status_code == 429
+    # From another address the account is reachable.
+    response = client.post(
+        "/accounts/login", {"username": "zed", "password": PASSWORD}, REMOTE_ADDR="10.0.0.9"
+    )
+    assert response.status_code == 302
+
+
+def test_behind_a_proxy_sign_in_attempts_count_per_forwarded_client(client, settings):
+    settings.LOGIN_RATE_PER_ADDRESS = "2/15m"
+    settings.CLIENT_IP_HEADER = "HTTP_X_FORWARDED_FOR"
+    add_user("zed", password=PASSWORD)
+    guesser = {"REMOTE_ADDR": "127.0.0.1", "HTTP_X_FORWARDED_FOR": "203.0.113.9"}
+    for n in range(2):
+        assert (
+            client.post("/accounts/login", {"username": f"u{n}", "password": "x"}, **guesser).status_code
+            == 200
+        )
+    assert (
+        client.post("/accounts/login", {"username": "zed", "password": PASSWORD}, **guesser).status_code
+        == 429
+    )
+    # Another member behind the same proxy is not locked out by the guesser.
+    member = {"REMOTE_ADDR": "127.0.0.1", "HTTP_X_FORWARDED_FOR": "198.51.100.7"}
+    assert (
+        client.post("/accounts/login", {"username": "zed", "password": PASSWORD}, **member).status_code == 302
+    )
+
+
+def test_password_reset_by_email(client, smtp_server):
+    add_user("ada", password=PASSWORD)
+    response = client.post("/accounts/password/reset", {"email": "ada@example.org"})
+    assert response.status_code == 302
+    (message,) = smtp_server.wait_for(1)
+    link = link_in(message)
+    response = client.get(link.split("testserver", 1)[1], follow=True)
+    assert "Choose a new password" in response.content.decode()
+    new = "another fine passphrase"
+    response = client.post(response.redirect_chain[-1][0], {"new_password1": new, "new_password2": new})
+    assert response.status_code == 302
+    assert client.login(username="ada", password=new)
+
+
+def test_change_email_needs_the_new_address_confirmed(client, smtp_server):
+    ada = add_user("ada", password=PASSWORD)
+    client.force_login(ada)
+    response = client.post("/account/email", {"email": "ada@new.example", "password": "wrong"})
+    assert "That is not your password" in response.content.decode()
+    response = client.post("/account/email", {"email": "ada@new.example", "password": PASSWORD})
+    assert response.status_code == 302
+    ada.refresh_from_db()
+    assert ada.email == "ada@example.org"  # not until confirmed
+    (message,) = smtp_server.wait_for(1)
+    assert message.recipients == ["ada@new.example"]
+    client.post(link_in(message).split("testserver", 1)[1])
+    ada.refresh_from_db()
+    assert ada.email == "ada@new.example"
+
+
+def test_change_password(client):
+    ada = add_user("ada", password=PASSWORD)
+    client.force_login(ada)
+    new = "yet another passphrase"
+    response = client.post(
+        "/account/password", {"old_password": PASSWORD, "new_password1": new, "new_password2": new}
+    )
+    assert response.status_code == 302
+    assert client.get("/account/").status_code == 200  # still signed in
+    ada.refresh_from_db()
+    assert ada.check_password(new)
+
+
+def test_account_page_includes_the_other_apps_slots(client):
+    client.force_login(add_user("ada"))
+    response = client.get("/account/")
+    assert response.status_code == 200
+    names = [t.name for t in response.templates]
+    assert "api/_account.html" in names and "digests/_account.html" in names
+
+
+def test_account_pages_need_sign_in(client):
+    for url in ["/account/", "/account/email", "/account/password", "/account/delete"]:
+        response = client.get(url)
+        assert response.status_code == 302 and response["Location"].startswith("/accounts/login?next=")
+
+
+def test_delete_account_as_the_privacy_page_says(client):
+    ada, bob = add_user("ada", password=PASSWORD), add_user("bob")
+    paper = listed_paper("2611.00400")
+    other = listed_paper("2611.00401")
+    Upvote.toggle(ada, paper)
+    Upvote.toggle(bob, paper)
+    top = Comment.post(ada, paper, "ada's thread")
+    Comment.post(bob, paper, "bob replies", parent=top)
+    Comment.post(ada, other, "alone")
+    Listing.objects.filter(paper=other).update(submitted_by=ada, submitter_name="ada")
+    client.force_login(ada)
+    response = client.post("/account/delete", {"password": "wrong", "confirm": "on"})
+    assert "That is not your password" in response.content.decode()
+    response = client.post("/account/delete", {"password": PASSWORD, "confirm": "on"})
+    assert response.status_code == 302
+    assert not User.objects.filter(username="ada").exists()
+    paper.refresh_from_db()
+    other.refresh_from_db()
+    assert (paper.upvote_count, paper.comment_count, other.comment_count) == (1, 1, 0)
+    top.refresh_from_db()
+    assert top.removed and top.body == "" and top.author is None
+    listing = Listing.objects.get(paper=other)
+    assert listing.submitted_by is None and listing.submitter_display == ""
+    assert client.get("/account/").status_code == 302  # signed out
+    privacy = client.get("/about/privacy").content.decode()
+    assert "Votes</strong> are withdrawn" in privacy and "[removed]" in privacy
+
+
+def test_public_profile_lists_submissions_and_comments(client):
+    ada = add_user("ada")
+    Profile.objects.create(user=ada, display_name="Ada L.", email_verified=True)
+    paper = listed_paper("2611.00410", "A paper Ada submitted")
+    Listing.objects.filter(paper=paper).update(submitted_by=ada, source=Listing.Source.SUBMISSION)
+    Comment.post(ada, paper, "My *own* comment")
+    hidden = Comment.post(ada, paper, "hidden one")
+    hidden.set_hidden(add_user("mod", is_staff=True), True)
+    page = client.get("/u/ada").content.decode()
+    assert "Ada L." in page and "A paper Ada submitted" in page and "<em>own</em>" in page
+    assert "hidden one" not in page
+    assert client.get("/u/nobody").status_code == 404
+    User.objects.filter(pk=ada.pk).update(is_active=False)
+    assert client.get("/u/ada").status_code == 404
+
+
+def test_nav_shows_account_links(client):
+    page = client.get("/about/ranking").content.decode()
+    assert "Sign in" in page and "Sign up" in page
+    client.force_login(add_user("ada"))
+    page = client.get("/about/ranking").content.decode()
+    assert 'data-testid="signed-in-as">ada<' in page and "Sign out" in page
+    assert re.search(
+        r'<form method="post" action="/accounts/logout"[^>]*>\s*'
+        r'<input type="hidden" name="csrfmiddlewaretoken"',
+        page,
+    )
+
+
+def test_deactivated_member_is_signed_out_and_told(client):
+    ada = add_user("ada", password=PASSWORD)
+    Profile.objects.create(user=ada, email_verified=True)
+    client.force_login(ada)
+    User.objects.filter(pk=ada.pk).update(is_active=False)
+    assert client.get("/account/").status_code == 302
+    response = client.post("/accounts/login", {"username": "ada", "password": PASSWORD})
+    assert "deactivated by a moderator" in response.content.decode()
+    assert Paper.objects.count() == 0
+
+
+def test_resend_confirmation_link_discloses_nothing(client, smtp_server):
+    signup(client)
+    smtp_server.wait_for(1)
+    response = client.post("/accounts/resend", {"email": "ada@example.org"})
+    assert response.status_code == 302
+    response = client.post("/accounts/resend", {"email": "nobody@example.org"})
+    assert response.status_code == 302  # the same answer for an address with no account
+    messages = smtp_server.wait_for(2)
+    assert [m.recipients for m in messages] == [["ada@example.org"], ["ada@example.org"]]
+    # The newer link works as well as the first.
+    client.post(link_in(messages[1]).split("testserver", 1)[1])
+    assert User.objects.get(username="ada").is_active
+
+
+def test_sign_ups_are_limited_per_address(client, smtp_server, settings):
+    settings.SIGNUP_RATE = "2/h"
+    for n in range(2):
+        assert signup(client, username=f"u{n}", email=f"u{n}@example.org").status_code == 302
+    response = signup(client, username="u2", email="u2@example.org")
+    assert response.status_code == 429 and "Too many accounts" in response.content.decode()
+    assert not User.objects.filter(username="u2").exists()
+    # A refused form does not count: another address still gets its own allowance.
+    assert signup(client, username="u3", email="u3@example.org", REMOTE_ADDR="10.0.0.9").status_code == 302
+    smtp_server.wait_for(3)
+    # Asking for new links is limited too, silently: the page says the same, no mail goes out.
+    assert client.post("/accounts/resend", {"email": "u0@example.org"}).status_code == 302
+    assert len(smtp_server.wait_for(4, timeout=0.5)) == 3
+
+
+def test_sign_up_survives_a_mail_server_refusal(client, smtp_server):
+    smtp_server.refuse_next("451 4.3.0 try again later")
+    response = signup(client, username="eve", email="eve@example.org")
+    assert response.status_code == 302
+    page = client.get(response["Location"]).content.decode()
+    assert "could not be sent just now" in page
+    assert User.objects.filter(username="eve", is_active=False).exists()

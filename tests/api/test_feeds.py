@@ -1,0 +1,88 @@
+"""RSS 2.0 and Atom feeds, parsed with feedparser: valid, the right items, the right links."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import feedparser
+import pytest
+
+from dailypapers.papers.models import Listing
+from tests.support.factories import add_paper, add_user
+
+pytestmark = pytest.mark.django_db
+
+D1, D2 = dt.date(2026, 8, 19), dt.date(2026, 8, 20)
+
+
+@pytest.fixture
+def papers():
+    add_paper("2608.00001", "Older & Wiser", day=D1, votes=5, categories=["cs.LG"])
+    add_paper("2608.00002", "Language <Models>", day=D2, votes=2, categories=["cs.CL"])
+    add_paper("2608.00003", "Top Language", day=D2, votes=8, categories=["cs.CL", "cs.LG"])
+
+
+def parse(client, url: str, fmt: str):
+    response = client.get(url)
+    assert response.status_code == 200, response.content[:300]
+    expected = "application/rss+xml" if fmt == "rss" else "application/atom+xml"
+    assert response["Content-Type"].startswith(expected)
+    feed = feedparser.parse(response.content)
+    assert not feed.bozo, feed.get("bozo_exception")
+    assert feed.version == ("rss20" if fmt == "rss" else "atom10")
+    return feed
+
+
+@pytest.mark.parametrize("fmt", ["rss", "atom"])
+def test_daily_feed_is_the_latest_day_most_upvoted_first(client, papers, fmt):
+    feed = parse(client, f"/feeds/daily.{fmt}", fmt)
+    assert feed.feed.title == "Daily Papers: Thursday, August 20, 2026"
+    assert feed.feed.link == "http://testserver/papers/date/2026-08-20"
+    assert [e.title for e in feed.entries] == ["Top Language", "Language <Models>"]
+    top = feed.entries[0]
+    assert top.link == "http://testserver/papers/2608.00003"
+    assert top.id == "http://testserver/papers/2608.00003"
+    assert "Ada Lovelace, Alan Turing" in top.author
+    assert {t.term for t in top.tags} == {"cs.CL", "cs.LG"}
+    assert "8 upvotes" in top.summary and "Abstract of Top Language." in top.summary
+    assert top.published_parsed[:3] == (2026, 8, 20)
+
+
+@pytest.mark.parametrize("fmt", ["rss", "atom"])
+def test_a_given_day(client, papers, fmt):
+    feed = parse(client, f"/feeds/daily/2026-08-19.{fmt}", fmt)
+    assert [e.title for e in feed.entries] == ["Older & Wiser"]
+    assert client.get(f"/feeds/daily/2026-02-30.{fmt}").status_code == 404
+
+
+@pytest.mark.parametrize("fmt", ["rss", "atom"])
+def test_category_feed(client, papers, fmt):
+    feed = parse(client, f"/feeds/category/cs.CL.{fmt}", fmt)
+    assert [e.title for e in feed.entries] == ["Top Language", "Language <Models>"]
+    assert "cs.CL" in feed.feed.title
+    assert client.get(f"/feeds/category/no.such.{fmt}").status_code == 404
+
+
+@pytest.mark.parametrize("fmt", ["rss", "atom"])
+def test_trending_feed(client, papers, fmt):
+    today = dt.date.today()
+    add_paper("2608.00009", "Fresh and Popular", day=today, votes=50, categories=["cs.AI"])
+    add_paper("2608.00010", "Fresh", day=today, votes=1, categories=["cs.AI"])
+    feed = parse(client, f"/feeds/trending.{fmt}", fmt)
+    assert [e.title for e in feed.entries][:2] == ["Fresh and Popular", "Fresh"]
+    assert "Older & Wiser" not in [e.title for e in feed.entries]  # outside the trending span
+
+
+@pytest.mark.parametrize("fmt", ["rss", "atom"])
+def test_a_members_submissions(client, papers, fmt):
+    ada = add_user("ada")
+    Listing.objects.filter(paper__arxiv_id="2608.00001").update(submitted_by=ada, note="Read section 3.")
+    feed = parse(client, f"/feeds/users/ada.{fmt}", fmt)
+    assert [e.title for e in feed.entries] == ["Older & Wiser"]
+    assert "Read section 3." in feed.entries[0].summary
+    assert "submitted by ada" in feed.feed.title
+    assert client.get(f"/feeds/users/nobody.{fmt}").status_code == 404
+
+
+def test_feeds_are_open_to_other_sites(client, papers):
+    assert client.get("/feeds/daily.rss")["Access-Control-Allow-Origin"] == "*"

@@ -1,0 +1,166 @@
+"""The unchanged `huggingface_hub` client against the real server (gunicorn, in a subprocess).
+
+The site starts with its bundled demo (20 real Hugging Face feed days, 2026-07-27 to 2026-08-21);
+one more day from ../shared is imported with the `import hf-daily` command, so what the client
+reads back can be compared with what Hugging Face itself served for those papers.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import subprocess
+import sys
+import urllib.request
+
+import pytest
+from huggingface_hub import HfApi
+from huggingface_hub.errors import HfHubHTTPError
+
+from dailypapers.sources.demo import DEMO_FILE
+from tests.support.served import serve, server_database
+from tests.support.shared import HF_DIR, need
+
+HF_FILE = HF_DIR / "2024-06-04.json"
+
+
+def demo_day(day: str) -> list[dict]:
+    with gzip.open(DEMO_FILE, "rt") as fh:
+        return next(w["data"] for w in json.load(fh) if w["date"] == day)
+
+
+def run_command(site_env: dict, *args: str, stdin: str | None = None) -> str:
+    result = subprocess.run(
+        [sys.executable, "-m", "dailypapers", *args],
+        env=site_env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    need(HF_FILE.is_file(), f"the Hugging Face archive is not at {HF_DIR}")
+    home = tmp_path_factory.mktemp("api-site")
+    with server_database() as database_url:
+        env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DAILYPAPERS_DEBUG"}}
+        env["DAILYPAPERS_HOME"] = str(home)
+        if database_url:
+            env["DATABASE_URL"] = database_url
+        with serve(home, database_url, semantic_search=True) as served:
+            run_command(env, "import", "hf-daily", "--no-progress", str(HF_FILE))  # indexes them too
+            served.env = env
+            yield served
+
+
+@pytest.fixture(scope="module")
+def hf(site) -> HfApi:
+    return HfApi(endpoint=site.url, token=False)
+
+
+def test_list_daily_papers_for_a_date(hf):
+    expected = demo_day("2026-08-21")
+    papers = list(hf.list_daily_papers(date="2026-08-21", token=False))
+    assert {p.id for p in papers} == {item["paper"]["id"] for item in expected}
+    by_id = {item["paper"]["id"]: item for item in expected}
+    for paper in papers:
+        original = by_id[paper.id]
+        assert paper.title == original["title"]
+        assert paper.upvotes == original["paper"]["upvotes"]  # no local votes yet: the imported figure
+        assert paper.submitted_at.date().isoformat() == "2026-08-21"  # the feed day
+        assert paper.submitted_by.username == original["submittedBy"]["name"]
+        assert paper.github_repo == original["paper"].get("githubRepo")
+        assert paper.ai_summary == original["paper"].get("ai_summary")
+        assert paper.authors and paper.authors[0].name
+        assert paper.summary
+    upvotes = [p.upvotes for p in papers]
+    assert upvotes == sorted(upvotes, reverse=True)  # most upvoted first within the day
+
+
+def test_list_daily_papers_for_a_week_and_a_month_and_trending(hf):
+    week = [
+        p for page in (0, 1) for p in hf.list_daily_papers(week="2026-W34", limit=60, p=page, token=False)
+    ]
+    week_days = ["2026-08-17", "2026-08-18", "2026-08-19", "2026-08-20", "2026-08-21"]
+    expected = {item["paper"]["id"] for day in week_days for item in demo_day(day)}
+    assert {p.id for p in week} == expected and len(week) == len(expected)
+    assert all("2026-08-17" <= p.submitted_at.date().isoformat() <= "2026-08-21" for p in week)
+
+    month = list(hf.list_daily_papers(month="2026-08", limit=100, p=0, token=False))
+    assert len(month) == 100
+    second = list(hf.list_daily_papers(month="2026-08", limit=100, p=1, token=False))
+    assert second and not {p.id for p in month} & {p.id for p in second}
+
+    trending = list(hf.list_daily_papers(date="2026-08-20", sort="trending", token=False))
+    assert {p.id for p in trending} == {item["paper"]["id"] for item in demo_day("2026-08-20")}
+
+
+def test_paper_info_matches_what_hugging_face_served(hf):
+    with open(HF_FILE) as fh:
+        original = json.load(fh)[0]["paper"]
+    info = hf.paper_info(original["id"])
+    assert info.id == original["id"] == "2406.01574"
+    assert info.title == " ".join(original["title"].split())
+    assert info.summary == " ".join(original["summary"].split())
+    assert info.upvotes == original["upvotes"]
+    assert [a.name for a in info.authors] == [a["name"] for a in original["authors"] if not a.get("hidden")]
+    assert info.published_at.isoformat().startswith(original["publishedAt"][:10])
+    assert info.github_repo == original.get("githubRepo")
+    assert info.ai_keywords == (original.get("ai_keywords") or [])
+    assert info.submitted_at.date().isoformat() == "2024-06-04"
+    assert info.submitted_by is None  # Hugging Face did not say who submitted it in 2024
+
+
+def test_list_papers_searches(hf):
+    expected = demo_day("2026-08-21")[0]
+    found = list(hf.list_papers(query=expected["title"], limit=5))
+    assert 1 <= len(found) <= 5
+    assert found[0].id == expected["paper"]["id"] and found[0].title == expected["title"]
+    assert found[0].upvotes == expected["paper"]["upvotes"] and found[0].authors
+    mmlu = list(hf.list_papers(query="MMLU-Pro robust multi-task language understanding benchmark"))
+    assert "2406.01574" in [p.id for p in mmlu[:3]]
+
+
+def test_read_paper_is_markdown(hf):
+    text = hf.read_paper("2406.01574")
+    assert text.startswith("# MMLU-Pro")
+    assert "## Abstract" in text and "https://arxiv.org/abs/2406.01574" in text
+
+
+def test_missing_paper_is_a_404_the_client_understands(hf):
+    with pytest.raises(HfHubHTTPError) as caught:
+        hf.paper_info("2406.99999")
+    assert caught.value.response.status_code == 404
+    assert "not in this catalogue" in str(caught.value)
+
+
+def test_a_token_write_through_the_real_server(site, hf):
+    make = (
+        "from dailypapers.api.models import ApiToken\n"
+        "from django.contrib.auth import get_user_model\n"
+        "u = get_user_model().objects.create_user('robot', 'robot@example.org', 'long enough pw 1')\n"
+        "print(ApiToken.issue(u, 'served')[1])\n"
+    )
+    raw = run_command(site.env, "shell", stdin=make).strip().splitlines()[-1]
+    before = hf.paper_info("2406.01574").upvotes
+    request = urllib.request.Request(
+        site.url + "/api/papers/2406.01574/upvote",
+        data=b'{"on": true}',
+        method="POST",
+        headers={"Authorization": f"Bearer {raw}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert json.load(response)["voted"] is True
+    assert hf.paper_info("2406.01574").upvotes == before + 1
+
+
+def test_openapi_and_feeds_are_served(site):
+    with urllib.request.urlopen(site.url + "/api/openapi.json", timeout=10) as response:
+        assert json.load(response)["servers"] == [{"url": site.url}]
+    with urllib.request.urlopen(site.url + "/feeds/daily.rss", timeout=10) as response:
+        assert response.headers["Content-Type"].startswith("application/rss+xml")

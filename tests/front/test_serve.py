@@ -1,0 +1,117 @@
+"""`dailypapers serve` from an empty home: migrate, demo, gunicorn, whitenoise; a second start reuses it."""
+
+from __future__ import annotations
+
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+from tests.support.served import serve, server_database
+
+
+def fetch(url: str) -> tuple[int, dict, str]:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return response.status, dict(response.headers), response.read().decode()
+
+
+def test_first_start_loads_the_demo_and_a_second_start_reuses_it(tmp_path):
+    with server_database() as database_url:
+        with serve(tmp_path, database_url) as site:
+            status, headers, html = fetch(site.url + "/")
+            assert status == 200 and headers["Server"].startswith("gunicorn")
+            assert "Friday, August 21, 2026" in html
+            assert "EnvHarness: Awakening Static Worlds for Agent Learning" in html
+            css = re.search(r'href="(/static/dailypapers/style\.[0-9a-f]{12}\.css)"', html).group(1)
+            status, headers, _ = fetch(site.url + css)
+            assert status == 200 and "max-age=315360000" in headers["Cache-Control"]
+            status, _, html = fetch(site.url + "/papers/2608.19880")
+            assert status == 200 and "163 on Hugging Face" in html
+            # The demo is indexed beside the server: its papers become findable by title.
+            query = site.url + "/api/papers/search?q=EnvHarness+Awakening+Static+Worlds"
+            deadline = time.monotonic() + 120
+            while "2608.19880" not in fetch(query)[2][:400] and time.monotonic() < deadline:
+                time.sleep(0.5)
+            assert '"2608.19880"' in fetch(query)[2][:400]
+        first = "\n".join(site.output)
+        assert "Empty site: loading the demo papers…" in first
+        assert re.search(r"Loaded 44\d papers on 442 feed listings\.", first)
+        assert f"Daily Papers is running at {site.url}/" in first
+
+        with serve(tmp_path, database_url) as again:
+            assert "EnvHarness" in fetch(again.url + "/")[2]
+        assert "loading the demo" not in "\n".join(again.output)
+
+
+def test_busy_port_is_a_clear_error(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "dailypapers", "serve", "--port", str(port)],
+            capture_output=True,
+            text=True,
+            env={"DAILYPAPERS_HOME": str(tmp_path), "PATH": ""},
+            timeout=60,
+        )
+    assert result.returncode == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_cli_lists_its_commands():
+    command = [sys.executable, "-m", "dailypapers", "--help"]
+    result = subprocess.run(command, capture_output=True, text=True, check=True)
+    assert "dailypapers help <subcommand>" in result.stdout
+    for command in ("import", "serve", "sync", "migrate", "createsuperuser"):
+        assert f"    {command}\n" in result.stdout
+
+
+def test_serve_with_sync_fetches_new_papers_from_arxiv(tmp_path, replay_server, monkeypatch):
+    from tests.support.replay import FIXTURES, Reply
+
+    feed = (FIXTURES / "arxiv-rss" / "rss_mock_feed.xml").read_bytes()
+    replay_server.route(
+        "/rss/cs.CL", lambda request: Reply(feed, headers={"Content-Type": "application/rss+xml"})
+    )
+    replay_server.route("/oai", lambda request: Reply(b"unavailable", 503, {"Content-Type": "text/plain"}))
+    for name, value in {"DAILYPAPERS_ARXIV_RSS_URL": replay_server.url + "/rss/",
+                        "DAILYPAPERS_ARXIV_OAI_URL": replay_server.url + "/oai",
+                        "DAILYPAPERS_CATEGORIES": "cs.CL", "DAILYPAPERS_ARXIV_DELAY": "0",
+                        "DAILYPAPERS_SOURCE_RETRIES": "0"}.items():  # fmt: skip
+        monkeypatch.setenv(name, value)
+    with server_database() as database_url, serve(tmp_path, database_url, "--sync", "--no-demo") as site:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if fetch(site.url + "/papers/2411.18126")[0] == 200:  # a cs.CL paper of the RSS day
+                    break
+            except urllib.error.HTTPError:
+                time.sleep(0.5)
+        else:
+            raise AssertionError("the paper never arrived:\n" + "\n".join(site.output))
+    output = "\n".join(site.output)
+    assert "Fetching new papers from arXiv every 30 minutes" in output
+    assert "oai: failed: " in output  # one source failing leaves the site and the other source alone
+
+
+def test_a_broken_setup_is_one_clear_line(tmp_path):
+    cases = {
+        "postgres://nobody@127.0.0.1:1/x": "dailypapers: error: the database cannot be used",
+        "foo://bar": "dailypapers: error: DATABASE_URL: Scheme 'foo://' is unknown.",
+    }
+    for url, message in cases.items():
+        env = {"DAILYPAPERS_HOME": str(tmp_path), "DATABASE_URL": url, "PATH": ""}
+        result = subprocess.run(
+            [sys.executable, "-m", "dailypapers", "migrate"],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+        )
+        assert result.returncode == 1
+        assert result.stderr.startswith(message) and "Traceback" not in result.stderr
