@@ -52,7 +52,9 @@ def site(tmp_path_factory):
         env["DAILYPAPERS_HOME"] = str(home)
         if database_url:
             env["DATABASE_URL"] = database_url
-        with serve(home, database_url, semantic_search=True) as served:
+        # Keyword search: the client's calls are what is tested here, and embedding the 440 demo papers
+        # took most of this module's minute; the hybrid path has its own tests (tests/search, tests/api).
+        with serve(home, database_url) as served:
             run_command(env, "import", "hf-daily", "--no-progress", str(HF_FILE))  # indexes them too
             served.env = env
             yield served
