@@ -242,6 +242,18 @@ def test_hiding_a_comment_with_replies_keeps_the_count_and_the_list_in_step(clie
     assert "0 comments" in page and "No comments here yet" in page
 
 
+def test_the_submitters_note_is_rendered_markdown(client):
+    recent_paper("2611.00525")
+    client.force_login(add_user("ada"))
+    note = "Read **section 3**; the `loss` is new.\n\n<b>not bold</b>"
+    client.post("/papers/submit", {"paper": "2611.00525", "note": note})
+    for url in ["/papers/2611.00525", "/"]:
+        page = client.get(url).content.decode()
+        assert "<strong>section 3</strong>" in page and "<code>loss</code>" in page, url
+        assert "**section" not in page and "`loss`" not in page and "<b>not bold</b>" not in page, url
+        assert "&lt;b&gt;not bold&lt;/b&gt;" in page, url
+
+
 # --- trending and ranking ---
 
 
