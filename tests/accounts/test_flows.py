@@ -7,6 +7,7 @@ import re
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.test import Client
 
 from dailypapers.accounts.models import Profile
 from dailypapers.community.models import Comment, Upvote
@@ -70,13 +71,67 @@ def test_sign_up_verify_and_sign_in(client, smtp_server):
 
 def test_sign_up_rules(client, smtp_server):
     add_user("bob", email="bob@example.org")
-    response = signup(client, username="bob2", email="BOB@example.org")
-    assert "An account with this e-mail address exists already" in response.content.decode()
     response = signup(client, username="bob", email="new@example.org")
     assert "A user with that username already exists" in response.content.decode()
     response = signup(client, username="carol", email="carol@example.org", password="password")
     assert "This password is too common" in response.content.decode()
     assert not User.objects.filter(username="carol").exists() and smtp_server.messages == []
+
+
+def test_sign_up_does_not_tell_whether_an_address_has_an_account(client, smtp_server):
+    add_user("bob", email="bob@example.org")
+    newcomer = Client()
+    taken = signup(client, username="bob2", email="BOB@example.org")
+    free = signup(newcomer, username="carol", email="carol@example.org")
+    assert (taken.status_code, taken["Location"]) == (free.status_code, free["Location"])
+    assert taken["Location"] == "/accounts/signup/sent"
+
+    def sent_page(who, email: str) -> str:  # the page after sign-up, the address and tokens blanked
+        page = who.get("/accounts/signup/sent").content.decode().replace(email, "…")
+        return re.sub(r'value="[^"]{32,}"', "", page)
+
+    assert sent_page(client, "BOB@example.org") == sent_page(newcomer, "carol@example.org")
+    assert "exists" not in sent_page(client, "BOB@example.org")
+    assert list(User.objects.filter(username__in=["bob2", "carol"]).values_list("username", flat=True)) == [
+        "carol"
+    ]
+    # The address's owner hears of it, with what to do; the newcomer gets the usual link.
+    notice, verify = smtp_server.wait_for(2)
+    assert notice.recipients == ["bob@example.org"] and "tried to sign up" in notice.message["Subject"]
+    assert "your account, bob" in notice.text and "http://testserver/accounts/password/reset" in notice.text
+    assert verify.recipients == ["carol@example.org"] and "/accounts/verify/" in verify.text
+
+
+def test_sign_in_with_the_e_mail_address_or_the_username(client):
+    ada = add_user("ada", email="Ada.Lovelace@Example.org", password=PASSWORD)
+    add_user("mail@example.org", email="other@example.org", password="another long passphrase")
+    page = client.get("/accounts/login").content.decode()
+    assert "Username or e-mail address" in page
+
+    for typed in ["ada", "ada.lovelace@example.org", " Ada.Lovelace@Example.org "]:
+        response = client.post("/accounts/login", {"username": typed, "password": PASSWORD})
+        assert response.status_code == 302, typed
+        assert client.get("/").wsgi_request.user == ada
+        client.post("/accounts/logout")
+    # A username holding an "@" is still a username first.
+    response = client.post("/accounts/login", {"username": "mail@example.org", "password": PASSWORD})
+    assert response.status_code == 200
+    assert "correct username or e-mail address" in response.content.decode()
+
+
+def test_sign_in_by_address_is_throttled_as_typed(client, settings):
+    settings.LOGIN_RATE = "3/15m"
+    add_user("ada", email="ada@example.org", password=PASSWORD)
+    signed_in = client.post("/accounts/login", {"username": "ada@example.org", "password": PASSWORD})
+    assert signed_in.status_code == 302
+    client.post("/accounts/logout")
+    for _ in range(3):
+        response = client.post("/accounts/login", {"username": "ada@example.org", "password": "wrong"})
+        assert response.status_code == 200
+    response = client.post("/accounts/login", {"username": "ada@example.org", "password": PASSWORD})
+    assert response.status_code == 429 and "Too many failed sign-in attempts" in response.content.decode()
+    # Failures count against what was typed; the per-address limit bounds a guesser who alternates.
+    assert client.post("/accounts/login", {"username": "ada", "password": PASSWORD}).status_code == 302
 
 
 def test_bad_and_expired_links(client, settings):
@@ -301,5 +356,14 @@ def test_sign_up_survives_a_mail_server_refusal(client, smtp_server):
     response = signup(client, username="eve", email="eve@example.org")
     assert response.status_code == 302
     page = client.get(response["Location"]).content.decode()
-    assert "could not be sent just now" in page
+    # The page tells the truth: the account is made, no link is on its way, and how to get one.
+    assert "Your account is made, but the e-mail is not sent" in page
+    assert "we sent it a link" not in page and "Check your e-mail" not in page
+    assert 'href="/accounts/resend"' in page
     assert User.objects.filter(username="eve", is_active=False).exists()
+    # Asking for a new link once the server is back works, and the form knows the address.
+    assert 'value="eve@example.org"' in client.get("/accounts/resend").content.decode()
+    client.post("/accounts/resend", {"email": "eve@example.org"})
+    [message] = smtp_server.wait_for(1)
+    assert message.recipients == ["eve@example.org"] and "/accounts/verify/" in message.text
+    assert "Check your e-mail" in client.get("/accounts/signup/sent").content.decode()

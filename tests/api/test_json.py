@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from html import unescape
 
 import pytest
 
@@ -203,6 +204,51 @@ def test_openapi_schema_and_docs_page(client):
     assert page.status_code == 200 and "GET /api/daily_papers" in html and "listDailyPapers" in html
     assert not re.search(r'<(script|link|img)[^>]+(src|href)="(https?:)?//', html)  # nothing from elsewhere
     assert client.get("/api/docs").status_code == 200
+
+
+def test_docs_page_shows_code_as_code_and_its_sort_values(client):
+    html = client.get("/api/").content.decode()
+    prose = re.sub(r"<pre.*?</pre>", "", html, flags=re.S)
+    assert "`" not in prose  # Markdown code spans are rendered, not shown
+    assert "<code>huggingface_hub</code>" in prose and "<code>publishedAt</code>" in prose
+    [sort] = [
+        p
+        for p in client.get("/api/openapi.json").json()["paths"]["/api/daily_papers"]["get"]["parameters"]
+        if p["name"] == "sort"
+    ]
+    assert sort["schema"]["default"] == "publishedAt"
+    assert "`publishedAt` (the default): newest feed day first" in sort["description"]
+    assert "`trending`: highest trending score first" in sort["description"]
+
+
+def quick_start(html: str) -> dict[str, str]:
+    """The paper id, day and week the quick start's examples ask for."""
+    html = unescape(html)
+    return {
+        "paper": re.search(r'api\.read_paper\("([^"]+)"\)', html)[1],
+        "day": re.search(r'list_daily_papers\(date="([^"]+)"\)', html)[1],
+        "week": re.search(r"daily_papers\?week=([^&]+)&", html)[1],
+        "submit": re.search(r'"id": "([^"]+)"', html)[1],
+    }
+
+
+def test_docs_quick_start_asks_for_what_this_site_has(client, papers):
+    example = quick_start(client.get("/api/").content.decode())
+    # The latest feed day, its most upvoted paper and its week.
+    assert example == {"paper": "2608.00004", "day": "2026-08-20", "week": "2026-W34", "submit": "2608.00004"}
+    assert client.get(f"/api/papers/{example['paper']}").status_code == 200
+    assert client.get(f"/papers/{example['paper']}.md").status_code == 200  # what read_paper reads
+    assert ids(client.get("/api/daily_papers", {"date": example["day"]}))
+    assert ids(client.get("/api/daily_papers", {"week": example["week"], "sort": "trending"}))
+
+
+def test_docs_quick_start_with_nothing_on_the_feed(client):
+    assert re.fullmatch(r"\d{4}\.\d{5}", quick_start(client.get("/api/").content.decode())["paper"])
+    add_paper("2608.00005", "Not listed")
+    example = quick_start(client.get("/api/").content.decode())
+    assert example["paper"] == "2608.00005" and client.get("/api/papers/2608.00005").status_code == 200
+    assert client.get("/api/daily_papers", {"date": example["day"]}).status_code == 200
+    assert client.get("/api/daily_papers", {"week": example["week"]}).status_code == 200
 
 
 def test_feed_links_in_the_head_match_the_page(client, papers):

@@ -137,6 +137,27 @@ def test_threads_group_replies_under_their_comment_and_leave_out_hidden_ones():
     assert threads == [first] and threads[0].removed and threads[0].thread_replies == [later]
 
 
+def test_what_readers_see_is_what_the_count_counts():
+    paper = listed_paper("2611.00212")
+    ada, bob, mod = add_user("ada"), add_user("bob"), add_user("mod", is_staff=True)
+    top = Comment.post(ada, paper, "Top")
+    replies = [Comment.post(bob, paper, f"Reply {n}", parent=top) for n in range(2)]
+
+    def shown() -> int:  # what a reader's page lists
+        return sum(1 + len(t.thread_replies) for t in Comment.objects.threads(paper) if not t.removed)
+
+    top.set_hidden(mod, True)  # its replies go out of sight with it, and out of the count
+    assert count(paper) == shown() == 0 and Comment.objects.held_back().count() == 3
+    top.set_hidden(mod, False)
+    assert count(paper) == shown() == 3 and not Comment.objects.held_back().exists()
+    # A "[removed]" placeholder whose replies are all hidden has nothing left to show.
+    top.remove(ada)
+    for reply in replies:
+        reply.set_hidden(mod, True)
+    assert count(paper) == shown() == 0 and Comment.objects.threads(paper) == []
+    assert [t.removed for t in Comment.objects.threads(paper, include_hidden=True)] == [True]
+
+
 @pytest.mark.parametrize(
     "payload",
     [

@@ -215,6 +215,45 @@ def test_staff_hide_from_the_page_and_hidden_is_gone_for_readers(client):
     assert ModerationAction.objects.get().moderator_name == "mod"
 
 
+def test_hiding_a_comment_with_replies_keeps_the_count_and_the_list_in_step(client):
+    paper = listed_paper("2611.00524")
+    ada, bob, mod = add_user("ada"), add_user("bob"), add_user("mod", is_staff=True)
+    top = Comment.post(ada, paper, "buy cheap pills")
+    Comment.post(bob, paper, "Is this spam?", parent=top)
+    Comment.post(bob, paper, "A fine paper")
+    top.set_hidden(mod, True)
+
+    def discussion(who) -> tuple[str, str, int]:  # (heading's count, hidden count, comments listed)
+        page = who.get("/papers/2611.00524").content.decode()
+        counted = re.search(r'data-testid="comment-count">([^<]*)<', page)[1]
+        held_back = re.search(r'data-testid="held-back-count">([^<]*)<', page)
+        return counted, held_back[1] if held_back else "", page.count('<article class="comment')
+
+    # Readers: the hidden comment goes with its reply, and the count says what is left.
+    assert discussion(client) == ("1 comment", "", 1)
+    assert re.search(r'data-testid="card-comments"[^>]*>.*?</svg>1<', client.get("/").content.decode())
+    # Moderators see all three, and the heading counts the two they hid apart.
+    client.force_login(mod)
+    assert discussion(client) == ("1 comment", "· 2 hidden by moderators", 3)
+    # With the last shown comment hidden too, readers are told there is nothing, in agreement.
+    Comment.objects.get(body="A fine paper").set_hidden(mod, True)
+    client.logout()
+    page = client.get("/papers/2611.00524").content.decode()
+    assert "0 comments" in page and "No comments here yet" in page
+
+
+def test_the_submitters_note_is_rendered_markdown(client):
+    recent_paper("2611.00525")
+    client.force_login(add_user("ada"))
+    note = "Read **section 3**; the `loss` is new.\n\n<b>not bold</b>"
+    client.post("/papers/submit", {"paper": "2611.00525", "note": note})
+    for url in ["/papers/2611.00525", "/"]:
+        page = client.get(url).content.decode()
+        assert "<strong>section 3</strong>" in page and "<code>loss</code>" in page, url
+        assert "**section" not in page and "`loss`" not in page and "<b>not bold</b>" not in page, url
+        assert "&lt;b&gt;not bold&lt;/b&gt;" in page, url
+
+
 # --- trending and ranking ---
 
 

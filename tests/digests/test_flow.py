@@ -8,6 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
+from dailypapers.accounts.models import Profile
 from dailypapers.digests.models import Delivery, Subscription
 from tests.digests.helpers import due_period, ledger, link, make_due
 from tests.digests.helpers import titles as paper_titles
@@ -78,7 +79,7 @@ def test_subscribe_confirm_digest_unsubscribe(client, smtp_server):
     call_command("digest", "send")
     assert len(smtp_server.messages) == 1 and not Delivery.objects.exists()
 
-    response = client.get(link(confirmation.text, "confirm"))
+    response = client.post(link(confirmation.text, "confirm"))
     assert response.status_code == 200 and b"subscribed" in response.content
     subscription.refresh_from_db()
     assert subscription.status == Subscription.Status.ACTIVE and subscription.next_due
@@ -139,6 +140,63 @@ def test_unsubscribe_link_asks_before_acting(client, smtp_server):
     client.post(path)
     subscription.refresh_from_db()
     assert subscription.status == Subscription.Status.UNSUBSCRIBED
+
+
+def test_confirmation_link_asks_before_confirming(client, smtp_server):
+    client.post("/digests/subscribe", {"email": "reader@example.org"})
+    [confirmation] = smtp_server.wait_for(1)
+    path = link(confirmation.text, "confirm")
+    subscription = Subscription.objects.get()
+
+    # Mail scanners fetch every link: a GET shows a button and changes nothing.
+    scanner = Client()
+    for _ in range(2):
+        page = scanner.get(path).content.decode()
+        assert "Confirm your digest" in page and f'<form method="post" action="{path}"' in page
+    subscription.refresh_from_db()
+    assert subscription.status == Subscription.Status.PENDING and subscription.next_due is None
+
+    # The button POSTs with a CSRF token; a forged POST from elsewhere has none.
+    browser = Client(enforce_csrf_checks=True)
+    assert browser.post(path).status_code == 403
+    page = browser.get(path).content.decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    response = browser.post(path, {"csrfmiddlewaretoken": token})
+    assert response.status_code == 200 and "You’re subscribed" in response.content.decode()
+    subscription.refresh_from_db()
+    assert subscription.status == Subscription.Status.ACTIVE and subscription.next_due
+    # Followed again later, the link says so and offers the settings.
+    assert "You’re subscribed" in scanner.get(path).content.decode()
+
+
+def _verified_member(username: str, verified: bool = True):
+    user = add_user(username)
+    Profile.objects.create(user=user, email_verified=verified)
+    return user
+
+
+def test_a_member_with_a_confirmed_address_subscribes_it_at_once(client, smtp_server):
+    client.force_login(_verified_member("grace"))
+    response = client.post("/digests/subscribe", {"email": "Grace@Example.org"})
+    assert response.status_code == 200 and "You’re subscribed" in response.content.decode()
+    subscription = Subscription.objects.get()
+    assert subscription.status == Subscription.Status.ACTIVE and subscription.next_due
+    assert subscription.user.username == "grace"
+    assert smtp_server.messages == []  # no confirmation e-mail to follow
+
+    # Another address still needs its own confirmation, as does an unconfirmed one.
+    response = client.post("/digests/subscribe", {"email": "someone.else@example.org"})
+    assert "Check your inbox" in response.content.decode()
+    unconfirmed = Client()
+    unconfirmed.force_login(_verified_member("alan", verified=False))
+    response = unconfirmed.post("/digests/subscribe", {"email": "alan@example.org"})
+    assert "Check your inbox" in response.content.decode()
+    pending = Subscription.objects.filter(status=Subscription.Status.PENDING)
+    assert sorted(pending.values_list("email", flat=True)) == ["alan@example.org", "someone.else@example.org"]
+    assert sorted(m.recipients[0] for m in smtp_server.wait_for(2)) == [
+        "alan@example.org",
+        "someone.else@example.org",
+    ]
 
 
 def test_filters_and_counts(smtp_server):
@@ -216,8 +274,8 @@ def test_signed_in_member_manages_from_the_account(client, smtp_server):
     page = client.get("/digests/")
     assert b"grace@example.org" in page.content  # the form is filled in with their address
     client.post("/digests/subscribe", {"email": "grace@example.org"})
-    [confirmation] = smtp_server.wait_for(1)
-    client.get(link(confirmation.text, "confirm"))
+    [confirmation] = smtp_server.wait_for(1)  # Grace's address is not confirmed on her account
+    client.post(link(confirmation.text, "confirm"))
     response = client.post(
         "/digests/",
         {

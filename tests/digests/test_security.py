@@ -12,6 +12,7 @@ from django.test import Client
 from dailypapers.digests import tokens
 from dailypapers.digests.models import Delivery, Subscription
 from dailypapers.digests.tokens import make_token, read_token
+from dailypapers.papers.models import Category
 from tests.digests.helpers import active_subscribers, due_period, link, make_due
 from tests.support.factories import add_paper
 
@@ -200,6 +201,27 @@ def test_settings_form_validates(client):
     assert (sub.frequency, sub.max_papers, sub.categories) == ("daily", 10, "")
 
 
+def test_categories_must_be_arxiv_categories(client):
+    sub = Subscription.objects.create(email="a@example.org")
+    sub.confirm()
+    manage = f"/digests/manage/{make_token(sub, 'manage')}"
+    fields = {"frequency": "daily", "max_papers": 10}
+
+    bad = client.post(manage, {**fields, "categories": "cs.CL cs.XX notacat"})
+    assert bad.status_code == 400
+    assert "Not an arXiv category: cs.XX, notacat." in bad.content.decode()
+    sub.refresh_from_db()
+    assert sub.categories == ""
+
+    # arXiv's codes in any case, spaces or commas between them; an archive of old papers that the
+    # catalogue holds counts too.
+    Category.objects.create(code="cmp-lg")
+    good = client.post(manage, {**fields, "categories": "cs.cl, hep-th astro-ph.CO cs.CL cmp-lg"})
+    assert good.status_code == 200 and b"Saved" in good.content
+    sub.refresh_from_db()
+    assert sub.categories == "cs.CL hep-th astro-ph.CO cmp-lg"
+
+
 def test_changing_the_address_needs_the_new_one_confirmed_and_voids_old_links(client, smtp_server):
     sub = Subscription.objects.create(email="old@example.org")
     sub.confirm()
@@ -221,7 +243,7 @@ def test_changing_the_address_needs_the_new_one_confirmed_and_voids_old_links(cl
     # Every link made for the old address is void now.
     assert client.get(f"/digests/manage/{manage}").status_code == 404
     assert client.post(f"/digests/unsubscribe/{old_unsubscribe}").status_code == 404
-    client.get(link(confirmation.text, "confirm"))
+    client.post(link(confirmation.text, "confirm"))
     sub.refresh_from_db()
     assert sub.status == "active"
     other.refresh_from_db()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
+from django.contrib.auth.forms import AuthenticationForm, UserCreationForm, UsernameField
 
 from dailypapers.accounts.models import Profile
 
@@ -25,12 +25,14 @@ class SignUpForm(UserCreationForm):
         fields = ["username", "email"]
 
     def clean_email(self) -> str:
-        email = self.cleaned_data["email"].strip()
-        if _email_taken(email):
-            raise forms.ValidationError(
-                "An account with this e-mail address exists already. Sign in, or reset its password."
-            )
-        return email
+        return self.cleaned_data["email"].strip()
+
+    @property
+    def email_taken(self) -> bool:
+        """Whether an account has this address already. The form does not say so (the page would
+        tell anyone who owns an address); the view writes to the owner instead. Usernames are
+        public, so a taken one is an error of the form."""
+        return _email_taken(self.cleaned_data["email"])
 
     def save(self, commit: bool = True):
         user = super().save(commit=False)
@@ -42,15 +44,40 @@ class SignUpForm(UserCreationForm):
         return user
 
 
+def account_name(typed: str) -> str:
+    """The username a person signing in means: what they typed when an account has that name, else
+    the one account whose e-mail address it is (usernames may hold an "@" too), else what they typed."""
+    if "@" not in typed or User.objects.filter(**{User.USERNAME_FIELD: typed}).exists():
+        return typed
+    owners = list(User.objects.filter(email__iexact=typed).values_list(User.USERNAME_FIELD, flat=True)[:2])
+    return owners[0] if len(owners) == 1 else typed
+
+
 class SignInForm(AuthenticationForm):
+    """Django's sign-in form, taking a username or the account's e-mail address."""
+
+    username = UsernameField(
+        label="Username or e-mail address",
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
+    )
     error_messages = {
         **AuthenticationForm.error_messages,
+        "invalid_login": "Please enter a correct username or e-mail address, and password. "
+        "Passwords are case-sensitive.",
         "unverified": "Please confirm your e-mail address first: follow the link we sent to it. "
         "No e-mail? Ask for a new link below.",
         "deactivated": "This account has been deactivated by a moderator.",
     }
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Django sizes the field for usernames (150); e-mail addresses run to 254 characters.
+        self.fields["username"].max_length = 254
+        self.fields["username"].widget.attrs["maxlength"] = 254
+
     def clean(self):
+        if typed := self.cleaned_data.get("username"):
+            self.cleaned_data["username"] = account_name(typed)
         try:
             return super().clean()
         except forms.ValidationError:

@@ -72,6 +72,25 @@ def send_signup_verification(request: HttpRequest, user) -> bool:
     )
 
 
+def send_signup_attempt_notice(request: HttpRequest, email: str) -> bool:
+    """Tell the owner of `email` that someone tried to sign up with it (the sign-up page does not
+    say the address is taken): how to sign in, reset the password or finish their own sign-up."""
+    owner = get_user_model().objects.filter(email__iexact=email).order_by("pk").first()
+    if owner is None:  # gone in the meantime: nothing to tell
+        return True
+    links = {
+        name: request.build_absolute_uri(reverse(f"accounts:{name}"))
+        for name in ("login", "password_reset", "resend")
+    }
+    return _send(
+        request,
+        owner.email,
+        "Someone tried to sign up with your address",
+        "accounts/email/signup_taken.txt",
+        {"user": owner, "links": links},
+    )
+
+
 def send_change_verification(request: HttpRequest, user, new_email: str) -> bool:
     link = request.build_absolute_uri(
         reverse("accounts:verify", args=[make_token(user, new_email, "change")])

@@ -46,21 +46,25 @@ def signup(request: HttpRequest) -> HttpResponse:
             )
             return render(request, "accounts/signup.html", {"form": form}, status=429)
         if form.is_valid():
-            user = form.save()
             limit.hit(ip)
-            if not verification.send_signup_verification(request, user):
-                messages.error(
-                    request,
-                    "Your account is made, but the confirmation e-mail could not be sent just now. "
-                    "Ask for a new link in a few minutes.",
-                )
-            request.session["verify_email"] = user.email
+            email = form.cleaned_data["email"]
+            # The same answer whether or not the address has an account: its owner is told by e-mail.
+            if form.email_taken:
+                sent = verification.send_signup_attempt_notice(request, email)
+            else:
+                sent = verification.send_signup_verification(request, form.save())
+            request.session["verify_email"] = email
+            request.session["verify_mail_failed"] = not sent
             return redirect("accounts:signup_sent")
     return render(request, "accounts/signup.html", {"form": form})
 
 
 def signup_sent(request: HttpRequest) -> HttpResponse:
-    return render(request, "accounts/signup_sent.html", {"email": request.session.get("verify_email", "")})
+    context = {
+        "email": request.session.get("verify_email", ""),
+        "mail_failed": request.session.pop("verify_mail_failed", False),
+    }
+    return render(request, "accounts/signup_sent.html", context)
 
 
 def verify(request: HttpRequest, token: str) -> HttpResponse:
@@ -85,7 +89,7 @@ def verify(request: HttpRequest, token: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def resend(request: HttpRequest) -> HttpResponse:
-    form = ResendForm(request.POST or None)
+    form = ResendForm(request.POST or None, initial={"email": request.session.get("verify_email", "")})
     if request.method == "POST" and form.is_valid():
         limit, ip = throttles.signup_limit(), client_ip(request)
         email = form.cleaned_data["email"]
@@ -96,6 +100,7 @@ def resend(request: HttpRequest) -> HttpResponse:
                 verification.send_signup_verification(request, user)
         # The same answer whether or not there is such an account: addresses are not disclosed.
         request.session["verify_email"] = email
+        request.session.pop("verify_mail_failed", None)
         return redirect("accounts:signup_sent")
     return render(request, "accounts/resend.html", {"form": form})
 

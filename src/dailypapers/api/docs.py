@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 from dailypapers.api import openapi
+from dailypapers.papers.models import Listing, Paper
+from dailypapers.papers.periods import Period, feed_day
 
 METHOD_ORDER = ("get", "post", "put", "patch", "delete")
 
@@ -95,9 +98,37 @@ def docs_page(request: HttpRequest) -> HttpResponse:
         for name, s in spec["components"]["schemas"].items()
     ]
     base = spec["servers"][0]["url"]
-    example = json.dumps({"id": "2406.01574", "note": "Worth a read"})
+    example = quick_start_example()
     return render(
         request,
         "api/docs.html",
-        {"spec": spec, "operations": operations, "schemas": schemas, "base": base, "example_body": example},
+        {
+            "spec": spec,
+            "operations": operations,
+            "schemas": schemas,
+            "base": base,
+            "example": example,
+            "example_body": json.dumps({"id": example.paper_id, "note": "Worth a read"}),
+        },
+    )
+
+
+@dataclass(frozen=True)
+class QuickStartExample:
+    paper_id: str
+    day: str  # a feed day, YYYY-MM-DD
+    week: str  # its ISO week, YYYY-Www
+
+
+def quick_start_example() -> QuickStartExample:
+    """Values for the quick start that answer on this site: its latest feed day, that day's most
+    upvoted paper and its week. With nothing on the feed yet: today, and the latest paper to arrive
+    (or, in an empty catalogue, a well-known paper's id)."""
+    listing = Listing.objects.visible().ranked("votes").order_by("-day", "-votes", "paper__arxiv_id").first()
+    paper = listing.paper if listing else Paper.objects.visible().order_by("-added_at", "-id").first()
+    day = listing.day if listing else feed_day()
+    return QuickStartExample(
+        paper_id=paper.arxiv_id if paper else "2406.01574",
+        day=day.isoformat(),
+        week=Period.week_of(day).slug,
     )

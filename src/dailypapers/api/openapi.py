@@ -205,8 +205,7 @@ def schema(base_url: str = "") -> dict[str, Any]:
                 "summary": "The daily feed",
                 "description": (
                     "Papers on the daily feed, one item per paper (its latest listing in the span). "
-                    "With none of date/week/month, every day, newest first. `sort=publishedAt` (the "
-                    "default) gives newest day first, most upvoted first within a day."
+                    "With none of `date`, `week` and `month`, every feed day; `sort` sets the order."
                 ),
                 "tags": ["papers"],
                 "parameters": [
@@ -224,7 +223,14 @@ def schema(base_url: str = "") -> dict[str, Any]:
                     SINCE,
                     UNTIL,
                     _param("submitter", "Only papers this username submitted.", {"type": "string"}),
-                    _param("sort", "Order.", {"type": "string", "enum": ["publishedAt", "trending"]}),
+                    _param(
+                        "sort",
+                        "The order of the items. `publishedAt` (the default): newest feed day first, "
+                        "most upvoted first within a day. `trending`: highest trending score first, "
+                        "the score being votes and comments weighed down by age, as on the site's "
+                        "Trending page (see /about/ranking).",
+                        {"type": "string", "enum": ["publishedAt", "trending"], "default": "publishedAt"},
+                    ),
                     CATEGORY,
                     _param("p", "Page, from 0.", {"type": "integer", "minimum": 0, "maximum": 100000}),
                     LIMIT,

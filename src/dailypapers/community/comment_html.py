@@ -25,7 +25,16 @@ URL_SCHEMES = {"http", "https", "mailto"}
 
 def render(text: str) -> str:
     """Sanitised HTML for a member's Markdown text."""
-    html = _md.render(text or "")
+    return _clean(_md.render(text or ""))
+
+
+def render_inline(text: str) -> str:
+    """Sanitised HTML for one line of Markdown (`code`, *emphasis*, links), with no paragraph around
+    it: for text that sits inside a sentence or a table cell."""
+    return _clean(_md.renderInline(text or ""))
+
+
+def _clean(html: str) -> str:
     return nh3.clean(
         html,
         tags=TAGS,

@@ -12,7 +12,7 @@ import datetime as dt
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
-from django.db.models import Count, F, OuterRef, Subquery
+from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -80,16 +80,26 @@ class Upvote(models.Model):
         )
 
 
+# Comments a moderator hid, and the replies under them: their thread goes out of sight with them.
+_HELD_BACK = Q(hidden=True) | Q(parent__hidden=True)
+
+
 class CommentQuerySet(models.QuerySet):
     def shown(self) -> CommentQuerySet:
-        """What readers see: neither hidden by a moderator nor removed by its author."""
-        return self.filter(hidden=False, removed=False)
+        """What readers see (and Paper.comment_count counts): comments neither removed by their
+        author nor hidden by a moderator, nor replies under a hidden comment."""
+        return self.filter(removed=False).exclude(_HELD_BACK)
+
+    def held_back(self) -> CommentQuerySet:
+        """What only moderators see: hidden comments and the replies under them."""
+        return self.filter(removed=False).filter(_HELD_BACK)
 
     def threads(self, paper: Paper, include_hidden: bool = False) -> list[Comment]:
         """A paper's discussion: its top-level comments, oldest first, each with its replies
         (oldest first) as `thread_replies`. Comments hidden by a moderator, and the replies under
-        them, are left out unless `include_hidden` (moderators see them, marked as such); authors'
-        "[removed]" placeholders stay, so that their replies keep their context."""
+        them, are left out unless `include_hidden` (moderators see them, marked as such): readers see
+        just what `shown()` counts. Authors' "[removed]" placeholders stay while replies hang on them,
+        so that the replies keep their context."""
         comments = self.filter(paper=paper)
         if not include_hidden:
             comments = comments.filter(hidden=False)
@@ -102,7 +112,8 @@ class CommentQuerySet(models.QuerySet):
         for comment in comments:
             if comment.parent_id is not None and comment.parent_id in threads:
                 threads[comment.parent_id].thread_replies.append(comment)
-        return list(threads.values())
+        # A "[removed]" placeholder is there to hold up its replies; with none in sight it goes too.
+        return [t for t in threads.values() if not (t.removed and not t.thread_replies)]
 
 
 class Comment(models.Model):

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.core.validators import EmailValidator
 
-from dailypapers.digests.models import Subscription, split_lines
+from dailypapers.digests.models import Subscription, normalise_categories, split_lines
 
 
 class SubscribeForm(forms.Form):
@@ -39,7 +39,7 @@ class SettingsForm(forms.ModelForm):
             del self.fields["search_query"]
 
     def clean_categories(self) -> str:
-        return " ".join(dict.fromkeys(self.cleaned_data["categories"].split()))
+        return normalise_categories(self.cleaned_data["categories"])
 
     def clean_keywords(self) -> str:
         words = split_lines(self.cleaned_data["keywords"])

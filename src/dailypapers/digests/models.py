@@ -19,9 +19,8 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from dailypapers.papers import arxiv_categories
 from dailypapers.papers.filters import PaperFilter
-
-CATEGORY_RE = re.compile(r"[a-z][a-z-]*(\.[A-Za-z-]+)?")
 
 
 def split_lines(text: str) -> list[str]:
@@ -34,10 +33,23 @@ def split_lines(text: str) -> list[str]:
     return list(items)
 
 
+def normalise_categories(value: str) -> str:
+    """The category codes in `value` (spaces or commas between them), once each, spelt as arXiv
+    spells them ("cs.cl" → "cs.CL"); ValidationError naming every code arXiv does not have."""
+    codes = list(dict.fromkeys(value.replace(",", " ").split()))
+    spelling = arxiv_categories.known(codes)
+    unknown = [code for code in codes if code not in spelling]
+    if unknown:
+        shown = ", ".join(unknown[:5]) + (f" and {len(unknown) - 5} more" if len(unknown) > 5 else "")
+        raise ValidationError(
+            f"Not an arXiv category: {shown}. Write codes like cs.CL or hep-th, as arXiv lists them.",
+            code="unknown_category",
+        )
+    return " ".join(dict.fromkeys(spelling[code] for code in codes))
+
+
 def validate_categories(value: str) -> None:
-    bad = [code for code in value.split() if not CATEGORY_RE.fullmatch(code)]
-    if bad:
-        raise ValidationError(f"Not an arXiv category: {', '.join(bad[:5])} (write them like cs.CL).")
+    normalise_categories(value)
 
 
 class SubscriptionQuerySet(models.QuerySet):

@@ -7,6 +7,7 @@ import smtplib
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.mail import BadHeaderError
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
@@ -51,7 +52,21 @@ def subscribe(request: HttpRequest) -> HttpResponse:
         return _page(request, "rate_limited.html", status=429)
     email = form.cleaned_data["email"]
     subscription = _pending_subscription(request, email)
+    if _own_verified_address(request.user, email):
+        # The member proved this address when they signed up (or changed it): no second proof needed.
+        subscription.confirm()
+        return _confirmed(request, subscription)
     return _send_confirmation(request, subscription, form)
+
+
+def _own_verified_address(user, email: str) -> bool:
+    """Whether a signed-in member gives their account's address, and that address is confirmed.
+
+    Accounts records the confirmation on the member's profile; digests stands beside accounts and
+    does not import it, so the ORM relation (`profile`) asks instead."""
+    if not user.is_authenticated or (user.email or "").strip().lower() != email.strip().lower():
+        return False
+    return get_user_model().objects.filter(pk=user.pk, profile__email_verified=True).exists()
 
 
 def _send_confirmation(request: HttpRequest, subscription: Subscription, form) -> HttpResponse:
@@ -124,11 +139,20 @@ def _pending_subscription(request: HttpRequest, email: str) -> Subscription:
     raise RuntimeError("could not create the subscription")
 
 
+@require_http_methods(["GET", "POST"])
 def confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """The link in the confirmation e-mail. A GET only shows a button (mail scanners fetch links,
+    and must not subscribe anyone); pressing it POSTs here, with a CSRF token, and confirms."""
     subscription = read_token(token, "confirm")
     if subscription is None:
         return _bad_link(request)
+    if request.method == "GET" and subscription.status != Subscription.Status.ACTIVE:
+        return _page(request, "confirm.html", {"subscription": subscription, "token": token})
     subscription.confirm()
+    return _confirmed(request, subscription)
+
+
+def _confirmed(request: HttpRequest, subscription: Subscription) -> HttpResponse:
     return _page(
         request,
         "confirmed.html",

@@ -126,6 +126,8 @@ def discussion_context(request: HttpRequest, paper: Paper) -> dict:
     moderator = request.user.is_authenticated and request.user.is_staff
     return {
         "threads": Comment.objects.threads(paper, include_hidden=moderator),
+        # Moderators also see what they hid; the heading counts it apart from what readers see.
+        "held_back": Comment.objects.filter(paper=paper).held_back().count() if moderator else 0,
         "voted": bool(Upvote.voted_ids(request.user, [paper])),
         "comment_draft": request.session.pop("comment_draft", "") if hasattr(request, "session") else "",
     }
