@@ -64,18 +64,12 @@ def serve(
 ) -> Iterator[Served]:
     """The real site in a subprocess. Its search indexes the demo by keywords only, unless asked:
     embedding the 440 demo papers at every start would cost each test many seconds."""
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DAILYPAPERS_DEBUG"}}
-    env["DAILYPAPERS_HOME"] = str(home)
-    env["DAILYPAPERS_SEARCH_SEMANTIC"] = "1" if semantic_search else "0"
-    env["PYTHONUNBUFFERED"] = "1"
-    if database_url:
-        env["DATABASE_URL"] = database_url
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "dailypapers", "serve", "--port", str(port), "--workers", "1", *extra],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
-        env=env,
+        env=_site_environment(home, database_url, semantic_search),
         text=True,
     )
     served = Served(f"http://127.0.0.1:{port}", process)
@@ -95,6 +89,30 @@ def serve(
             process.kill()
             rest, _ = process.communicate()
         served.output.extend((rest or "").splitlines())
+
+
+def run_command(home: Path, database_url: str | None, *args: str, timeout: float = 120) -> str:
+    """Run a `dailypapers` command against a served site's home and database; its output."""
+    finished = subprocess.run(
+        [sys.executable, "-m", "dailypapers", *args],
+        capture_output=True,
+        env=_site_environment(home, database_url, semantic_search=False),
+        text=True,
+        timeout=timeout,
+    )
+    if finished.returncode != 0:
+        raise RuntimeError(f"dailypapers {args[0]} failed:\n{finished.stdout}{finished.stderr}")
+    return finished.stdout
+
+
+def _site_environment(home: Path, database_url: str | None, semantic_search: bool) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DAILYPAPERS_DEBUG"}}
+    env["DAILYPAPERS_HOME"] = str(home)
+    env["DAILYPAPERS_SEARCH_SEMANTIC"] = "1" if semantic_search else "0"
+    env["PYTHONUNBUFFERED"] = "1"
+    if database_url:
+        env["DATABASE_URL"] = database_url
+    return env
 
 
 def _wait_until_answering(served: Served, deadline: float) -> None:

@@ -1,0 +1,149 @@
+"""Every main page in headless Chromium at a phone's width (390 px) and a laptop's (1280 px), signed out
+and signed in: nothing scrolls sideways and the header stays one slim row. Dark-mode screenshots of
+each width go to test-artifacts/ for a person to look at."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from tests.support.served import run_command, serve, server_database
+from tests.support.shared import ARTIFACTS
+
+pytestmark = pytest.mark.browser
+
+WIDTHS = (390, 1280)
+MAX_HEADER_HEIGHT = 64
+MEMBER = "ada_lovelace_of_the_analytical_engine"
+PASSWORD = "a long and unusual passphrase"
+# Long words, a URL and code: all must wrap (or scroll inside their own box) on a phone.
+LONG_COMMENT = (
+    "See https://example.org/a/very/long/path/that/has/no/natural/break/points/at/all/whatsoever.html "
+    "and Pneumonoultramicroscopicsilicovolcanoconiosis-like-identifiers-that-never-end.\n\n"
+    "```\nfor paper in api.list_daily_papers(date='2026-08-20', sort='trending', limit=100): print(p)\n```\n"
+)
+# A query with results that is also one long word and a URL, echoed back in the heading.
+SEARCH = (
+    "/papers/search?q=language+models+https://example.org/averyveryverylongpathwithoutanybreakpointsatall"
+)
+
+# The member, and a comment of theirs on the newest paper, made in the site's own database.
+SEED = textwrap.dedent(
+    f"""
+    from django.contrib.auth import get_user_model
+    from dailypapers.accounts.models import Profile
+    from dailypapers.community.models import Comment
+    from dailypapers.papers.models import Paper
+    user = get_user_model().objects.create_user({MEMBER!r}, "ada@example.org", {PASSWORD!r})
+    Profile.objects.update_or_create(user=user, defaults={{"email_verified": True}})
+    paper = Paper.objects.order_by("-id").first()
+    Comment.post(user, paper, {LONG_COMMENT!r})
+    print(paper.arxiv_id)
+    """
+)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    home = tmp_path_factory.mktemp("home")
+    with server_database() as database_url, serve(home, database_url) as served:
+        served.paper_id = run_command(home, database_url, "shell", "-c", SEED).split()[-1]
+        yield served
+
+
+def main_pages(paper_id: str, *, signed_in: bool) -> list[str]:
+    pages = [
+        "/",
+        "/papers/date/2026-08-20",
+        "/papers/week/2026-W34",
+        "/papers/month/2026-08",
+        f"/papers/{paper_id}",
+        "/papers/trending",
+        SEARCH,
+        "/api/",
+        "/about/ranking",
+        "/about/privacy",
+        "/papers/submit",
+        "/digests/",
+        "/no/such/page",
+        f"/u/{MEMBER}",
+    ]
+    if signed_in:
+        pages.append("/account/")
+    else:
+        pages += ["/accounts/login", "/accounts/signup"]
+    return pages
+
+
+def layout_problems(page, width: int) -> list[str]:
+    """What is wrong with the page now shown: sideways scrolling, a tall header, and the elements that
+    stick out past the window's right edge (named, so that a failure says where to look)."""
+    found = page.evaluate(
+        """() => {
+            const header = document.querySelector('.site-header').getBoundingClientRect().height;
+            const scroll = document.documentElement.scrollWidth;
+            const wide = scroll <= window.innerWidth ? [] : [...document.querySelectorAll('main *, header *')]
+                .filter(e => e.getBoundingClientRect().right > window.innerWidth + 0.5)
+                .slice(0, 3)  // the outermost first
+                .map(e => e.tagName.toLowerCase() + (e.className ? '.' + e.className : ''));
+            return {scroll, inner: window.innerWidth, header, wide};
+        }"""
+    )
+    problems = []
+    if found["scroll"] > found["inner"]:
+        culprits = ", ".join(found["wide"])
+        problems.append(f"{found['scroll']} px wide in a {found['inner']} px window ({culprits})")
+    if found["header"] > MAX_HEADER_HEIGHT:
+        problems.append(f"header {found['header']:.0f} px tall")
+    return [f"{page.url} at {width} px: {problem}" for problem in problems]
+
+
+def sign_in(page, site) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(site.url + "/accounts/login")
+    page.locator("#main").get_by_label("Username").fill(MEMBER)
+    page.locator("#main").get_by_label("Password").fill(PASSWORD)
+    page.locator("#main").get_by_role("button", name="Sign in").click()
+    expect(page.get_by_test_id("signed-in-as")).to_have_text(MEMBER)
+
+
+@pytest.mark.parametrize("signed_in", [False, True], ids=["signed-out", "signed-in"])
+def test_every_main_page_fits_a_phone_and_a_laptop(site, browser, signed_in):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    if signed_in:
+        sign_in(page, site)
+    problems = []
+    for path in main_pages(site.paper_id, signed_in=signed_in):
+        page.goto(site.url + path)
+        for width in WIDTHS:  # the stylesheet follows the window: no need to load the page again
+            page.set_viewport_size({"width": width, "height": 844 if width < 1000 else 900})
+            problems += layout_problems(page, width)
+    page.close()
+    assert problems == []
+
+
+def test_the_phone_menu_opens_and_dark_mode_is_readable(site, browser):
+    from playwright.sync_api import expect
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    page = browser.new_page(viewport={"width": 390, "height": 844}, color_scheme="dark")
+    page.goto(site.url + f"/papers/{site.paper_id}")
+    header = page.locator(".site-header")
+    sign_up = header.get_by_role("link", name="Sign up")
+    expect(sign_up).to_be_hidden()  # folded into the menu on a phone
+    header.get_by_role("button", name="Menu").click()
+    expect(sign_up).to_be_visible()
+    expect(header.get_by_role("link", name="Trending")).to_be_visible()
+    page.screenshot(path=ARTIFACTS / "layout-phone-menu-dark.png")
+    page.keyboard.press("Escape")
+    expect(sign_up).to_be_hidden()
+    page.screenshot(path=ARTIFACTS / "layout-phone-paper-dark.png", full_page=True)
+    assert page.evaluate("getComputedStyle(document.body).color") == "rgb(230, 237, 243)"  # the dark --text
+
+    page.set_viewport_size({"width": 1280, "height": 900})
+    expect(sign_up).to_be_visible()  # in the header's one row on a wide screen
+    page.goto(site.url + SEARCH)
+    page.screenshot(path=ARTIFACTS / "layout-laptop-search-dark.png", full_page=True)
+    page.close()
