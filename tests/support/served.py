@@ -56,6 +56,20 @@ class Served:
     url: str
     process: subprocess.Popen
     output: list[str] = field(default_factory=list)
+    env: dict[str, str] = field(default_factory=dict)  # the site's environment: its home and database
+
+    def command(self, *args: str, timeout: float = 120) -> str:
+        """Run `dailypapers <args>` on the served site's home and database; returns what it printed."""
+        done = subprocess.run(
+            [sys.executable, "-m", "dailypapers", *args],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+        if done.returncode:
+            raise RuntimeError(f"dailypapers {args[0]} failed:\n{done.stdout}{done.stderr}")
+        return done.stdout
 
 
 @contextlib.contextmanager
@@ -72,7 +86,7 @@ def serve(
         env=_site_environment(home, database_url, semantic_search),
         text=True,
     )
-    served = Served(f"http://127.0.0.1:{port}", process)
+    served = Served(f"http://127.0.0.1:{port}", process, env=env)
     try:
         deadline = time.monotonic() + timeout
         for line in process.stdout:

@@ -9,10 +9,10 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from dailypapers.api.models import ApiToken
+from dailypapers.core.addresses import is_own_page
 
 
 def account_url() -> str:
@@ -27,10 +27,8 @@ class TokenForm(forms.Form):
 
 
 def _back(request: HttpRequest) -> HttpResponse:
-    target = request.POST.get("next") or account_url()
-    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
-        target = account_url()
-    return redirect(target)
+    target = request.POST.get("next", "")
+    return redirect(target if is_own_page(request, target) else account_url())
 
 
 @login_required

@@ -11,7 +11,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from dailypapers.community.models import Comment, Upvote
@@ -21,6 +20,8 @@ from dailypapers.community.submissions import (
     add_links,
     submit_paper,
 )
+from dailypapers.core.addresses import is_own_page
+from dailypapers.papers import ranking
 from dailypapers.papers.models import Listing, Paper
 from dailypapers.papers.periods import feed_day
 
@@ -30,12 +31,11 @@ def _is_htmx(request: HttpRequest) -> bool:
 
 
 def _back(request: HttpRequest, default: str) -> str:
-    """Where to return after a plain POST: the page it came from, if it is ours."""
-    target = request.POST.get("next") or request.headers.get("Referer") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
+    """Where to return after a plain POST: the page it came from (its `next` field, else the
+    Referer), if that is a page of ours."""
+    for target in (request.POST.get("next", ""), request.headers.get("Referer", "")):
+        if is_own_page(request, target):
+            return target
     return default
 
 
@@ -75,12 +75,47 @@ def upvote(request: HttpRequest, ref: str) -> HttpResponse:
         messages.error(request, str(exc))
         return redirect(back)
     if _is_htmx(request):
-        paper.refresh_from_db(fields=["upvote_count", "imported_upvotes"])
-        size = "big" if request.POST.get("size") == "big" else ""
-        return render(
-            request, "community/_vote.html", {"paper": paper, "voted": voted, "size": size, "next": back}
-        )
+        return _vote_fragment(request, paper, voted, back)
     return redirect(back)
+
+
+def _vote_fragment(request: HttpRequest, paper: Paper, voted: bool, back: str) -> HttpResponse:
+    """The new vote button, and (htmx out-of-band swaps) the other figures on the page that count
+    this vote: the paper page's side panel, or the card's "Why here?"."""
+    paper.refresh_from_db(fields=["upvote_count", "imported_upvotes"])
+    on_paper_page = request.POST.get("size") == "big"  # the paper page's button is the big one
+    return render(
+        request,
+        "community/_vote_response.html",
+        {
+            "paper": paper,
+            "voted": voted,
+            "vote_size": "big" if on_paper_page else "",
+            "vote_next": back,
+            "vote_listing": _placed_listing(request, paper),
+            "side_panel": on_paper_page,
+        },
+    )
+
+
+def _placed_listing(request: HttpRequest, paper: Paper) -> Listing | None:
+    """The feed card's listing, placed again with the new count, when the vote came from a card
+    that explains its place (its form names the listing, the feed's sort and the card's rank)."""
+    listing_pk, rank = _count(request.POST.get("listing", "")), _count(request.POST.get("rank", ""))
+    sort = request.POST.get("sort", "")
+    if listing_pk is None or sort not in ranking.SORTS:
+        return None
+    listing = Listing.objects.visible().filter(pk=listing_pk, paper=paper).first()
+    if listing is None:
+        return None
+    listing.paper = paper  # with the count just read
+    listing.placement = ranking.explain(listing, sort, rank=rank)
+    return listing
+
+
+def _count(text: str) -> int | None:
+    """A form's whole number (an id, a rank), or None for anything else, too long ones included."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else None
 
 
 # --- Submissions -----------------------------------------------------------------------------

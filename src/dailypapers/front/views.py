@@ -17,8 +17,6 @@ from dailypapers.papers.arxiv_ids import parse_arxiv_id
 from dailypapers.papers.models import Listing, Paper, listed_day_near, prefetch_cards
 from dailypapers.papers.periods import Period
 
-SORTS = {"votes": "Most votes", "trending": "Trending", "new": "Newest"}
-
 
 def home(request: HttpRequest) -> HttpResponse:
     latest = Listing.objects.visible().aggregate(day=Max("day"))["day"]
@@ -56,7 +54,7 @@ def _period(kind: str, slug: str) -> Period:
 
 def _feed(request: HttpRequest, period: Period, is_home: bool = False) -> HttpResponse:
     sort = request.GET.get("sort", "votes")
-    if sort not in SORTS:
+    if sort not in ranking.SORTS:
         sort = "votes"
     listings = Listing.objects.visible().between(period.start, period.end).latest_per_paper().ranked(sort)
     before = listed_day_near(period.start, before=True)
@@ -89,7 +87,7 @@ def render_listings(request: HttpRequest, listings, template: str, context: dict
     papers = prefetch_cards(listing.paper for listing in page)
     rank_offset = page.start_index() - 1 if page.paginator.count else 0
     for position, listing in enumerate(page, start=rank_offset + 1):
-        listing.why = ranking.explain(listing, sort, rank=position).sentences()
+        listing.placement = ranking.explain(listing, sort, rank=position)
     return render(
         request,
         template,
@@ -97,7 +95,7 @@ def render_listings(request: HttpRequest, listings, template: str, context: dict
             **context,
             "page": page,
             "sort": sort,
-            "sorts": SORTS,
+            "sorts": ranking.SORTS,
             "rank_offset": rank_offset,
             "voted_ids": Upvote.voted_ids(request.user, papers),
         },

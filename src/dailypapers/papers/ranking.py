@@ -30,6 +30,9 @@ from django.utils import timezone
 
 from dailypapers.papers.periods import feed_day, feed_time
 
+# The orders a feed can be read in (ListingQuerySet.ranked, explain), as the page names them.
+SORTS = {"votes": "Most votes", "trending": "Trending", "new": "Newest"}
+
 
 class EpochSeconds(Func):
     """Seconds since 1970 of a datetime or date column (a date counts from its midnight, UTC)."""
