@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
-import subprocess
-import sys
 import urllib.request
 
 import pytest
@@ -30,34 +27,15 @@ def demo_day(day: str) -> list[dict]:
         return next(w["data"] for w in json.load(fh) if w["date"] == day)
 
 
-def run_command(site_env: dict, *args: str, stdin: str | None = None) -> str:
-    result = subprocess.run(
-        [sys.executable, "-m", "dailypapers", *args],
-        env=site_env,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stderr
-    return result.stdout
-
-
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     need(HF_FILE.is_file(), f"the Hugging Face archive is not at {HF_DIR}")
     home = tmp_path_factory.mktemp("api-site")
-    with server_database() as database_url:
-        env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DAILYPAPERS_DEBUG"}}
-        env["DAILYPAPERS_HOME"] = str(home)
-        if database_url:
-            env["DATABASE_URL"] = database_url
-        # Keyword search: the client's calls are what is tested here, and embedding the 440 demo papers
-        # took most of this module's minute; the hybrid path has its own tests (tests/search, tests/api).
-        with serve(home, database_url) as served:
-            run_command(env, "import", "hf-daily", "--no-progress", str(HF_FILE))  # indexes them too
-            served.env = env
-            yield served
+    # Keyword search: the client's calls are what is tested here, and embedding the 440 demo papers
+    # took most of this module's minute; the hybrid path has its own tests (tests/search, tests/api).
+    with server_database() as database_url, serve(home, database_url) as served:
+        served.command("import", "hf-daily", "--no-progress", str(HF_FILE))  # indexes them too
+        yield served
 
 
 @pytest.fixture(scope="module")
@@ -148,7 +126,7 @@ def test_a_token_write_through_the_real_server(site, hf):
         "u = get_user_model().objects.create_user('robot', 'robot@example.org', 'long enough pw 1')\n"
         "print(ApiToken.issue(u, 'served')[1])\n"
     )
-    raw = run_command(site.env, "shell", stdin=make).strip().splitlines()[-1]
+    raw = site.command("shell", stdin=make).strip().splitlines()[-1]
     before = hf.paper_info("2406.01574").upvotes
     request = urllib.request.Request(
         site.url + "/api/papers/2406.01574/upvote",

@@ -8,7 +8,7 @@ import textwrap
 
 import pytest
 
-from tests.support.served import run_command, serve, server_database
+from tests.support.served import serve, server_database
 from tests.support.shared import ARTIFACTS
 
 pytestmark = pytest.mark.browser
@@ -48,7 +48,7 @@ SEED = textwrap.dedent(
 def site(tmp_path_factory):
     home = tmp_path_factory.mktemp("home")
     with server_database() as database_url, serve(home, database_url) as served:
-        served.paper_id = run_command(home, database_url, "shell", "-c", SEED).split()[-1]
+        served.paper_id = served.command("shell", "-c", SEED).split()[-1]
         yield served
 
 

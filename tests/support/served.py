@@ -58,11 +58,12 @@ class Served:
     output: list[str] = field(default_factory=list)
     env: dict[str, str] = field(default_factory=dict)  # the site's environment: its home and database
 
-    def command(self, *args: str, timeout: float = 120) -> str:
+    def command(self, *args: str, stdin: str | None = None, timeout: float = 120) -> str:
         """Run `dailypapers <args>` on the served site's home and database; returns what it printed."""
         done = subprocess.run(
             [sys.executable, "-m", "dailypapers", *args],
             env=self.env,
+            input=stdin,
             capture_output=True,
             text=True,
             timeout=timeout,
@@ -79,11 +80,12 @@ def serve(
     """The real site in a subprocess. Its search indexes the demo by keywords only, unless asked:
     embedding the 440 demo papers at every start would cost each test many seconds."""
     port = free_port()
+    env = _site_environment(home, database_url, semantic_search)
     process = subprocess.Popen(
         [sys.executable, "-m", "dailypapers", "serve", "--port", str(port), "--workers", "1", *extra],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
-        env=_site_environment(home, database_url, semantic_search),
+        env=env,
         text=True,
     )
     served = Served(f"http://127.0.0.1:{port}", process, env=env)
@@ -103,20 +105,6 @@ def serve(
             process.kill()
             rest, _ = process.communicate()
         served.output.extend((rest or "").splitlines())
-
-
-def run_command(home: Path, database_url: str | None, *args: str, timeout: float = 120) -> str:
-    """Run a `dailypapers` command against a served site's home and database; its output."""
-    finished = subprocess.run(
-        [sys.executable, "-m", "dailypapers", *args],
-        capture_output=True,
-        env=_site_environment(home, database_url, semantic_search=False),
-        text=True,
-        timeout=timeout,
-    )
-    if finished.returncode != 0:
-        raise RuntimeError(f"dailypapers {args[0]} failed:\n{finished.stdout}{finished.stderr}")
-    return finished.stdout
 
 
 def _site_environment(home: Path, database_url: str | None, semantic_search: bool) -> dict[str, str]:
