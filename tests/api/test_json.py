@@ -104,6 +104,7 @@ def test_daily_papers_pages_with_a_link_header(client, papers):
         ({"date": "2026-13-01"}, "date must be YYYY-MM-DD"),
         ({"week": "2026-34"}, "week must be YYYY-Www"),
         ({"month": "August"}, "month must be YYYY-MM"),
+        ({"week": "9999-W52"}, "a real one up to 9999-12-31"),  # it would end in the year 10000
         ({"date": "2026-08-18", "week": "2026-W34"}, "at most one of date, week and month"),
         ({"sort": "votes"}, "sort must be one of publishedAt, trending"),
         ({"limit": "0"}, "limit must be between 1 and 100"),

@@ -106,6 +106,7 @@ def test_pages_of_a_long_feed(client, feed, settings):
         "/papers/date/2026-02-30",
         "/papers/week/2026-W60",
         "/papers/month/2026-13",
+        "/papers/week/9999-W52",  # a real ISO week, but it ends in the year 10000
         "/papers/not-an-id",
         "/no/such/page",
     ],
@@ -115,6 +116,35 @@ def test_friendly_404(client, feed, url):
     assert response.status_code == 404
     html = response.content.decode()
     assert "Go to today’s papers" in html and "Traceback" not in html
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/papers/date/0001-01-01",
+        "/papers/week/0001-W01",
+        "/papers/month/0001-01",
+        "/papers/date/9999-12-31",
+        "/papers/week/9999-W51",
+        "/papers/month/9999-12",
+    ],
+)
+def test_the_first_and_last_days_of_the_calendar_are_empty_feeds(client, feed, url):
+    response = client.get(url)
+    assert response.status_code == 200
+    assert "No papers" in response.content.decode()
+
+
+def test_a_neighbour_past_the_calendar_is_left_out(client):
+    last_day = dt.date(9999, 12, 31)  # its week, 9999-W52, would end in the year 10000
+    add_paper("2608.00001", "The last paper", last_day)
+    html = client.get("/papers/date/9999-12-31").content.decode()
+    assert "The last paper" in html
+    assert 'href="/papers/month/9999-12"' in html and "/papers/week/" not in html
+    html = client.get("/papers/week/9999-W51").content.decode()
+    assert 'rel="next"' not in html and "Later →" in html
+    assert client.get("/papers/month").url == "/papers/month/9999-12"
+    assert client.get("/papers/week").url == "/"  # no week holds the latest day
 
 
 def test_paper_page_shows_everything_known(client, feed):

@@ -40,6 +40,21 @@ def test_impossible_periods_are_none(kind, slug):
     assert Period.parse(kind, slug) is None
 
 
+def test_periods_at_the_ends_of_the_calendar():
+    first = dt.date.min  # 0001-01-01, a Monday
+    assert [Period.containing(kind, first).url() for kind in ("day", "week", "month")] == [
+        "/papers/date/0001-01-01",
+        "/papers/week/0001-W01",
+        "/papers/month/0001-01",
+    ]
+    last = dt.date.max  # 9999-12-31, a Friday
+    assert Period.containing("month", last) == Period("month", dt.date(9999, 12, 1), last)
+    assert Period.containing("day", last).url() == "/papers/date/9999-12-31"
+    assert Period.containing("week", last) is None  # 9999-W52 would end in the year 10000
+    assert Period.parse("week", "9999-W52") is None
+    assert Period.parse("week", "9999-W51").end == dt.date(9999, 12, 26)
+
+
 def test_titles():
     assert Period.parse("day", "2026-08-21").title == "Friday, August 21, 2026"
     assert Period.parse("month", "2026-08").title == "August 2026"

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, TooManyFieldsSent
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -21,6 +21,7 @@ from dailypapers.core.clients import client_ip
 from dailypapers.core.limits import Limit
 
 READ_METHODS = ("GET", "HEAD")
+MAX_PARAM_CHARS = 2000  # far above any arXiv id, member name, cursor or search (1,000) the API reads
 
 
 class ApiError(Exception):
@@ -127,11 +128,22 @@ def request_data(request: HttpRequest) -> dict[str, Any]:
     raise ApiError(415, f"Send JSON (application/json) or a form, not {content_type}.")
 
 
-def _check_params(request: HttpRequest) -> None:
-    for name, values in request.GET.lists():
-        for value in values:
-            if "\x00" in value or "\x00" in name:
-                raise bad_request(f"Parameter {name!r} holds a NUL character.")
+def _check_params(request: HttpRequest, path_params: dict[str, Any]) -> None:
+    """Refuse what no endpoint could use: a NUL character (PostgreSQL cannot even compare one), or
+    a value longer than any id, name, cursor or query this API reads."""
+    try:
+        params = [(name, value) for name, values in request.GET.lists() for value in values]
+    except TooManyFieldsSent:
+        limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+        raise bad_request(f"The query string has too many parameters (at most {limit:,}).") from None
+    params += [(name, value) for name, value in path_params.items() if isinstance(value, str)]
+    for name, value in params:
+        if "\x00" in value or "\x00" in name:
+            raise bad_request(f"Parameter {name[:40]!r} holds a NUL character.")
+        if len(value) > MAX_PARAM_CHARS:
+            raise bad_request(
+                f"{name[:40]} is {len(value):,} characters long; the API reads at most {MAX_PARAM_CHARS:,}."
+            )
 
 
 def endpoint(*methods: str, auth: bool = False) -> Callable:
@@ -161,7 +173,7 @@ def endpoint(*methods: str, auth: bool = False) -> Callable:
                         f"{request.method} is not allowed here; use {allow_header}.",
                         {"Allow": allow_header},
                     )
-                _check_params(request)
+                _check_params(request, kwargs)
                 is_write = request.method not in READ_METHODS
                 if auth or is_write:
                     authenticate(request)

@@ -84,7 +84,7 @@ def period_param(request: HttpRequest) -> Period | None:
     period = Period.parse("day" if kind == "date" else kind, slug)
     if period is None:
         form = {"date": "YYYY-MM-DD", "week": "YYYY-Www (ISO week, e.g. 2025-W09)", "month": "YYYY-MM"}[kind]
-        raise bad_request(f"{kind} must be {form}, not {slug[:40]!r}.")
+        raise bad_request(f"{kind} must be {form}, a real one up to 9999-12-31, not {slug[:40]!r}.")
     return period
 
 

@@ -28,9 +28,10 @@ def home(request: HttpRequest) -> HttpResponse:
 def latest(request: HttpRequest, kind: str) -> HttpResponse:
     """The week or month holding the newest papers."""
     latest_day = Listing.objects.visible().aggregate(day=Max("day"))["day"]
-    if latest_day is None:
+    period = Period.containing(kind, latest_day) if latest_day else None
+    if period is None:
         return redirect("front:home")
-    return redirect(Period.containing(kind, latest_day).url())
+    return redirect(period.url())
 
 
 def day_feed(request: HttpRequest, slug: str) -> HttpResponse:
@@ -74,7 +75,7 @@ def _feed(request: HttpRequest, period: Period, is_home: bool = False) -> HttpRe
             "is_home": is_home,
             "previous": Period.containing(period.kind, before) if before else None,
             "next": Period.containing(period.kind, after) if after else None,
-            "spans": [Period.containing(kind, anchor) for kind in ("day", "week", "month")],
+            "spans": [span for kind in ("day", "week", "month") if (span := Period.containing(kind, anchor))],
         },
         sort=sort,
     )

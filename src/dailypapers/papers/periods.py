@@ -6,6 +6,7 @@ every app asks `feed_day` which day a moment falls on, and `feed_time` when a fe
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 from dataclasses import dataclass
@@ -47,27 +48,34 @@ class Period:
 
     @classmethod
     def week_of(cls, day: dt.date) -> Period:
+        """The ISO week holding `day`. OverflowError for the one week that ends after 9999-12-31."""
         start = day - dt.timedelta(days=day.weekday())
         return cls("week", start, start + dt.timedelta(days=6))
 
     @classmethod
     def month_of(cls, day: dt.date) -> Period:
         start = day.replace(day=1)
-        following = (start + dt.timedelta(days=32)).replace(day=1)
-        return cls("month", start, following - dt.timedelta(days=1))
+        _, last_day = calendar.monthrange(start.year, start.month)
+        return cls("month", start, start.replace(day=last_day))
 
     @classmethod
-    def containing(cls, kind: str, day: dt.date) -> Period:
-        return {"day": cls.day, "week": cls.week_of, "month": cls.month_of}[kind](day)
+    def containing(cls, kind: str, day: dt.date) -> Period | None:
+        """The day, week or month holding `day`; None for a week that runs past the last date
+        Python knows (9999-12-31): a feed's neighbour or span there simply does not exist."""
+        try:
+            return {"day": cls.day, "week": cls.week_of, "month": cls.month_of}[kind](day)
+        except OverflowError:
+            return None
 
     @classmethod
     def parse(cls, kind: str, slug: str) -> Period | None:
-        """Read a URL slug (2026-08-21, 2026-W34, 2026-08); None when it names no real period."""
+        """Read a URL slug (2026-08-21, 2026-W34, 2026-08); None when it names no real period,
+        or one past the calendar's end (9999-W52)."""
         try:
             if kind == "day":
                 return cls.day(dt.date.fromisoformat(slug))
             if kind == "week" and (m := _WEEK.fullmatch(slug)):
-                return cls.week_of(dt.date.fromisocalendar(int(m[1]), int(m[2]), 1))
+                return cls.containing("week", dt.date.fromisocalendar(int(m[1]), int(m[2]), 1))
             if kind == "month" and (m := _MONTH.fullmatch(slug)):
                 return cls.month_of(dt.date(int(m[1]), int(m[2]), 1))
         except ValueError:
@@ -76,11 +84,12 @@ class Period:
 
     @property
     def slug(self) -> str:
+        # Years are padded to four digits, as the URL patterns expect (year 1 is 0001, not 1).
         if self.kind == "week":
             year, week, _ = self.start.isocalendar()
-            return f"{year}-W{week:02d}"
+            return f"{year:04d}-W{week:02d}"
         if self.kind == "month":
-            return self.start.strftime("%Y-%m")
+            return f"{self.start.year:04d}-{self.start.month:02d}"
         return self.start.isoformat()
 
     @property

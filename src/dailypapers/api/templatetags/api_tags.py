@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django import template
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.http import urlencode
 
 register = template.Library()
@@ -21,7 +21,10 @@ def _feed(kind: str, title: str, **kwargs) -> list[dict[str, str]]:
     query = kwargs.pop("query", None)
     links = []
     for fmt, mime in (("rss", "application/rss+xml"), ("atom", "application/atom+xml")):
-        url = reverse(f"api:{name}", kwargs={**kwargs, "fmt": fmt})
+        try:
+            url = reverse(f"api:{name}", kwargs={**kwargs, "fmt": fmt})
+        except NoReverseMatch:
+            return []  # a name no feed address can hold (the 404 page of /u/<anything>): no such feed
         if query:
             url += "?" + urlencode(query)
         links.append({"url": url, "type": mime, "title": f"{title} ({'RSS' if fmt == 'rss' else 'Atom'})"})

@@ -15,6 +15,8 @@ from gunicorn.app.base import BaseApplication
 
 from dailypapers.papers.models import Paper
 
+MAX_HEADER_BYTES = 64 * 1024  # one header line (gunicorn's default is 8,190)
+
 
 class Command(BaseCommand):
     help = "Run the site with a production web server (gunicorn), on localhost unless told otherwise."
@@ -78,6 +80,13 @@ class Command(BaseCommand):
                 "graceful_timeout": 10,
                 "proc_name": "dailypapers",
                 "control_socket_disable": True,
+                # Long addresses reach the site, which answers them itself (a search cut to its first
+                # 1,000 characters with a notice, a JSON 400 from the API), rather than gunicorn's bare
+                # "414 URI Too Long" after 4,094 bytes. Gunicorn takes no line limit above 8,190 but 0,
+                # "unlimited", and a pasted abstract percent-encodes past that; its headers may then carry
+                # the address too (htmx's HX-Current-URL), so they get room to match.
+                "limit_request_line": 0,
+                "limit_request_field_size": MAX_HEADER_BYTES,
             }
         ).run()
 
