@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connections
 from gunicorn.app.base import BaseApplication
 
+from dailypapers.core.schema import ensure_schema
 from dailypapers.papers.models import Paper
 
 
@@ -41,7 +42,7 @@ class Command(BaseCommand):
         bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
         _check_free(host, port)
 
-        call_command("migrate", interactive=False, verbosity=0)
+        ensure_schema(report=self.stdout.write)
         if not no_demo and not Paper.objects.exists():
             from dailypapers.sources.demo import load_demo
 
