@@ -86,3 +86,11 @@ def test_a_members_submissions(client, papers, fmt):
 
 def test_feeds_are_open_to_other_sites(client, papers):
     assert client.get("/feeds/daily.rss")["Access-Control-Allow-Origin"] == "*"
+
+
+@pytest.mark.parametrize("fmt", ["rss", "atom"])
+def test_trending_feed_of_a_site_whose_last_papers_are_old(client, papers, fmt):
+    """The papers fixture's days are months past: trending is still the latest feed day's week."""
+    feed = parse(client, f"/feeds/trending.{fmt}", fmt)
+    assert {e.title for e in feed.entries} == {"Top Language", "Language <Models>", "Older & Wiser"}
+

@@ -144,7 +144,10 @@ class TrendingFeed(PaperFeed):
             return reverse("front:home")
 
     def description(self) -> str:
-        return f"The papers trending on the feed of the last {settings.TRENDING_DAYS} days, as ranked now."
+        return (
+            f"The papers trending on the feed of the {settings.TRENDING_DAYS} days up to its latest day, "
+            "as ranked now."
+        )
 
     def items(self) -> list[Entry]:
         listings = Listing.objects.visible().trending_window().latest_per_paper().ranked("trending")

@@ -232,9 +232,11 @@ class ListingQuerySet(models.QuerySet):
         )
 
     def trending_window(self, now: dt.datetime | None = None) -> ListingQuerySet:
-        """Listings of the last TRENDING_DAYS feed days (what /papers/trending ranks)."""
+        """Listings of the TRENDING_DAYS days up to the latest feed day with papers (what
+        /papers/trending ranks): a site whose last papers are weeks old still has its trending."""
         today = feed_day(now)
-        return self.filter(day__gt=today - dt.timedelta(days=settings.TRENDING_DAYS), day__lte=today)
+        latest = self.filter(day__lte=today).aggregate(latest=models.Max("day"))["latest"] or today
+        return self.filter(day__gt=latest - dt.timedelta(days=settings.TRENDING_DAYS), day__lte=latest)
 
 
 class Listing(models.Model):
