@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import F, Prefetch, prefetch_related_objects
 from django.urls import reverse
 
+from dailypapers.core.timestamps import utc_date
 from dailypapers.papers.arxiv_ids import ArxivRef, parse_arxiv_id
 from dailypapers.papers.filters import PaperFilter
 from dailypapers.papers.periods import feed_day
@@ -122,6 +123,16 @@ class Paper(models.Model):
     @property
     def total_comments(self) -> int:
         return self.comment_count + self.imported_comments
+
+    @property
+    def published_on(self) -> dt.date | None:
+        """The date of the first version, as arXiv gives it (shown as that date in every time zone)."""
+        return utc_date(self.published_at)
+
+    @property
+    def updated_on(self) -> dt.date | None:
+        """The date of the latest version, as arXiv gives it."""
+        return utc_date(self.updated_at)
 
     @property
     def abs_url(self) -> str:
