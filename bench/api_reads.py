@@ -4,7 +4,7 @@
 
 Times each request through Django's full stack (middleware, URL routing, views, rendering) in one
 process, and prints the median per request with the ratio to the baseline measured in the same
-process: the site's own HTML page for the same week (/papers/week/2026-W34).
+process: the site's own HTML page for the same week (/papers/week/2026-W25).
 """
 
 from __future__ import annotations
@@ -39,15 +39,15 @@ def main() -> None:
         load_demo()
     client = Client(HTTP_HOST="localhost")
     targets = {
-        "baseline: HTML week page": "/papers/week/2026-W34",
-        "GET /api/daily_papers?week=2026-W34&limit=100": "/api/daily_papers?week=2026-W34&limit=100",
-        "GET /api/daily_papers?date=2026-08-21": "/api/daily_papers?date=2026-08-21",
-        "GET /api/daily_papers?month=2026-08&sort=trending&limit=100": (
-            "/api/daily_papers?month=2026-08&sort=trending&limit=100"
+        "baseline: HTML week page": "/papers/week/2026-W25",
+        "GET /api/daily_papers?week=2026-W25&limit=100": "/api/daily_papers?week=2026-W25&limit=100",
+        "GET /api/daily_papers?date=2026-06-19": "/api/daily_papers?date=2026-06-19",
+        "GET /api/daily_papers?month=2026-06&sort=trending&limit=100": (
+            "/api/daily_papers?month=2026-06&sort=trending&limit=100"
         ),
         "GET /api/papers?limit=100": "/api/papers?limit=100",
-        "GET /api/papers/2608.19880": "/api/papers/2608.19880",
-        "GET /papers/2608.19880.md": "/papers/2608.19880.md",
+        "GET /api/papers/2606.19195": "/api/papers/2606.19195",
+        "GET /papers/2606.19195.md": "/papers/2606.19195.md",
         "GET /feeds/daily.rss": "/feeds/daily.rss",
     }
     times: dict[str, list[float]] = {name: [] for name in targets}

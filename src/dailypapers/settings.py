@@ -46,7 +46,8 @@ PAPERS_PER_PAGE = env.integer("PAPERS_PER_PAGE", 50, "papers per feed page")
 SITE_URL = env.text(
     "SITE_URL",
     "http://127.0.0.1:8000",
-    "the public address, for links in e-mails and feeds and the User-Agent",
+    "the public address, for links in e-mails and feeds and the User-Agent; unset, `serve` uses its own "
+    "`--host`/`--port`",
 ).rstrip("/")
 LOG_LEVEL = env.text("LOG_LEVEL", "INFO", "log level of the `dailypapers` loggers")
 PLAIN_STATIC = env.flag("PLAIN_STATIC", False, "serve static files under their plain names (development)")
@@ -298,7 +299,9 @@ TRENDING_COMMENT_WEIGHT = env.number(
     "TRENDING_COMMENT_WEIGHT", 0.5, "trending: what one comment weighs against a vote"
 )
 TRENDING_DAYS = env.integer(
-    "TRENDING_DAYS", 7, "`/papers/trending` ranks papers listed within this many days"
+    "TRENDING_DAYS",
+    7,
+    "`/papers/trending` ranks papers listed within this many days up to the latest feed day",
 )
 
 # --- Digests (dailypapers.digests) ---

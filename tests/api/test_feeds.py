@@ -86,3 +86,22 @@ def test_a_members_submissions(client, papers, fmt):
 
 def test_feeds_are_open_to_other_sites(client, papers):
     assert client.get("/feeds/daily.rss")["Access-Control-Allow-Origin"] == "*"
+
+
+@pytest.mark.parametrize("fmt", ["rss", "atom"])
+def test_trending_feed_of_a_site_whose_last_papers_are_old(client, papers, fmt):
+    """The papers fixture's days are months past: trending is still the latest feed day's week."""
+    feed = parse(client, f"/feeds/trending.{fmt}", fmt)
+    assert {e.title for e in feed.entries} == {"Top Language", "Language <Models>", "Older & Wiser"}
+
+
+def test_entries_are_dated_by_their_day_the_same_way(client, papers):
+    """A feed day is a date: every entry of a day is dated its 00:00 UTC, whether the listing came with
+    a moment (Hugging Face's submittedOnDailyAt) or with the day alone."""
+    Listing.objects.filter(paper__arxiv_id="2608.00003").update(
+        submitted_at=dt.datetime(2026, 8, 20, tzinfo=dt.UTC)
+    )
+    rss = client.get("/feeds/daily/2026-08-20.rss").content.decode()
+    assert rss.count("<pubDate>Thu, 20 Aug 2026 00:00:00 +0000</pubDate>") == 2
+    atom = client.get("/feeds/daily/2026-08-20.atom").content.decode()
+    assert atom.count("<published>2026-08-20T00:00:00+00:00</published>") == 2

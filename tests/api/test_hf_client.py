@@ -1,6 +1,6 @@
 """The unchanged `huggingface_hub` client against the real server (gunicorn, in a subprocess).
 
-The site starts with its bundled demo (20 real Hugging Face feed days, 2026-07-27 to 2026-08-21);
+The site starts with its bundled demo (20 real Hugging Face feed days, 2026-05-21 to 2026-06-19);
 one more day from ../shared is imported with the `import hf-daily` command, so what the client
 reads back can be compared with what Hugging Face itself served for those papers.
 """
@@ -44,15 +44,15 @@ def hf(site) -> HfApi:
 
 
 def test_list_daily_papers_for_a_date(hf):
-    expected = demo_day("2026-08-21")
-    papers = list(hf.list_daily_papers(date="2026-08-21", token=False))
+    expected = demo_day("2026-06-19")
+    papers = list(hf.list_daily_papers(date="2026-06-19", token=False))
     assert {p.id for p in papers} == {item["paper"]["id"] for item in expected}
     by_id = {item["paper"]["id"]: item for item in expected}
     for paper in papers:
         original = by_id[paper.id]
         assert paper.title == original["title"]
         assert paper.upvotes == original["paper"]["upvotes"]  # no local votes yet: the imported figure
-        assert paper.submitted_at.date().isoformat() == "2026-08-21"  # the feed day
+        assert paper.submitted_at.date().isoformat() == "2026-06-19"  # the feed day
         assert paper.submitted_by.username == original["submittedBy"]["name"]
         assert paper.github_repo == original["paper"].get("githubRepo")
         assert paper.ai_summary == original["paper"].get("ai_summary")
@@ -64,20 +64,20 @@ def test_list_daily_papers_for_a_date(hf):
 
 def test_list_daily_papers_for_a_week_and_a_month_and_trending(hf):
     week = [
-        p for page in (0, 1) for p in hf.list_daily_papers(week="2026-W34", limit=60, p=page, token=False)
+        p for page in (0, 1) for p in hf.list_daily_papers(week="2026-W25", limit=60, p=page, token=False)
     ]
-    week_days = ["2026-08-17", "2026-08-18", "2026-08-19", "2026-08-20", "2026-08-21"]
+    week_days = ["2026-06-15", "2026-06-16", "2026-06-17", "2026-06-18", "2026-06-19"]
     expected = {item["paper"]["id"] for day in week_days for item in demo_day(day)}
     assert {p.id for p in week} == expected and len(week) == len(expected)
-    assert all("2026-08-17" <= p.submitted_at.date().isoformat() <= "2026-08-21" for p in week)
+    assert all("2026-06-15" <= p.submitted_at.date().isoformat() <= "2026-06-19" for p in week)
 
-    month = list(hf.list_daily_papers(month="2026-08", limit=100, p=0, token=False))
+    month = list(hf.list_daily_papers(month="2026-06", limit=100, p=0, token=False))
     assert len(month) == 100
-    second = list(hf.list_daily_papers(month="2026-08", limit=100, p=1, token=False))
+    second = list(hf.list_daily_papers(month="2026-06", limit=100, p=1, token=False))
     assert second and not {p.id for p in month} & {p.id for p in second}
 
-    trending = list(hf.list_daily_papers(date="2026-08-20", sort="trending", token=False))
-    assert {p.id for p in trending} == {item["paper"]["id"] for item in demo_day("2026-08-20")}
+    trending = list(hf.list_daily_papers(date="2026-06-18", sort="trending", token=False))
+    assert {p.id for p in trending} == {item["paper"]["id"] for item in demo_day("2026-06-18")}
 
 
 def test_paper_info_matches_what_hugging_face_served(hf):
@@ -97,7 +97,7 @@ def test_paper_info_matches_what_hugging_face_served(hf):
 
 
 def test_list_papers_searches(hf):
-    expected = demo_day("2026-08-21")[0]
+    expected = demo_day("2026-06-19")[0]
     found = list(hf.list_papers(query=expected["title"], limit=5))
     assert 1 <= len(found) <= 5
     assert found[0].id == expected["paper"]["id"] and found[0].title == expected["title"]

@@ -26,13 +26,13 @@ def test_reader_moves_to_the_previous_day_and_opens_a_paper(site, browser):
     page.on("requestfailed", lambda r: problems.append(f"{r.url}: {r.failure}"))
 
     page.goto(site.url + "/")
-    expect(page.locator("h1")).to_have_text("Friday, August 21, 2026")
-    expect(page.locator(".card")).to_have_count(17)
+    expect(page.locator("h1")).to_have_text("Friday, June 19, 2026")
+    expect(page.locator(".card")).to_have_count(19)
     page.screenshot(path=ARTIFACTS / "browser-home.png", full_page=True)
 
     page.get_by_test_id("previous").click()
-    expect(page).to_have_url(site.url + "/papers/date/2026-08-20")
-    expect(page.locator("h1")).to_have_text("Thursday, August 20, 2026")
+    expect(page).to_have_url(site.url + "/papers/date/2026-06-18")
+    expect(page.locator("h1")).to_have_text("Thursday, June 18, 2026")
     first = page.locator(".card-title a").first
     title = first.inner_text()
     page.screenshot(path=ARTIFACTS / "browser-previous-day.png", full_page=True)

@@ -43,26 +43,26 @@ def test_first_start_loads_the_demo_and_a_second_start_reuses_it(tmp_path):
         with serve(tmp_path, database_url) as site:
             status, headers, html = fetch(site.url + "/")
             assert status == 200 and headers["Server"].startswith("gunicorn")
-            assert "Friday, August 21, 2026" in html
-            assert "EnvHarness: Awakening Static Worlds for Agent Learning" in html
+            assert "Friday, June 19, 2026" in html
+            assert "Moebius: 0.2B Lightweight Image Inpainting Framework with 10B-Level Performance" in html
             css = re.search(r'href="(/static/dailypapers/style\.[0-9a-f]{12}\.css)"', html).group(1)
             status, headers, _ = fetch(site.url + css)
             assert status == 200 and "max-age=315360000" in headers["Cache-Control"]
-            status, _, html = fetch(site.url + "/papers/2608.19880")
-            assert status == 200 and "163 on Hugging Face" in html
+            status, _, html = fetch(site.url + "/papers/2606.19195")
+            assert status == 200 and "37 on Hugging Face" in html
             # The demo is indexed beside the server: its papers become findable by title.
-            query = site.url + "/api/papers/search?q=EnvHarness+Awakening+Static+Worlds"
+            query = site.url + "/api/papers/search?q=Moebius+Lightweight+Image+Inpainting"
             deadline = time.monotonic() + 120
-            while "2608.19880" not in fetch(query)[2][:400] and time.monotonic() < deadline:
+            while "2606.19195" not in fetch(query)[2][:400] and time.monotonic() < deadline:
                 time.sleep(0.5)
-            assert '"2608.19880"' in fetch(query)[2][:400]
+            assert '"2606.19195"' in fetch(query)[2][:400]
         first = "\n".join(site.output)
         assert "Empty site: loading the demo papers…" in first
-        assert re.search(r"Loaded 44\d papers on 442 feed listings\.", first)
+        assert "Loaded 470 papers on 471 feed listings." in first
         assert f"Daily Papers is running at {site.url}/" in first
 
         with serve(tmp_path, database_url) as again:
-            assert "EnvHarness" in fetch(again.url + "/")[2]
+            assert "Moebius" in fetch(again.url + "/")[2]
             _long_addresses_get_the_sites_own_answer(again.url)
         assert "loading the demo" not in "\n".join(again.output)
 

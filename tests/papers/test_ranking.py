@@ -80,3 +80,14 @@ def test_trending_window():
     listed_paper("2611.00341", day=feed_day(now) - dt.timedelta(days=10))
     ids = [li.paper.arxiv_id for li in Listing.objects.visible().trending_window(now).ranked("trending")]
     assert ids == ["2611.00340"]
+
+
+def test_trending_window_counts_back_from_the_latest_feed_day():
+    """A site whose last papers are a month old still has its trending: the latest feed day's week."""
+    today = feed_day()
+    listed_paper("2611.00350", day=today - dt.timedelta(days=30))
+    listed_paper("2611.00351", day=today - dt.timedelta(days=36))  # within 7 days of the latest
+    listed_paper("2611.00352", day=today - dt.timedelta(days=37))  # a week before the latest: out
+    listed_paper("2611.00353", day=today + dt.timedelta(days=1))  # not a feed day yet: never counted
+    window = Listing.objects.visible().trending_window()
+    assert sorted(listing.paper.arxiv_id for listing in window) == ["2611.00350", "2611.00351"]

@@ -189,3 +189,18 @@ def test_unsafe_links_are_dropped(tmp_path):
     )
     paper = Paper.objects.get()
     assert paper.github_repo == "" and paper.project_page == ""
+
+
+def test_categories_as_the_arxiv_snapshot_writes_them(tmp_path):
+    """Hugging Face's papers carry none; a paper object may add them (the bundled demo does)."""
+    run_import(write_day(tmp_path, "2026-08-20", categories="cs.CL cs.AI cs.CL"))
+    paper = Paper.objects.get()
+    assert paper.primary_category_id == "cs.CL"
+    assert sorted(paper.categories.values_list("code", flat=True)) == ["cs.AI", "cs.CL"]
+
+    run_import(write_day(tmp_path, "2026-08-21", id="2608.19881", categories=["cs.LG"]))
+    assert Paper.objects.get(arxiv_id="2608.19881").primary_category_id == "cs.LG"
+
+    _, err = run_import(write_day(tmp_path, "2026-08-22", id="2608.19882", categories="cs.CL <b>"))
+    assert "2608.19882: categories is not a list of arXiv categories" in err
+    assert not Paper.objects.filter(arxiv_id="2608.19882").exists()

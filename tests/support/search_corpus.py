@@ -21,7 +21,7 @@ N_PAPERS = 36
 _records = None
 _vectors: dict[str, np.ndarray] = {}
 
-# Categories given to the demo papers (the Hugging Face feed carries none) so filters can be tested.
+# Categories given to the corpus in turn (in place of the demo's own), so filters can be tested.
 CATS = ["cs.CL", "cs.CV", "cs.LG"]
 
 

@@ -14,8 +14,9 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.http import urlencode
 
+from dailypapers.core.timestamps import day_start
 from dailypapers.papers.models import Category, Listing, Paper, prefetch_cards
-from dailypapers.papers.periods import Period, feed_day, feed_time
+from dailypapers.papers.periods import Period, feed_day
 
 
 @dataclass
@@ -91,7 +92,7 @@ class PaperFeed(Feed):
         if item.listing is not None:
             if item.listing.submitted_at:
                 return item.listing.submitted_at
-            return feed_time(item.listing.day)
+            return day_start(item.listing.day)  # a date, written as 00:00 UTC wherever it shows
         return item.paper.published_at
 
     def item_updateddate(self, item: Entry) -> dt.datetime | None:
@@ -144,7 +145,10 @@ class TrendingFeed(PaperFeed):
             return reverse("front:home")
 
     def description(self) -> str:
-        return f"The papers trending on the feed of the last {settings.TRENDING_DAYS} days, as ranked now."
+        return (
+            f"The papers trending on the feed of the {settings.TRENDING_DAYS} days up to its latest day, "
+            "as ranked now."
+        )
 
     def items(self) -> list[Entry]:
         listings = Listing.objects.visible().trending_window().latest_per_paper().ranked("trending")

@@ -108,9 +108,10 @@ def check_rules(user, paper: Paper, day: dt.date, now: dt.datetime) -> None:
             raise SubmissionRefused(f"“{paper.title}” is already on the feed ({when}).", "already_listed")
     max_age = settings.SUBMIT_MAX_AGE_DAYS
     if max_age and paper.published_at and (now - paper.published_at) > dt.timedelta(days=max_age):
+        published = paper.published_on
         raise SubmissionRefused(
-            f"“{paper.title}” first appeared on arXiv on {paper.published_at:%B} {paper.published_at.day}, "
-            f"{paper.published_at.year}; only papers from the last {max_age} days can be submitted.",
+            f"“{paper.title}” first appeared on arXiv on {published:%B} {published.day}, "
+            f"{published.year}; only papers from the last {max_age} days can be submitted.",
             "too_old",
         )
     per_day = settings.SUBMIT_PER_DAY

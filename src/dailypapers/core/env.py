@@ -36,6 +36,11 @@ def _raw(name: str) -> str | None:
     return None if raw is None or raw.strip() == "" else raw
 
 
+def is_set(name: str) -> bool:
+    """Whether the operator set DAILYPAPERS_<name> (an empty value counts as unset, as everywhere)."""
+    return _raw(name) is not None
+
+
 def _read(
     name: str,
     default: object,

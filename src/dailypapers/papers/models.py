@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import F, Prefetch, prefetch_related_objects
 from django.urls import reverse
 
+from dailypapers.core.timestamps import utc_date
 from dailypapers.papers.arxiv_ids import ArxivRef, parse_arxiv_id
 from dailypapers.papers.filters import PaperFilter
 from dailypapers.papers.periods import feed_day
@@ -124,6 +125,16 @@ class Paper(models.Model):
         return self.comment_count + self.imported_comments
 
     @property
+    def published_on(self) -> dt.date | None:
+        """The date of the first version, as arXiv gives it (shown as that date in every time zone)."""
+        return utc_date(self.published_at)
+
+    @property
+    def updated_on(self) -> dt.date | None:
+        """The date of the latest version, as arXiv gives it."""
+        return utc_date(self.updated_at)
+
+    @property
     def abs_url(self) -> str:
         return f"https://arxiv.org/abs/{self.arxiv_id}"
 
@@ -232,9 +243,11 @@ class ListingQuerySet(models.QuerySet):
         )
 
     def trending_window(self, now: dt.datetime | None = None) -> ListingQuerySet:
-        """Listings of the last TRENDING_DAYS feed days (what /papers/trending ranks)."""
+        """Listings of the TRENDING_DAYS days up to the latest feed day with papers (what
+        /papers/trending ranks): a site whose last papers are weeks old still has its trending."""
         today = feed_day(now)
-        return self.filter(day__gt=today - dt.timedelta(days=settings.TRENDING_DAYS), day__lte=today)
+        latest = self.filter(day__lte=today).aggregate(latest=models.Max("day"))["latest"] or today
+        return self.filter(day__gt=latest - dt.timedelta(days=settings.TRENDING_DAYS), day__lte=latest)
 
 
 class Listing(models.Model):

@@ -3,6 +3,10 @@
 Besides the plain JSON array, this copes with arrays whose items are Python-repr strings (as some
 scrapers saved them), with the array wrapped as `{"status", "date", "count", "data"}`, with a list
 of such wrappers (the bundled demo snapshot), with bare paper objects, and with gzip.
+
+Hugging Face's papers carry no arXiv categories. A paper object may add them, the primary category
+first, as the arXiv snapshot writes them, `"categories": "cs.CL cs.AI"`, or as a list: the bundled demo
+does, joined from the snapshot by tools/build_demo.py.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from dailypapers.sources.records import (
 
 SITE = "huggingface"
 _DAY_IN_NAME = re.compile(r"(\d{4}-\d{2}-\d{2})")
+_CATEGORY = re.compile(r"[A-Za-z-]{2,20}(\.[A-Za-z-]{1,19})?")  # cs.CL, hep-th, q-bio.NC
 
 
 class UnreadableFile(Exception):
@@ -142,6 +147,16 @@ def _count(value: object, name: str) -> int:
     return int(value)
 
 
+def _categories(value: object, arxiv_id: str) -> list[str] | None:
+    """The optional "categories" of a paper object (see the module's docstring); None when absent."""
+    if value is None:
+        return None
+    codes = value.split() if isinstance(value, str) else value
+    if not isinstance(codes, list) or not all(isinstance(c, str) and _CATEGORY.fullmatch(c) for c in codes):
+        raise RecordError(f"paper {arxiv_id}: categories is not a list of arXiv categories"[:120])
+    return list(dict.fromkeys(codes)) or None
+
+
 def parse_item(item: object, day: dt.date | None = None) -> PaperRecord:
     """One daily-papers item (or a bare paper object) as a PaperRecord; RecordError says what is wrong."""
     item = _as_object(item)
@@ -181,6 +196,7 @@ def parse_item(item: object, day: dt.date | None = None) -> PaperRecord:
         title=title,
         abstract=clean_text(paper.get("summary") or item.get("summary") or "") or None,
         authors=[n for n in names if n],
+        categories=_categories(paper.get("categories"), ref.id),
         published_at=published_at,
         github_repo=_url(paper.get("githubRepo")),
         github_stars=_count(stars, "githubStars") if stars is not None else None,

@@ -9,15 +9,16 @@ import subprocess
 import sys
 import time
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.db import close_old_connections
 
+from dailypapers.core.schema import DatabaseCommand
 from dailypapers.digests.sending import Sender
 
 log = logging.getLogger("dailypapers.digests")
 
 
-class Command(BaseCommand):
+class Command(DatabaseCommand):
     help = (
         "E-mail digests: `send` delivers every digest that is due; `preview ADDRESS` prints the latest "
         "digest that address would get, without sending or recording it (see README, E-mail digests)."

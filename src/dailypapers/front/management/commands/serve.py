@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import os
 import socket
 import subprocess
 import sys
@@ -13,6 +14,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connections
 from gunicorn.app.base import BaseApplication
 
+from dailypapers.core import env
+from dailypapers.core.schema import ensure_schema
 from dailypapers.papers.models import Paper
 
 MAX_HEADER_BYTES = 64 * 1024  # one header line (gunicorn's default is 8,190)
@@ -42,8 +45,15 @@ class Command(BaseCommand):
             raise CommandError(f"--port must be between 1 and 65535, not {port}")
         bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
         _check_free(host, port)
+        shown = {"0.0.0.0": "127.0.0.1", "::": "[::1]"}.get(host, bind.rsplit(":", 1)[0])
+        address = f"http://{shown}:{port}"
+        if not env.is_set("SITE_URL"):
+            _use_site_url(address)
+            self.stdout.write(
+                f"Links in e-mails and feeds point at {address} (set DAILYPAPERS_SITE_URL to change them)."
+            )
 
-        call_command("migrate", interactive=False, verbosity=0)
+        ensure_schema(report=self.stdout.write)
         if not no_demo and not Paper.objects.exists():
             from dailypapers.sources.demo import load_demo
 
@@ -66,8 +76,7 @@ class Command(BaseCommand):
             atexit.register(worker.terminate)
             self.stdout.write(f"Fetching new papers from arXiv every 30 minutes (worker pid {worker.pid}).")
 
-        shown = {"0.0.0.0": "127.0.0.1", "::": "[::1]"}.get(host, bind.rsplit(":", 1)[0])
-        self.stdout.write(f"{settings.SITE_NAME} is running at http://{shown}:{port}/ (Ctrl-C to stop)")
+        self.stdout.write(f"{settings.SITE_NAME} is running at {address}/ (Ctrl-C to stop)")
         self.stdout.flush()
         _Gunicorn(
             {
@@ -89,6 +98,13 @@ class Command(BaseCommand):
                 "limit_request_field_size": MAX_HEADER_BYTES,
             }
         ).run()
+
+
+def _use_site_url(address: str) -> None:
+    """This server's address stands for DAILYPAPERS_SITE_URL: in the forked web workers (they inherit
+    the settings) and in the processes started beside them (they read the environment)."""
+    settings.SITE_URL = address
+    os.environ["DAILYPAPERS_SITE_URL"] = address
 
 
 def _check_free(host: str, port: int) -> None:

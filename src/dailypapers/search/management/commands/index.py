@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import CommandParser
 
+from dailypapers.core.schema import DatabaseCommand
 from dailypapers.search import indexing
 
 
@@ -17,7 +18,7 @@ def _row_ids(text: str) -> list[int]:
         raise argparse.ArgumentTypeError(f"not a list of row ids: {text[:80]!r}") from None
 
 
-class Command(BaseCommand):
+class Command(DatabaseCommand):
     help = (
         "Index papers for search: keywords first (searchable at once), then embeddings for semantic "
         "search and similar papers, committed in batches so an interrupted run resumes where it stopped. "

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
+from dailypapers.core.schema import DatabaseCommand
 from dailypapers.papers.arxiv_ids import parse_arxiv_id
 from dailypapers.papers.signals import batched_changes
 from dailypapers.sources import arxiv_api
@@ -11,7 +12,7 @@ from dailypapers.sources.fetching import Fetcher, SourceError
 from dailypapers.sources.ingest import UpsertResult, upsert
 
 
-class Command(BaseCommand):
+class Command(DatabaseCommand):
     help = "Fetch papers from the arXiv API into the catalogue: by id, or everything a search finds."
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
+from dailypapers.core.schema import DatabaseCommand
 from dailypapers.papers.signals import batched_changes
 from dailypapers.sources import hf_daily
 from dailypapers.sources.bulk import ImportSummary, import_hf_daily, import_snapshot
@@ -13,7 +14,7 @@ from dailypapers.sources.bulk import ImportSummary, import_hf_daily, import_snap
 NO_INDEX_HELP = "leave the search index for a later `dailypapers index`"
 
 
-class Command(BaseCommand):
+class Command(DatabaseCommand):
     help = "Import papers from files. Safe to rerun: what is already there is left as it is."
 
     def add_arguments(self, parser: CommandParser) -> None:

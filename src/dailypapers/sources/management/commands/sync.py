@@ -6,9 +6,10 @@ import logging
 import time
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.db import close_old_connections
 
+from dailypapers.core.schema import DatabaseCommand
 from dailypapers.papers.signals import batched_changes
 from dailypapers.sources.fetching import Fetcher, SourceError
 from dailypapers.sources.registry import SOURCES, source
@@ -17,7 +18,7 @@ log = logging.getLogger("dailypapers.sources")
 MAX_BACKOFF = 6 * 3600.0
 
 
-class Command(BaseCommand):
+class Command(DatabaseCommand):
     help = "Fetch new and updated papers from arXiv (RSS listings, OAI-PMH) into the catalogue."
 
     def add_arguments(self, parser: CommandParser) -> None:
