@@ -17,8 +17,8 @@ from tests.support.served import serve, server_database
 pytestmark = pytest.mark.browser
 
 PASSWORD = "a long and unusual passphrase"
-DAY = "/papers/date/2026-08-20"  # the demo's last day but one
-WEEK = "/papers/week/2026-W33"  # a week with a later one
+DAY = "/papers/date/2026-06-18"  # the demo's last day but one
+WEEK = "/papers/week/2026-W24"  # a week with a later one
 SEARCH = "/papers/search?q=language&page=2"
 KEYWORDS = ["retrieval augmented generation", "tool use"]
 
@@ -30,7 +30,7 @@ import json
 from django.contrib.auth import get_user_model
 from dailypapers.papers.models import Listing, Paper
 member = get_user_model().objects.create_user("voter", "voter@example.org", {PASSWORD!r})
-keyworded, bare, submitted = Listing.objects.filter(day="2026-08-20").order_by("paper__arxiv_id")[:3]
+keyworded, bare, submitted = Listing.objects.filter(day="2026-06-18").order_by("paper__arxiv_id")[:3]
 for listing, keywords in ((keyworded, {KEYWORDS!r}), (bare, [])):
     listing.paper.categories.clear()
     Paper.objects.filter(pk=listing.paper_id).update(ai_keywords=keywords)

@@ -55,9 +55,9 @@ def site(tmp_path_factory):
 def main_pages(paper_id: str, *, signed_in: bool) -> list[str]:
     pages = [
         "/",
-        "/papers/date/2026-08-20",
-        "/papers/week/2026-W34",
-        "/papers/month/2026-08",
+        "/papers/date/2026-06-18",
+        "/papers/week/2026-W25",
+        "/papers/month/2026-06",
         f"/papers/{paper_id}",
         "/papers/trending",
         SEARCH,
