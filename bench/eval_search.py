@@ -33,8 +33,9 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "src"))
 
 from dailypapers.search.embedding import Embedder, ModelMissing, get_embedder, paper_text  # noqa: E402
-from dailypapers.search.engine import Engine, Fusion  # noqa: E402
+from dailypapers.search.engine import RANK_DEPTH, Engine, Fusion  # noqa: E402
 from dailypapers.search.lexical import Doc, Weights  # noqa: E402
+from dailypapers.search.phrasing import topic_of  # noqa: E402
 
 MODES = ("lexical", "dense", "hybrid")
 
@@ -199,15 +200,15 @@ def evaluate(
     for mode in modes:
         r = results[mode]
         for qid in judged:
-            text = queries[qid]
             t0 = time.perf_counter()
+            text = topic_of(queries[qid])  # as the site does: without "papers that ..." and the like
             qvec = None
             if mode != "lexical":
                 if query_vectors is not None:
                     qvec = query_vectors[qid]
                 elif collection.embedder is not None:
                     qvec = partial(collection.embedder.embed_query, text)  # as the site does
-            ranking = collection.engine.search(text, qvec, None, depth=100, mode=mode)
+            ranking = collection.engine.search(text, qvec, None, depth=RANK_DEPTH, mode=mode)
             r.latencies_ms.append((time.perf_counter() - t0) * 1000)
             ranked = [collection.doc_ids[c.id] for c in ranking.candidates[:100]]
             r.ndcg10 += ndcg_at(ranked, qrels[qid])

@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from dailypapers.search import instance, lexical
+from dailypapers.search import instance, lexical, query
 from dailypapers.search.indexing import update_index
 from dailypapers.search.lexical import Doc, Filters, LexicalIndex
 from tests.support.factories import add_paper
@@ -64,16 +64,17 @@ def test_cheap_counts_are_exact_and_costly_ones_a_lower_bound(tmp_path, monkeypa
 
 
 @pytest.mark.django_db
-def test_the_page_says_at_least_and_still_pages_to_the_end(client, settings, tmp_path, monkeypatch):
+def test_the_page_says_at_least_and_pages_through_the_ranking(client, settings, tmp_path, monkeypatch):
     settings.SEARCH_DIR = tmp_path / "search"
     settings.SEARCH_SEMANTIC = False  # keyword search alone: no model needed for this
     instance.reset()
     try:
-        # More matches than the engine's BM25 depth (100), so the first pages stop short of them all.
+        # More matches than the ranking holds (100 here), and counting them all is too costly.
         for i in range(1, N + 1):
             add_paper(f"2601.{i:05d}", f"Sparse transformers study number {i}", abstract="Sparse attention.")
         update_index()
         monkeypatch.setattr(lexical, "COUNT_BUDGET", 0)
+        monkeypatch.setattr(query, "RANK_DEPTH", 100)
 
         seen: list[str] = []
         url = "/papers/search?q=sparse+transformers"
@@ -84,18 +85,17 @@ def test_the_page_says_at_least_and_still_pages_to_the_end(client, settings, tmp
             seen += re.findall(r'<h2 class="card-title" id="t-\d+"><a href="/papers/([^"]+)">', html)
             found = re.search(r'<a class="button" rel="next" href="([^"]+)"', html)
             url = "/papers/search" + found.group(1).replace("&amp;", "&") if found else ""
-        # 130 papers, 20 a page: the first pages cannot know the total, the last ones can.
-        assert pages[0] == "At least 130 results · page 1"
-        assert pages[-1] == "130 results · page 7 of 7" and len(pages) == 7
-        assert sorted(seen) == sorted(f"2601.{i:05d}" for i in range(1, N + 1))
+        # Every page says the same: at least 130 match, and the pages hold the best 100, each once.
+        assert pages == [f"At least 130 results, the best 100 listed · page {n} of 5" for n in range(1, 6)]
+        assert len(seen) == len(set(seen)) == 100
 
-        # The API pages the same way: X-Total-Count is at least what is there to fetch.
+        # The API pages the same way: X-Total-Count is the lower bound on every page.
         settings.API_READ_RATE, settings.API_WRITE_RATE = "", ""
         first = client.get("/api/papers/search", {"q": "sparse transformers", "limit": 20})
-        assert len(first.json()) == 20 and int(first["X-Total-Count"]) >= N
+        assert len(first.json()) == 20 and int(first["X-Total-Count"]) == N
         assert first["Link"].endswith('offset=20>; rel="next"')
-        last = client.get("/api/papers/search", {"q": "sparse transformers", "limit": 20, "offset": 120})
-        assert len(last.json()) == 10 and "Link" not in last
+        last = client.get("/api/papers/search", {"q": "sparse transformers", "limit": 20, "offset": 80})
+        assert len(last.json()) == 20 and "Link" not in last and int(last["X-Total-Count"]) == N
     finally:
         instance.reset()
 

@@ -25,8 +25,9 @@ _vectors: dict[str, np.ndarray] = {}
 CATS = ["cs.CL", "cs.CV", "cs.LG"]
 
 
-def records():
-    """The demo's first N_PAPERS papers, with categories and dates spread out for the filter tests."""
+def records(limit: int | None = N_PAPERS):
+    """The demo's first `limit` papers (None: all of them), with categories and dates spread out for
+    the filter tests."""
     global _records
     if _records is None:
         seen, out = set(), []
@@ -44,15 +45,14 @@ def records():
                     listings=[],
                 )
             )
-            if len(out) == N_PAPERS:
-                break
         _records = out
-    return _records
+    return _records[:limit]
 
 
-def load_corpus(embed: bool = True) -> list[Paper]:
-    """Put the corpus in the catalogue; with `embed`, store each paper's real embedding."""
-    recs = records()
+def load_corpus(embed: bool = True, limit: int | None = N_PAPERS) -> list[Paper]:
+    """Put the corpus (`limit` demo papers; None: the whole demo) in the catalogue; with `embed`, store
+    each paper's real embedding."""
+    recs = records(limit)
     upsert(recs)
     papers = list(Paper.objects.filter(arxiv_id__in=[r.arxiv_id for r in recs]))
     if embed:

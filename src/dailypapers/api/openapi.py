@@ -266,7 +266,8 @@ def schema(base_url: str = "") -> dict[str, Any]:
             "get": {
                 "operationId": "searchPapers",
                 "summary": "Search papers",
-                "description": "Hybrid search: words (BM25) and meaning (embeddings), best first.",
+                "description": "Hybrid search: words (BM25) and meaning (embeddings), best first. A query is "
+                "ranked once: `offset` and `limit` page through that one ranking, so no paper comes twice.",
                 "tags": ["papers"],
                 "parameters": [
                     _param(
@@ -294,7 +295,10 @@ def schema(base_url: str = "") -> dict[str, Any]:
                         "Results.",
                         {
                             **LINK,
-                            "X-Total-Count": {"description": "All matches.", "schema": {"type": "integer"}},
+                            "X-Total-Count": {
+                                "description": "How many papers match (at least, for very common words).",
+                                "schema": {"type": "integer"},
+                            },
                         },
                     ),
                     **COMMON_ERRORS,

@@ -268,12 +268,12 @@ def paper_search(request: HttpRequest) -> HttpResponse:
         limit=limit,
         offset=offset,
     )
-    hits = [hit for hit in result.hits if not hit.paper.hidden]
-    prefetch_cards((hit.paper for hit in hits), listings=True)
+    prefetch_cards((hit.paper for hit in result.hits), listings=True)
     headers = {"X-Total-Count": str(result.total)}
-    if offset + len(result.hits) < min(result.total, query.MAX_OFFSET + limit) and len(result.hits) == limit:
+    # Pages are slices of one ranking of the query (search_papers): the next one starts where this ends.
+    if offset + limit < result.ranked:
         headers["Link"] = next_link(request, offset=offset + limit)
-    return json_response([search_item_json(h.paper, request, h.score) for h in hits], headers=headers)
+    return json_response([search_item_json(h.paper, request, h.score) for h in result.hits], headers=headers)
 
 
 @endpoint("GET")

@@ -48,6 +48,13 @@ class Fusion:
     dense_depth: int = 100
 
 
+# How deep the site ranks every query, whatever page is asked for: pages are slices of this one ranking,
+# so paging never repeats or skips a paper and every page counts the same total. The keyword side is
+# ranked this deep; the meaning side adds its nearest `Fusion.dense_depth` (a deeper graph search costs
+# time, and neighbours further down are too far in meaning to be worth showing).
+RANK_DEPTH = 1000
+
+
 @dataclass
 class Candidate:
     id: int
@@ -63,7 +70,9 @@ class Candidate:
 class Ranking:
     candidates: list[Candidate] = field(default_factory=list)
     total: int = 0
-    total_exact: bool = True  # False: `total` is a lower bound (the BM25 matches were not all counted)
+    # True: `total` is the number of candidates, every match of the query. False: `total` is a lower
+    # bound of the matches (more BM25 matches than were ranked, or they were not all counted).
+    total_exact: bool = True
     mode: str = "hybrid"  # "hybrid", "lexical" (no vectors yet) or "dense"
 
 
@@ -332,7 +341,7 @@ class Engine:
         depth: int = 0,
         mode: str = "hybrid",
     ) -> Ranking:
-        """Rank documents for `text` (and its embedding, when there is one).
+        """Rank documents for `text` (and its embedding, when there is one), BM25 matches `depth` deep.
 
         `query_vector` may be a function that embeds the query: it is then called only when there
         are vectors to search, on another thread while BM25 runs.
@@ -353,12 +362,14 @@ class Engine:
         if embedding is not None:
             query_vector = embedding.result()
         lexical = found.hits
+        # Every BM25 match is among the candidates, or the total can only be a lower bound.
+        complete = found.exact and found.total <= len(lexical)
         if not use_dense:
             cands = [
                 Candidate(i, score=s, lexical_rank=r, lexical_score=s) for r, (i, s) in enumerate(lexical, 1)
             ]
-            return Ranking(cands, found.total, found.exact, "lexical")
-        k = max(f.dense_depth, depth)
+            return _ranking(cands, found.total, complete, "lexical")
+        k = f.dense_depth if mode == "hybrid" else max(f.dense_depth, depth)
         if filters:
             k = min(k * 10, 5000)  # filters drop most neighbours; look further
         dense = self.vectors.search(query_vector, k)
@@ -367,15 +378,21 @@ class Engine:
             dense = [(i, s) for i, s in dense if i in allowed]
         if mode == "dense":
             cands = [Candidate(i, score=s, dense_rank=r, dense_score=s) for r, (i, s) in enumerate(dense, 1)]
-            return Ranking(cands, len(cands), mode="dense")
+            return _ranking(cands, len(cands), True, "dense")
         cosines = dict(dense)
         missing = [i for i, _ in lexical if i not in cosines]
         cosines.update(self.vectors.scores(query_vector, missing))
-        cands = fuse(lexical, dense, cosines, f)
-        dense_only = sum(1 for c in cands if c.lexical_rank is None)
-        return Ranking(cands, found.total + dense_only, found.exact, "hybrid")
+        return _ranking(fuse(lexical, dense, cosines, f), found.total, complete, "hybrid")
 
     def similar(self, vector: np.ndarray, k: int, exclude: set[int] = frozenset()) -> list[tuple[int, float]]:
         assert self.vectors is not None
         found = self.vectors.search(vector, k + len(exclude))
         return [(i, s) for i, s in found if i not in exclude][:k]
+
+
+def _ranking(cands: list[Candidate], lexical_total: int, complete: bool, mode: str) -> Ranking:
+    """The ranking of `cands`, its total counted over the candidates themselves when they hold every
+    match (a paper found by both sides counts once), else at least the BM25 matches."""
+    if complete:
+        return Ranking(cands, len(cands), True, mode)
+    return Ranking(cands, max(lexical_total, len(cands)), False, mode)

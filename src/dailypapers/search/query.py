@@ -1,6 +1,7 @@
 """Searching the catalogue: what the site, the API and digests call.
 
-- search_papers(q, ...): hybrid BM25 + embedding search with filters, highlighting and paging.
+- search_papers(q, ...): hybrid BM25 + embedding search with filters, highlighting and paging (each
+  page a slice of one ranking of the query, RANK_DEPTH deep).
 - similar_papers(paper): nearest neighbours in embedding space.
 - highlight(text, terms): matched words in <mark>.
 
@@ -9,6 +10,7 @@ Keeping the index current is search/indexing.py's work.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from collections.abc import Sequence
@@ -21,13 +23,14 @@ from django.utils.html import escape
 from dailypapers.papers.arxiv_ids import ArxivRef, parse_arxiv_id
 from dailypapers.papers.models import Paper
 
-from .engine import Candidate
+from .engine import RANK_DEPTH, Candidate, Ranking
 from .instance import EPOCH, embedder, get_engine
 from .lexical import PLAINER, STEMMER, Filters, keywords
 from .models import PaperEmbedding
+from .phrasing import topic_of
 
 MAX_QUERY_CHARS = 1000  # longer queries are cut here (the page says so)
-MAX_OFFSET = 1000  # paging stops here: nobody reads result 1001, and it bounds the work per query
+MAX_OFFSET = RANK_DEPTH  # paging stops at the end of the one ranking: nobody reads result 1001
 
 
 @dataclass
@@ -61,8 +64,9 @@ class Hit:
 @dataclass
 class SearchResults:
     hits: list[Hit] = field(default_factory=list)
-    total: int = 0
+    total: int = 0  # papers that match: those ranked, or (total_exact False) at least this many
     total_exact: bool = True  # False: at least `total` papers match (common words are not all counted)
+    ranked: int = 0  # papers that paging reaches (== total when total_exact): pages are slices of these
     query: str = ""
     mode: str = "hybrid"  # "hybrid", or "lexical" while papers have no vectors yet
     truncated: bool = False  # the query was longer than MAX_QUERY_CHARS and was cut
@@ -113,6 +117,9 @@ def search_papers(
 ) -> SearchResults:
     """Papers for `q`, best first: an exact arXiv id or title first, then BM25 and embeddings fused.
 
+    The query is ranked once, RANK_DEPTH deep, whatever the page: `offset` and `limit` take a slice of
+    that ranking, so the pages of a query never repeat a paper and all give the same total. Words that
+    only phrase the request ("papers that ...", see phrasing.py) are not searched for.
     `mode` may be "lexical" or "dense" to use one side only. Hidden papers never appear.
     """
     q = (q or "").strip()
@@ -124,49 +131,57 @@ def search_papers(
     if not q or not limit:
         return results
     f = _filters(since, until, categories, has_code)
-
-    pinned: list[Candidate] = []
+    topic = topic_of(q)
     ref = parse_arxiv_id(q)
+    at_least = 0  # how many papers match at least, when the ranking does not hold them all
     if ref:
-        results.arxiv_ref = ref
-        paper = Paper.objects.visible().by_ref(ref)
-        if paper is not None:
-            pinned.append(Candidate(paper.id, score=1.0, match="arXiv id"))
-        # An id is not words to look for: its digits would match unrelated papers.
-        ranking_cands, total, results.mode = [], len(pinned), "lexical"
+        results.arxiv_ref, results.mode = ref, "lexical"
+        ordered = _by_arxiv_id(ref, f)
     else:
-        engine = get_engine()
-        model = embedder() if mode != "lexical" else None
-        embed = partial(model.embed_query, q) if model else None  # beside BM25 (Engine.search)
-        ranking = engine.search(q, embed, f, depth=offset + limit + 20, mode=mode)
-        results.mode = ranking.mode
-        exact = engine.lexical.exact_title(q, f)
-        pinned = [Candidate(i, score=1.0, match="title") for i in exact]
-        ranking_cands, total = ranking.candidates, ranking.total
-        results.total_exact = ranking.total_exact
-        for c in pinned:
-            same = next((r for r in ranking_cands if r.id == c.id), None)
-            if same:
-                c.lexical_rank, c.lexical_score = same.lexical_rank, same.lexical_score
-                c.dense_rank, c.dense_score = same.dense_rank, same.dense_score
-    pinned_ids = {c.id for c in pinned}
-    ordered = pinned + [c for c in ranking_cands if c.id not in pinned_ids]
-    total = max(total, len(ordered))
-
-    # Fetch one page (plus a margin for hidden papers, which the index may not have dropped yet).
-    window = ordered[offset : offset + limit + 20]
+        ranking = _rank(topic, f, mode)
+        results.mode, results.total_exact = ranking.mode, ranking.total_exact
+        ordered = _visible(_with_exact_titles(ranking.candidates, q, f))
+        at_least = 0 if ranking.total_exact else ranking.total
+    results.ranked = len(ordered)
+    results.total = max(at_least, len(ordered))
+    window = ordered[offset : offset + limit]
     papers = _papers([c.id for c in window])
-    hits = []
-    for c in window:
-        paper = papers.get(c.id)
-        if paper is None or (c.match == "arXiv id" and f and not _passes(paper, f)):
-            continue
-        hits.append(_hit(paper, c, q))
-        if len(hits) == limit:
-            break
-    results.hits = hits
-    results.total = total if hits or offset else len(hits)
+    results.hits = [_hit(papers[c.id], c, topic) for c in window if c.id in papers]
     return results
+
+
+def _by_arxiv_id(ref: ArxivRef, f: Filters) -> list[Candidate]:
+    """The paper with that id, alone (when it passes the filters). An id is not words to look for:
+    its digits would match unrelated papers."""
+    paper = Paper.objects.visible().by_ref(ref)
+    if paper is None or (f and not _passes(paper, f)):
+        return []
+    return [Candidate(paper.id, score=1.0, match="arXiv id")]
+
+
+def _rank(topic: str, f: Filters, mode: str) -> Ranking:
+    """The one ranking of a query's topic, BM25 beside the embedding of the same words."""
+    model = embedder() if mode != "lexical" else None
+    embed = partial(model.embed_query, topic) if model else None  # beside BM25 (Engine.search)
+    return get_engine().search(topic, embed, f, depth=RANK_DEPTH, mode=mode)
+
+
+def _with_exact_titles(ranked: list[Candidate], q: str, f: Filters) -> list[Candidate]:
+    """`ranked` with the papers whose whole title is `q` moved first (each paper once)."""
+    by_id = {c.id: c for c in ranked}
+    pinned = []
+    for paper_id in get_engine().lexical.exact_title(q, f):
+        same = by_id.get(paper_id) or Candidate(paper_id)
+        pinned.append(dataclasses.replace(same, score=1.0, match="title"))
+    pinned_ids = {c.id for c in pinned}
+    return pinned + [c for c in ranked if c.id not in pinned_ids]
+
+
+def _visible(ranked: list[Candidate]) -> list[Candidate]:
+    """Those of `ranked` still shown (the index may not have dropped a paper hidden a moment ago)."""
+    ids = [c.id for c in ranked]
+    visible = set(Paper.objects.visible().filter(id__in=ids).values_list("id", flat=True))
+    return [c for c in ranked if c.id in visible]
 
 
 def _hit(paper: Paper, c: Candidate, q: str) -> Hit:

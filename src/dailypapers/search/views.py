@@ -50,17 +50,22 @@ def search(request: HttpRequest) -> HttpResponse:
         context["missing_ref"] = results.arxiv_ref
     if results.mode == "lexical" and not results.arxiv_ref:
         context["lexical_only"] = True
-    pages = max(1, min(-(-results.total // PER_PAGE), 50))
+    # Pages are slices of the one ranking (see search_papers), so their number follows from its size.
+    pages = max(1, -(-results.ranked // PER_PAGE))
     params = {k: v for k, v in request.GET.items() if k != "page" and v}
     context.update(
         results=results,
         page=page,
         pages=pages,
         rank_offset=(page - 1) * PER_PAGE,
-        prev_url=f"?{urlencode({**params, 'page': page - 1})}" if page > 1 else "",
-        next_url=f"?{urlencode({**params, 'page': page + 1})}" if page < pages and results.hits else "",
+        prev_url=f"?{urlencode({**params, 'page': min(page - 1, pages)})}" if page > 1 else "",
+        next_url=f"?{urlencode({**params, 'page': page + 1})}" if page < pages else "",
         filtered=bool(data["since"] or data["until"] or data["category"] or form.has_code() is not None),
     )
+    if page > pages:
+        msgs.append(f"This search has no page {page}: its results end on page {pages}.")
+        context["past_the_end"] = True
+        return render(request, "search/results.html", context, status=404)
     return render(request, "search/results.html", context)
 
 

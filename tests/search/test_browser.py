@@ -1,0 +1,70 @@
+"""A reader pages through search results in headless Chromium, on the real site with the demo embedded:
+"Next page" until there is none, each paper once, every page saying the same total and page count."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.support.served import serve, server_database
+
+pytestmark = pytest.mark.browser
+
+PER_PAGE = 20
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """The demo site with semantic search, once every demo paper is embedded (the duplicates came from
+    fusing keywords with meaning)."""
+    home = tmp_path_factory.mktemp("home")
+    with server_database() as database_url, serve(home, database_url, semantic_search=True) as served:
+        env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DAILYPAPERS_DEBUG"}}
+        env.update(DAILYPAPERS_HOME=str(home), DAILYPAPERS_SEARCH_SEMANTIC="1")
+        if database_url:
+            env["DATABASE_URL"] = database_url
+        # Waits for the indexer the server started, then embeds whatever is left.
+        done = subprocess.run(
+            [sys.executable, "-m", "dailypapers", "index", "--no-progress"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        assert done.returncode == 0, done.stderr
+        yield served
+
+
+@pytest.mark.parametrize("query", ["agents", "language model reasoning"])
+def test_next_page_until_the_end_shows_each_paper_once(site, browser, query):
+    from playwright.sync_api import expect
+
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(site.url + "/")
+    page.get_by_role("searchbox").first.fill(query)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page.get_by_test_id("result-count")).to_be_visible()
+
+    seen: list[str] = []
+    counts: list[str] = []
+    while True:
+        seen += page.locator(".search-results .card-title a").evaluate_all(
+            "links => links.map(a => a.getAttribute('href'))"
+        )
+        counts.append(page.get_by_test_id("result-count").inner_text())
+        next_page = page.get_by_role("link", name="Next page")
+        if not next_page.count():
+            break
+        with page.expect_navigation():
+            next_page.click()
+
+    twice = sorted({link for link in seen if seen.count(link) > 1})
+    assert not twice, f"papers shown twice: {twice}"
+    pages = -(-len(seen) // PER_PAGE)
+    assert len(counts) == pages > 1
+    assert counts == [f"{len(seen)} results · page {n} of {pages}" for n in range(1, pages + 1)]
+    page.close()
