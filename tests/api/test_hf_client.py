@@ -59,7 +59,7 @@ def test_list_daily_papers_for_a_date(hf):
         assert paper.ai_summary == original["paper"].get("ai_summary")
         assert paper.authors and paper.authors[0].name
         assert paper.summary
-    upvotes = [p.upvotes for p in papers]
+    upvotes = [p.upvotes or 0 for p in papers]
     assert upvotes == sorted(upvotes, reverse=True)  # most upvoted first within the day
 
 
