@@ -18,12 +18,14 @@ from dailypapers.papers.models import Paper
 from dailypapers.search.indexing import update_index
 from dailypapers.search.phrasing import topic_of
 from dailypapers.search.query import search_papers
+from dailypapers.sources import hf_daily
 from dailypapers.sources.ingest import upsert
 from dailypapers.sources.records import PaperRecord
 from tests.support.search_corpus import records, store_embeddings
-from tests.support.shared import SHARED, need
+from tests.support.shared import HF_DIR, SHARED, need
 
 SEED = SHARED / "data" / "seed-search-retraining.json"
+CAR_WASH_DAY = HF_DIR / "2026-08-03.json"
 CAR_WASH = "Would You Walk to the Car Wash?"
 
 
@@ -52,7 +54,8 @@ def test_the_topic_of_a_query_leaves_out_its_request_words(query, topic):
 
 @pytest.fixture
 def retraining_corpus(db) -> dict[str, Paper]:
-    """The 129 "retraining" papers among the 440 demo papers (the Car Wash one too), embedded and indexed."""
+    """The 129 "retraining" papers among the demo's papers and the Car Wash one's feed day, embedded and
+    indexed."""
     need(SEED.is_file(), f"the seed search result page is not at {SEED}")
     seed = json.loads(SEED.read_text())
     found = [
@@ -65,9 +68,13 @@ def retraining_corpus(db) -> dict[str, Paper]:
         )
         for n, item in enumerate(seed, 1)
     ]
+    # The demo's papers, and the real feed day that listed the Car Wash paper.
+    need(CAR_WASH_DAY.is_file(), f"the Hugging Face archive is not at {CAR_WASH_DAY}")
     demo = records(None)
-    assert any(r.title.startswith(CAR_WASH) for r in demo)
-    upsert([*found, *demo])
+    demo_ids = {r.arxiv_id for r in demo}
+    day = [r for r in hf_daily.read_file(CAR_WASH_DAY).records if r.arxiv_id not in demo_ids]
+    assert any(r.title.startswith(CAR_WASH) for r in day)
+    upsert([*found, *demo, *day])
     papers = list(Paper.objects.all())
     store_embeddings(papers)
     update_index()
