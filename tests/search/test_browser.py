@@ -3,10 +3,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import pytest
 
 from tests.support.served import serve, server_database
@@ -22,19 +18,7 @@ def site(tmp_path_factory):
     fusing keywords with meaning)."""
     home = tmp_path_factory.mktemp("home")
     with server_database() as database_url, serve(home, database_url, semantic_search=True) as served:
-        env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DAILYPAPERS_DEBUG"}}
-        env.update(DAILYPAPERS_HOME=str(home), DAILYPAPERS_SEARCH_SEMANTIC="1")
-        if database_url:
-            env["DATABASE_URL"] = database_url
-        # Waits for the indexer the server started, then embeds whatever is left.
-        done = subprocess.run(
-            [sys.executable, "-m", "dailypapers", "index", "--no-progress"],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
-        assert done.returncode == 0, done.stderr
+        served.command("index", "--no-progress", timeout=600)  # waits for the server's indexer, then the rest
         yield served
 
 
