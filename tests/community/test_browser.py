@@ -10,6 +10,7 @@ import re
 
 import pytest
 
+from tests.support.pages import watched_page
 from tests.support.served import serve, server_database
 from tests.support.shared import ARTIFACTS
 
@@ -63,10 +64,7 @@ def test_new_member_signs_up_submits_upvotes_and_discusses(site, browser, mail):
     from playwright.sync_api import expect
 
     ARTIFACTS.mkdir(exist_ok=True)
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    problems: list[str] = []
-    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-    page.on("requestfailed", lambda r: problems.append(f"{r.url}: {r.failure}"))
+    page, problems = watched_page(browser)
 
     # Sign up.
     page.goto(site.url + "/")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support.pages import watched_page
 from tests.support.served import serve, server_database
 from tests.support.shared import ARTIFACTS
 
@@ -20,10 +21,7 @@ def test_reader_moves_to_the_previous_day_and_opens_a_paper(site, browser):
     from playwright.sync_api import expect
 
     ARTIFACTS.mkdir(exist_ok=True)
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    problems: list[str] = []
-    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-    page.on("requestfailed", lambda r: problems.append(f"{r.url}: {r.failure}"))
+    page, problems = watched_page(browser)
 
     page.goto(site.url + "/")
     expect(page.locator("h1")).to_have_text("Friday, June 19, 2026")

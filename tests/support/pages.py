@@ -1,0 +1,12 @@
+"""A Chromium page that remembers what went wrong on it: console errors and failed requests."""
+
+from __future__ import annotations
+
+
+def watched_page(browser, width: int = 1280, height: int = 900):
+    """(page, problems): `problems` collects console errors and failed requests as they happen."""
+    page = browser.new_page(viewport={"width": width, "height": height})
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("requestfailed", lambda r: problems.append(f"{r.url}: {r.failure}"))
+    return page, problems
