@@ -58,11 +58,13 @@ def catalogue() -> dict[str, list]:
     return {
         "papers": sorted(Paper.objects.values_list(*fields)),
         "authorships": sorted(
-            Authorship.objects.values_list("paper__arxiv_id", "position", "author__key", "author__name")
+            Authorship.objects.values_list("paper__arxiv_id", "position", "author__key", "name")
         ),
         "categories": sorted(Paper.categories.through.objects.values_list("paper__arxiv_id", "category_id")),
         "listings": sorted(
-            Listing.objects.values_list("paper__arxiv_id", "day", "source", "submitter_name", "submitted_at")
+            Listing.objects.values_list(
+                "paper__arxiv_id", "day", "source", "submitter_name", "submitted_at", "listed_at", "title"
+            )
         ),
     }
 

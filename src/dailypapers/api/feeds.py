@@ -70,7 +70,7 @@ class PaperFeed(Feed):
 
     def item_description(self, item: Entry) -> str:
         paper = item.paper
-        authors = ", ".join(a.author.name for a in paper.authorships.all())
+        authors = ", ".join(a.name for a in paper.authorships.all())
         parts = [f"Authors: {authors}"] if authors else []
         if item.listing is not None and item.listing.note:
             parts.append(f"Submitter's note: {item.listing.note}")
@@ -80,7 +80,7 @@ class PaperFeed(Feed):
         return "\n\n".join(p for p in parts if p)
 
     def item_author_name(self, item: Entry) -> str:
-        names = [a.author.name for a in item.paper.authorships.all()]
+        names = [a.name for a in item.paper.authorships.all()]
         if len(names) > 3:
             return ", ".join(names[:3]) + " et al."
         return ", ".join(names)

@@ -83,6 +83,19 @@ USER = {
     "required": ["user", "name", "fullname"],
 }
 
+_IMPORTED = "As the site the paper was imported from (Hugging Face) gave it; absent otherwise."
+ORGANIZATION = {
+    "type": "object",
+    "description": _IMPORTED,
+    "properties": {n: {"type": "string"} for n in ("_id", "name", "fullname", "avatar")},
+}
+IMPORTED_PAPER_FIELDS = {
+    "organization": ORGANIZATION,
+    "mediaUrls": {"type": "array", "items": {"type": "string"}, "description": _IMPORTED},
+    "githubRepoAddedBy": {"type": "string", "description": _IMPORTED},
+    "ai_summary_model": {"type": "string", "description": _IMPORTED},
+}
+
 PAPER = {
     "type": "object",
     "description": (
@@ -118,8 +131,9 @@ PAPER = {
         "url": {"type": "string", "description": "The paper's page on this site."},
         "arxivUrl": {"type": "string"},
         "pdfUrl": {"type": "string"},
+        **IMPORTED_PAPER_FIELDS,
     },
-    "required": ["id", "authors", "publishedAt", "title", "summary", "upvotes", "ai_keywords", "url"],
+    "required": ["id", "authors", "publishedAt", "title", "summary", "upvotes", "url"],
 }
 
 # Copies of the paper's fields at the item's top level, where huggingface_hub's PaperInfo reads them.
@@ -130,7 +144,10 @@ LIFTED = {
 
 DAILY_ITEM = {
     "type": "object",
-    "description": "A paper's appearance on the daily feed. `publishedAt` is the feed day.",
+    "description": (
+        "A paper's appearance on the daily feed, with that day's figures. `publishedAt` is when it "
+        "was listed (the feed day at 00:00Z where the source does not say)."
+    ),
     "properties": {
         "paper": _ref("Paper"),
         "publishedAt": {"type": "string", "format": "date-time"},
@@ -143,8 +160,12 @@ DAILY_ITEM = {
         "note": _nullable("string", description="The submitter's note."),
         **LIFTED,
         "listingSource": {"type": "string", "enum": ["import", "submission", "auto"]},
+        "organization": ORGANIZATION,
+        "submitterOrganization": {**ORGANIZATION, "description": _IMPORTED},
+        "mediaUrls": IMPORTED_PAPER_FIELDS["mediaUrls"],
+        "mediaUrl": {"type": "string", "description": _IMPORTED},
     },
-    "required": ["paper", "publishedAt", "title", "summary", "numComments", "submittedBy"],
+    "required": ["paper", "publishedAt", "title", "summary", "numComments"],
 }
 
 SEARCH_ITEM = {
@@ -460,10 +481,16 @@ def schema(base_url: str = "") -> dict[str, Any]:
                     "type": "object",
                     "properties": {
                         "_id": {"type": "string"},
-                        "name": {"type": "string"},
+                        "name": {"type": "string", "description": "As this paper spells it."},
                         "hidden": {"type": "boolean"},
+                        "user": {
+                            "type": "object",
+                            "description": "The Hugging Face account that claimed this authorship.",
+                        },
+                        "status": {"type": "string"},
+                        "statusLastChangedAt": {"type": "string", "format": "date-time"},
                     },
-                    "required": ["name"],
+                    "required": ["name", "hidden"],
                 },
                 "User": USER,
                 "Paper": PAPER,

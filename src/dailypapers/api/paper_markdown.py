@@ -20,7 +20,7 @@ def escape(text: str) -> str:
 
 def as_markdown(paper: Paper, request: HttpRequest) -> str:
     lines = [f"# {escape(paper.title)}", ""]
-    authors = [a.author.name for a in paper.authorships.all()]
+    authors = [a.name for a in paper.authorships.all()]
     if authors:
         lines += ["Authors: " + ", ".join(escape(a) for a in authors), ""]
     facts = [f"- arXiv: [{paper.arxiv_id}]({paper.abs_url}) ([PDF]({paper.pdf_url}))"]

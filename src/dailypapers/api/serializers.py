@@ -14,54 +14,88 @@ from django.http import HttpRequest
 from dailypapers.core.timestamps import iso
 from dailypapers.papers.models import Listing, Paper
 
+
 # A user object as Hugging Face sends one; `user` is what huggingface_hub reads as the username.
-_AVATAR = ""
-
-
-def user_json(username: str, fullname: str = "") -> dict[str, Any] | None:
-    if not username:
+def user_json(username: str, fullname: str = "", source: dict | None = None) -> dict[str, Any] | None:
+    """A user object; `source` is the object the imported site sent, whose values (avatarUrl, isPro,
+    followerCount, ...) are kept as they came."""
+    if not username and not source:
         return None
-    return {
+    ours = {
         "_id": username,
         "user": username,
         "name": username,
         "fullname": fullname or username,
-        "avatarUrl": _AVATAR,
+        "avatarUrl": "",
         "type": "user",
         "isPro": False,
     }
+    return {**ours, **source} if source else ours
 
 
-def listing_submitter(listing: Listing) -> dict[str, Any] | None:
+def listing_submitter(listing: Listing, key: str = "submittedBy") -> dict[str, Any] | None:
+    """Who put the listing on the feed: a member here, or the imported site's object (`key` is
+    which: the item's submittedBy or the paper's submittedOnDailyBy, which differ in shape)."""
     if listing.submitted_by_id:
         user = listing.submitted_by
         return user_json(user.get_username(), user.get_full_name())
-    return user_json(listing.submitter_name, listing.submitter_fullname)
+    source = listing.source_details.get(key) or listing.source_details.get("submittedBy")
+    return user_json(listing.submitter_name, listing.submitter_fullname, source)
 
 
-def paper_json(paper: Paper, request: HttpRequest, listing: Listing | None = None) -> dict[str, Any]:
+_ALWAYS = {"publishedAt", "title", "summary"}
+
+
+def _without_empty(data: dict[str, Any]) -> dict[str, Any]:
+    """Leave out optional keys with no value, as Hugging Face does, rather than sending null."""
+    return {k: v for k, v in data.items() if k in _ALWAYS or (v is not None and v != [])}
+
+
+def author_json(paper: Paper, authorship) -> dict[str, Any]:
+    details = authorship.details
+    return {
+        "_id": details.get("_id") or f"{paper.arxiv_id}-{authorship.position}",
+        **{key: details[key] for key in ("user", "status", "statusLastChangedAt") if key in details},
+        "name": authorship.name,
+        "hidden": bool(details.get("hidden", False)),
+    }
+
+
+def listing_votes(paper: Paper, listing: Listing | None) -> int:
+    """The paper's votes as of a listing: this site's own plus the imported site's on that day."""
+    imported = listing.imported_upvotes if listing is not None else None
+    return paper.upvote_count + (paper.imported_upvotes if imported is None else imported)
+
+
+def listing_comments(paper: Paper, listing: Listing | None) -> int:
+    imported = listing.imported_comments if listing is not None else None
+    return paper.comment_count + (paper.imported_comments if imported is None else imported)
+
+
+def paper_json(
+    paper: Paper, request: HttpRequest, listing: Listing | None = None, as_of_listing: bool = False
+) -> dict[str, Any]:
     """A paper object (`/api/papers/{id}`, and the `paper` of a daily item).
 
     `listing` is the feed appearance to report as submittedOnDailyAt/By; by default the paper's
-    first visible one.
+    first visible one. With `as_of_listing`, the figures are that day's (a daily item), not the
+    latest.
     """
     if listing is None:
         listing = _first_listing(paper)
+    figures_of = listing if as_of_listing else None
     categories = [c.code for c in paper.categories.all()]
     data: dict[str, Any] = {
         "id": paper.arxiv_id,
-        "authors": [
-            {"_id": f"{paper.arxiv_id}-{a.position}", "name": a.author.name, "hidden": False}
-            for a in paper.authorships.all()
-        ],
+        "authors": [author_json(paper, a) for a in paper.authorships.all()],
         "publishedAt": iso(paper.published_at),
         "updatedAt": iso(paper.updated_at),
         "title": paper.title,
         "summary": paper.abstract,
-        "upvotes": paper.total_votes,
+        "upvotes": listing_votes(paper, figures_of),
         "upvotesHere": paper.upvote_count,
-        "importedUpvotes": paper.imported_upvotes,
-        "numComments": paper.total_comments,
+        "importedUpvotes": listing_votes(paper, figures_of) - paper.upvote_count,
+        "numComments": listing_comments(paper, figures_of),
         "discussionId": paper.arxiv_id,
         "projectPage": paper.project_page or None,
         "githubRepo": paper.github_repo or None,
@@ -76,11 +110,12 @@ def paper_json(paper: Paper, request: HttpRequest, listing: Listing | None = Non
         "url": request.build_absolute_uri(paper.get_absolute_url()),
         "arxivUrl": paper.abs_url,
         "pdfUrl": paper.pdf_url,
+        **paper.source_details,
     }
     if listing is not None:
         data["submittedOnDailyAt"] = iso(listing.submitted_at or listing.day)
-        data["submittedOnDailyBy"] = listing_submitter(listing)
-    return data
+        data["submittedOnDailyBy"] = listing_submitter(listing, "submittedOnDailyBy")
+    return _without_empty(data)
 
 
 def _first_listing(paper: Paper) -> Listing | None:
@@ -94,23 +129,30 @@ def _first_listing(paper: Paper) -> Listing | None:
 _LIFTED = ("githubRepo", "githubStars", "projectPage", "ai_summary", "ai_keywords")
 
 
+def one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
 def daily_item_json(listing: Listing, request: HttpRequest) -> dict[str, Any]:
-    """One item of `/api/daily_papers`: publishedAt is the feed day the paper was listed on."""
+    """One item of `/api/daily_papers`, with the figures of its day and the moment it was listed."""
     paper = listing.paper
-    data = paper_json(paper, request, listing)
-    return {
+    data = paper_json(paper, request, listing, as_of_listing=True)
+    details = listing.source_details
+    item = {
         "paper": data,
-        **{key: data[key] for key in _LIFTED},
-        "publishedAt": iso(listing.day),
-        "title": paper.title,
+        **{key: data[key] for key in _LIFTED if key in data},
+        "publishedAt": iso(listing.listed_at or listing.submitted_at or listing.day),
+        "title": listing.title or one_line(paper.title),
         "summary": paper.abstract,
         "thumbnail": paper.thumbnail or None,
-        "numComments": paper.total_comments,
+        "numComments": data["numComments"],
         "submittedBy": listing_submitter(listing),
-        "isAuthorParticipating": False,
+        "isAuthorParticipating": details.get("isAuthorParticipating", False),
+        **{key: value for key, value in details.items() if key not in ("submittedBy", "submittedOnDailyBy")},
         "note": listing.note or None,
         "listingSource": listing.source,
     }
+    return _without_empty(item)
 
 
 def search_item_json(paper: Paper, request: HttpRequest, score: float | None = None) -> dict[str, Any]:
@@ -119,9 +161,9 @@ def search_item_json(paper: Paper, request: HttpRequest, score: float | None = N
     data = paper_json(paper, request, listing)
     item = {
         "paper": data,
-        **{key: data[key] for key in _LIFTED},
+        **{key: data[key] for key in _LIFTED if key in data},
         "publishedAt": iso(paper.published_at),
-        "title": paper.title,
+        "title": one_line(paper.title),
         "summary": paper.abstract,
         "thumbnail": paper.thumbnail or None,
         "numComments": paper.total_comments,
@@ -130,4 +172,4 @@ def search_item_json(paper: Paper, request: HttpRequest, score: float | None = N
     }
     if score is not None:
         item["score"] = round(float(score), 6)
-    return item
+    return _without_empty(item)

@@ -6,7 +6,8 @@ import datetime as dt
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Max, Q
+from django.db.models import F, Max, Q
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.utils.http import urlencode
 from django.views.decorators.csrf import csrf_exempt
@@ -136,7 +137,15 @@ def daily_listings(request: HttpRequest):
     if sort == "trending":
         listings = trending_listings(listings)
     else:
-        listings = listings.ranked("votes").order_by("-day", "-votes", "paper__arxiv_id")
+        # Each day's order is Hugging Face's: that day's votes, then the latest listed first.
+        day_votes = F("paper__upvote_count") + Coalesce("imported_upvotes", "paper__imported_upvotes")
+        listings = listings.annotate(votes=day_votes).order_by(
+            "-day",
+            "-votes",
+            F("listed_at").desc(nulls_last=True),
+            F("submitted_at").desc(nulls_last=True),
+            "paper__arxiv_id",
+        )
     return listings.select_related("paper__primary_category", "submitted_by")
 
 

@@ -127,7 +127,7 @@ class PeriodPapers:
         """A paper's entry, text and HTML, with RANK where its number goes (rendered once)."""
         rendered = self._items.get(paper.pk)
         if rendered is None:
-            names = [a.author.name for a in paper.authorships.all()]
+            names = [a.name for a in paper.authorships.all()]
             context = {
                 "items": [
                     {

@@ -12,7 +12,8 @@ def author_key(name: str) -> str:
     """How two spellings of one author's name are matched: case, accents and spacing ignored."""
     if not name.isascii():
         name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode() or name
-    return " ".join(name.casefold().replace(".", ". ").split())[:300]
+    key = " ".join(name.casefold().replace(".", ". ").split())[:300]
+    return key or " ".join(name.split())[:300]  # a name of dots alone is still someone's
 
 
 def keyed_names(names: Iterable[str]) -> dict[str, str]:

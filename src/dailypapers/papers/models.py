@@ -86,6 +86,9 @@ class Paper(models.Model):
     ai_keywords = models.JSONField(default=list, blank=True)
     withdrawn = models.BooleanField(default=False)
     hidden = models.BooleanField(default=False, help_text="Hidden by a moderator from every page.")
+    # What the site the paper was imported from says of it beyond these fields (Hugging Face's
+    # organization, mediaUrls, githubRepoAddedBy, ai_summary_model), served back as it came.
+    source_details = models.JSONField(default=dict, blank=True)
 
     # Local community figures, kept in step with community.Upvote / community.Comment.
     upvote_count = models.PositiveIntegerField(default=0)
@@ -148,17 +151,26 @@ class Paper(models.Model):
 
 
 class Authorship(models.Model):
+    """One place in a paper's author list, exactly as the paper's source gives it.
+
+    `name` is this paper's spelling; `author` links the same person across papers by a normalised
+    key (author pages, filters) and never changes what the paper shows. Two co-authors with one name
+    are two authorships of one Author."""
+
     # No index of its own: the unique (paper, position) index serves lookups by paper.
     paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="authorships", db_index=False)
     author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="authorships")
     position = models.PositiveSmallIntegerField()
+    name = models.CharField(max_length=300)
+    # What the source adds to the name (Hugging Face: hidden, _id, user, status, statusLastChangedAt).
+    details = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["position"]
         constraints = [models.UniqueConstraint(fields=["paper", "position"], name="one_author_per_position")]
 
     def __str__(self) -> str:
-        return f"{self.author} ({self.position}) on {self.paper_id}"
+        return f"{self.name} ({self.position}) on {self.paper_id}"
 
 
 class PaperCategory(models.Model):
@@ -270,6 +282,16 @@ class Listing(models.Model):
     submitted_at = models.DateTimeField(null=True, blank=True)
     note = models.TextField(blank=True)
     hidden = models.BooleanField(default=False)
+    # What the imported site said of this appearance (Hugging Face's daily item): the moment it was
+    # listed (item publishedAt, which orders ties), its own title when an editor changed it, and the
+    # paper's figures on that day; None where the source does not say.
+    listed_at = models.DateTimeField(null=True, blank=True)
+    title = models.TextField(blank=True)
+    imported_upvotes = models.PositiveIntegerField(null=True, blank=True)
+    imported_comments = models.PositiveIntegerField(null=True, blank=True)
+    # The rest of the item, served back as it came: submittedBy, submittedOnDailyBy, organization,
+    # submitterOrganization, mediaUrls, isAuthorParticipating.
+    source_details = models.JSONField(default=dict, blank=True)
 
     objects = ListingQuerySet.as_manager()
 

@@ -55,7 +55,7 @@ def _load_docs(ids: Sequence[int]) -> tuple[dict[int, Doc], set[int]]:
     for pid, name in (
         Authorship.objects.filter(paper_id__in=list(ids))
         .order_by("paper_id", "position")
-        .values_list("paper_id", "author__name")
+        .values_list("paper_id", "name")
     ):
         authors.setdefault(pid, []).append(name)
     cats: dict[int, list[str]] = {}

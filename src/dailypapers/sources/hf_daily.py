@@ -26,7 +26,6 @@ from dailypapers.sources.records import (
     ListingRecord,
     PaperRecord,
     RecordError,
-    clean_text,
     parse_time,
 )
 
@@ -157,6 +156,68 @@ def _categories(value: object, arxiv_id: str) -> list[str] | None:
     return list(dict.fromkeys(codes)) or None
 
 
+# What an item and its paper may say beyond the fields the catalogue models, kept as they came and
+# served back (see Paper.source_details and Listing.source_details). `isUserFollowing` is left out:
+# it describes the viewer who fetched the file, not the submitter.
+PAPER_DETAILS = ("organization", "mediaUrls", "githubRepoAddedBy", "ai_summary_model")
+ITEM_DETAILS = ("organization", "submitterOrganization", "mediaUrls", "mediaUrl", "isAuthorParticipating")
+AUTHOR_DETAILS = ("_id", "user", "status", "statusLastChangedAt", "hidden")
+PER_VIEWER = ("isUserFollowing",)
+_MAX_DETAIL_CHARS = 20_000
+
+
+def _plain(value: object, depth: int = 0) -> bool:
+    """JSON-shaped data (what a Python-repr item may hold need not be), nested no deeper than 6."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return not isinstance(value, float) or value == value  # not NaN
+    if depth >= 6:
+        return False
+    if isinstance(value, list):
+        return all(_plain(v, depth + 1) for v in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _plain(v, depth + 1) for k, v in value.items())
+    return False
+
+
+def _details(source: dict, keys: tuple[str, ...]) -> dict:
+    """The named keys of `source` that hold plain JSON of a sane size."""
+    kept = {}
+    for key in keys:
+        value = source.get(key)
+        if key in source and _plain(value) and len(json.dumps(value)) <= _MAX_DETAIL_CHARS:
+            kept[key] = value
+    return kept
+
+
+def _user(value: object) -> dict | None:
+    if not isinstance(value, dict) or not _plain(value):
+        return None
+    return {k: v for k, v in value.items() if k not in PER_VIEWER}
+
+
+def _text(value: object, name: str, ref: str) -> str | None:
+    """A text field exactly as Hugging Face gives it (line breaks and spacing kept)."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise RecordError(f"paper {ref}: {name} is not text")
+    return value
+
+
+def _author_list(value: object, ref: str) -> tuple[list[str], list[dict]]:
+    """Every author, hidden ones too, in order and with repeated names, as this paper spells them."""
+    if not isinstance(value, list):
+        raise RecordError(f"paper {ref}: authors is not a list")
+    names, details = [], []
+    for author in value:
+        name = author.get("name") if isinstance(author, dict) else author
+        if not isinstance(name, str) or not name.strip():
+            continue  # a nameless entry names nobody
+        names.append(name[:300])
+        details.append(_details(author, AUTHOR_DETAILS) if isinstance(author, dict) else {})
+    return names, details
+
+
 def parse_item(item: object, day: dt.date | None = None) -> PaperRecord:
     """One daily-papers item (or a bare paper object) as a PaperRecord; RecordError says what is wrong."""
     item = _as_object(item)
@@ -165,15 +226,11 @@ def parse_item(item: object, day: dt.date | None = None) -> PaperRecord:
     ref = parse_arxiv_id(raw_id) if isinstance(raw_id, str) else None
     if ref is None:
         raise RecordError(f"{raw_id!r} is not an arXiv id"[:120])
-    title = clean_text(paper.get("title") or item.get("title"))
-    if not title:
+    title = _text(paper.get("title"), "title", ref.id) or _text(item.get("title"), "title", ref.id)
+    if not title or not title.strip():
         raise RecordError(f"paper {ref.id} has no title")
-
-    authors_raw = paper.get("authors") or []
-    if not isinstance(authors_raw, list):
-        raise RecordError(f"paper {ref.id}: authors is not a list")
-    authors = [a for a in authors_raw if isinstance(a, dict) and not a.get("hidden")] or authors_raw
-    names = [clean_text(a.get("name")) if isinstance(a, dict) else clean_text(a) for a in authors]
+    abstract = _text(paper.get("summary"), "summary", ref.id) or _text(item.get("summary"), "summary", ref.id)
+    names, author_details = _author_list(paper.get("authors") or [], ref.id)
 
     keywords = paper.get("ai_keywords")
     if keywords is not None and not (
@@ -182,43 +239,50 @@ def parse_item(item: object, day: dt.date | None = None) -> PaperRecord:
         raise RecordError(f"paper {ref.id}: ai_keywords is not a list of words")
 
     submitted_at = parse_time(paper.get("submittedOnDailyAt"))
+    listed_at = parse_time(item.get("publishedAt")) if item is not paper else None
     listed_on = submitted_at.date() if submitted_at else day or _parse_day(item.get("publishedAt"))
-    submitter = item.get("submittedBy") or paper.get("submittedOnDailyBy") or {}
-    if not isinstance(submitter, dict):
-        submitter = {}
+    submitter = _user(item.get("submittedBy")) or _user(paper.get("submittedOnDailyBy")) or {}
     published_at = parse_time(paper.get("publishedAt"))
     as_of = submitted_at or (
         dt.datetime.combine(listed_on, dt.time(), tzinfo=dt.UTC) if listed_on else published_at
     )
     stars = paper.get("githubStars")
+    upvotes = _count(paper.get("upvotes"), "upvotes")
+    comments = _count(item.get("numComments"), "numComments")
+    item_title = _text(item.get("title"), "title", ref.id) if item is not paper else None
+    listing_details = _details(item, ITEM_DETAILS) if item is not paper else {}
+    for key, owner in (("submittedBy", item), ("submittedOnDailyBy", paper)):
+        if user := _user(owner.get(key)):
+            listing_details[key] = user
     return PaperRecord(
         arxiv_id=ref.id,
         title=title,
-        abstract=clean_text(paper.get("summary") or item.get("summary") or "") or None,
-        authors=[n for n in names if n],
+        abstract=abstract or None,
+        authors=names,
+        author_details=author_details,
         categories=_categories(paper.get("categories"), ref.id),
         published_at=published_at,
         github_repo=_url(paper.get("githubRepo")),
         github_stars=_count(stars, "githubStars") if stars is not None else None,
         project_page=_url(paper.get("projectPage")),
         thumbnail=_url(item.get("thumbnail")),
-        ai_summary=clean_text(paper.get("ai_summary")) or None,
+        ai_summary=_text(paper.get("ai_summary"), "ai_summary", ref.id) or None,
         ai_keywords=[" ".join(k.split()) for k in keywords][:30] if keywords else None,
+        source_details=_details(paper, PAPER_DETAILS),
         metadata_as_of=as_of,
-        stats=ImportedStats(
-            site=SITE,
-            upvotes=_count(paper.get("upvotes"), "upvotes"),
-            comments=_count(item.get("numComments"), "numComments"),
-            as_of=as_of,
-        )
-        if as_of
-        else None,
+        stats=ImportedStats(site=SITE, upvotes=upvotes, comments=comments, as_of=as_of) if as_of else None,
         listings=[
             ListingRecord(
                 day=listed_on,
                 submitter_name=str(submitter.get("name") or submitter.get("user") or "")[:150],
                 submitter_fullname=str(submitter.get("fullname") or "")[:300],
                 submitted_at=submitted_at,
+                listed_at=listed_at,
+                # Only an editor's own title: the usual one is the paper's, on one line.
+                title=item_title if item_title and item_title != " ".join(title.split()) else "",
+                upvotes=upvotes,
+                comments=comments,
+                details=listing_details,
             )
         ]
         if listed_on

@@ -23,6 +23,7 @@ from django.db import connection, transaction
 from django.db.models import DateTimeField, JSONField
 from django.utils import timezone
 
+from dailypapers.papers.authors import author_key
 from dailypapers.papers.models import Author, Authorship, Category, Listing, Paper
 from dailypapers.papers.signals import catalogue_changed_on_commit
 from dailypapers.sources import autolist
@@ -108,8 +109,7 @@ def upsert(records: Iterable[PaperRecord]) -> UpsertResult:
             current_authors = old_authors.get(paper.pk, [])
             fields = _apply_scalars(paper, record, outdated) | _apply_stats(paper, record)
             fields |= _apply_categories(paper, record, outdated)
-            keys = list(record.keyed_authors())
-            if keys and keys != current_authors and not (outdated and current_authors):
+            if _authors_differ(record, current_authors) and not (outdated and current_authors):
                 new_author_lists[arxiv_id] = record
                 fields.add("authors")
             categories = record.categories
@@ -332,13 +332,24 @@ def _save_changes(papers: dict[str, Paper], changed: dict[str, set[str]]) -> Non
         Paper.objects.bulk_update(group, sorted(columns), batch_size=500)
 
 
-def _current_authors(paper_pks: list[int]) -> dict[int, list[str]]:
-    authors: dict[int, list[str]] = defaultdict(list)
+def _current_authors(paper_pks: list[int]) -> dict[int, list[tuple[str, dict]]]:
+    """(name, details) at each position of each paper's author list."""
+    authors: dict[int, list[tuple[str, dict]]] = defaultdict(list)
     for chunk in _chunks(paper_pks):
         rows = Authorship.objects.filter(paper_id__in=chunk).order_by("paper_id", "position")
-        for paper_id, key in rows.values_list("paper_id", "author__key"):
-            authors[paper_id].append(key)
+        for paper_id, name, details in rows.values_list("paper_id", "name", "details"):
+            authors[paper_id].append((name, details))
     return authors
+
+
+def _authors_differ(record: PaperRecord, current: list[tuple[str, dict]]) -> bool:
+    """Whether the record's author list is news. A source that adds nothing to the names (arXiv)
+    leaves the details another source gave (Hugging Face's) alone while the names agree."""
+    if not record.authors:
+        return False
+    if record.author_details is None:
+        return record.authors != [name for name, _ in current]
+    return record.author_list() != current
 
 
 def _current_categories(paper_pks: list[int]) -> dict[int, list[str]]:
@@ -391,22 +402,25 @@ def _author_ids(wanted: dict[str, str]) -> dict[str, int]:
 def _replace_authors(pks: dict[str, int], lists: dict[str, PaperRecord], replacing: set[str]) -> None:
     if not lists:
         return
-    keyed = {arxiv_id: record.keyed_authors() for arxiv_id, record in lists.items()}
     wanted: dict[str, str] = {}
-    for authors in keyed.values():
-        for key, name in authors.items():
+    for record in lists.values():
+        for key, name in record.keyed_authors().items():
             wanted.setdefault(key, name)
     ids = _author_ids(wanted)
     for chunk in _chunks([pks[i] for i in replacing]):
         Authorship.objects.filter(paper_id__in=chunk).delete()
+    encoder = Authorship._meta.get_field("details").encoder
+    details_json = partial(connection.ops.adapt_json_value, encoder=encoder)
+    no_details = details_json({})
     rows = [
-        (pks[arxiv_id], ids[key], position)
-        for arxiv_id, keys in keyed.items()
-        for position, key in enumerate(keys, start=1)
+        (pks[arxiv_id], ids[key], position, name, details_json(details) if details else no_details)
+        for arxiv_id, record in lists.items()
+        for position, (name, details) in enumerate(record.author_list(), start=1)
+        if (key := author_key(name))
     ]
     # In author order, the author index is written page by page rather than all over.
     rows.sort(key=itemgetter(1))
-    _insert_rows(Authorship, ["paper_id", "author_id", "position"], rows)
+    _insert_rows(Authorship, ["paper_id", "author_id", "position", "name", "details"], rows)
 
 
 def _replace_categories(pks: dict[str, int], lists: dict[str, list[str]], replacing: set[str]) -> None:
@@ -417,6 +431,20 @@ def _replace_categories(pks: dict[str, int], lists: dict[str, list[str]], replac
         through.objects.filter(paper_id__in=chunk).delete()
     rows = [(pks[arxiv_id], code) for arxiv_id, codes in lists.items() for code in dict.fromkeys(codes)]
     _insert_rows(through, ["paper_id", "category_id"], rows)
+
+
+def _listing_values(listing) -> dict[str, object]:
+    """What an imported listing carries from its source, refreshed when a newer import differs."""
+    return {
+        "submitter_name": listing.submitter_name,
+        "submitter_fullname": listing.submitter_fullname,
+        "submitted_at": listing.submitted_at,
+        "listed_at": listing.listed_at,
+        "title": listing.title,
+        "imported_upvotes": listing.upvotes,
+        "imported_comments": listing.comments,
+        "source_details": listing.details,
+    }
 
 
 def _add_listings(pks: dict[str, int], batch: dict[str, PaperRecord]) -> int:
@@ -434,27 +462,16 @@ def _add_listings(pks: dict[str, int], batch: dict[str, PaperRecord]) -> int:
     new_rows, updated_rows = [], []
     for (paper_id, day), listing in wanted.items():
         row = existing.get((paper_id, day))
+        values = _listing_values(listing)
         if row is None:
-            new_rows.append(
-                Listing(
-                    paper_id=paper_id,
-                    day=day,
-                    source=listing.source,
-                    submitter_name=listing.submitter_name,
-                    submitter_fullname=listing.submitter_fullname,
-                    submitted_at=listing.submitted_at,
-                )
-            )
-        elif row.source == listing.source == Listing.Source.IMPORT and (
-            (row.submitter_name, row.submitter_fullname, row.submitted_at)
-            != (listing.submitter_name, listing.submitter_fullname, listing.submitted_at)
+            new_rows.append(Listing(paper_id=paper_id, day=day, source=listing.source, **values))
+        elif row.source == listing.source == Listing.Source.IMPORT and any(
+            getattr(row, name) != value for name, value in values.items()
         ):
-            row.submitter_name = listing.submitter_name
-            row.submitter_fullname = listing.submitter_fullname
-            row.submitted_at = listing.submitted_at
+            for name, value in values.items():
+                setattr(row, name, value)
             updated_rows.append(row)
     Listing.objects.bulk_create(new_rows, batch_size=500, ignore_conflicts=True)
-    Listing.objects.bulk_update(
-        updated_rows, ["submitter_name", "submitter_fullname", "submitted_at"], batch_size=500
-    )
+    if updated_rows:
+        Listing.objects.bulk_update(updated_rows, list(values), batch_size=500)
     return len(new_rows)

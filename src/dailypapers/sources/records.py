@@ -29,13 +29,21 @@ class ImportedStats:
 
 @dataclass(frozen=True)
 class ListingRecord:
-    """The paper appeared in a daily feed on `day`."""
+    """The paper appeared in a daily feed on `day`.
+
+    An imported site's item may also say when it was listed (`listed_at`), its own edited title,
+    the paper's figures on that day, and more (`details`: see Listing.source_details)."""
 
     day: dt.date
     source: str = "import"
     submitter_name: str = ""
     submitter_fullname: str = ""
     submitted_at: dt.datetime | None = None
+    listed_at: dt.datetime | None = None
+    title: str = ""
+    upvotes: int | None = None
+    comments: int | None = None
+    details: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -44,7 +52,10 @@ class PaperRecord:
     title: str | None = None
     abstract: str | None = None
     version: int | None = None
-    authors: list[str] | None = None
+    authors: list[str] | None = None  # exactly the source's list: in order, repeated names kept
+    # What the source adds to each name, position by position (Hugging Face: hidden, _id, user, ...);
+    # None when it adds nothing.
+    author_details: list[dict] | None = None
     categories: list[str] | None = None  # the primary category first
     published_at: dt.datetime | None = None
     updated_at: dt.datetime | None = None
@@ -58,6 +69,7 @@ class PaperRecord:
     thumbnail: str | None = None
     ai_summary: str | None = None
     ai_keywords: list[str] | None = None
+    source_details: dict | None = None  # see Paper.source_details
     withdrawn: bool | None = None
     metadata_as_of: dt.datetime | None = None  # when the source observed this state of the paper
     # The feed day arXiv announced this paper as new (RSS "new", snapshot listing day); the
@@ -85,6 +97,7 @@ class PaperRecord:
         "thumbnail",
         "ai_summary",
         "ai_keywords",
+        "source_details",
         "withdrawn",
         "metadata_as_of",
     )
@@ -95,10 +108,16 @@ class PaperRecord:
         return (PaperRecord, _record_state(self))
 
     def keyed_authors(self) -> dict[str, str]:
-        """Matching key -> spelling of each distinct author, in order."""
+        """Matching key -> spelling of each distinct author, in order (for matching, not display)."""
         if self.author_keys is None:
             self.author_keys = keyed_names(self.authors or ())
         return self.author_keys
+
+    def author_list(self) -> list[tuple[str, dict]]:
+        """(name, details) at each position of the author list, exactly as the source gives it."""
+        names = self.authors or []
+        details = self.author_details or [{}] * len(names)
+        return list(zip(names, details, strict=True))
 
     def known_scalars(self) -> dict[str, object]:
         return {name: value for name in self.SCALARS if (value := getattr(self, name)) is not None}
@@ -108,7 +127,10 @@ class PaperRecord:
         merged = PaperRecord(arxiv_id=self.arxiv_id, **self.known_scalars())
         for name, value in newer.known_scalars().items():
             setattr(merged, name, value)
-        merged.authors = newer.authors if newer.authors is not None else self.authors
+        if newer.authors is not None:
+            merged.authors, merged.author_details = newer.authors, newer.author_details
+        else:
+            merged.authors, merged.author_details = self.authors, self.author_details
         merged.author_keys = None
         merged.categories = newer.categories if newer.categories is not None else self.categories
         stats = [s for s in (self.stats, newer.stats) if s is not None]
@@ -120,8 +142,18 @@ class PaperRecord:
 _record_state = attrgetter(*(f.name for f in fields(PaperRecord)))
 
 
+def source_text(value: object) -> str | None:
+    """A title or abstract as its source writes it, line breaks kept (pages normalise spacing for
+    display; the API gives the text back as it came); only the blank ends of XML text are cut."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise RecordError(f"expected text, got {type(value).__name__}")
+    return value.strip()
+
+
 def clean_text(value: object) -> str | None:
-    """Collapse the line breaks and runs of spaces that arXiv metadata carries."""
+    """Collapse the line breaks and runs of spaces of a one-line field (a name, a journal reference)."""
     if value is None:
         return None
     if not isinstance(value, str):
