@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -40,6 +41,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--database-url", help="an empty database to use instead of a temporary SQLite one")
     parser.add_argument("--days", help="only these days, comma-separated (YYYY-MM-DD,...)")
     parser.add_argument("--limit-days", type=int, help="only the first N days")
+    parser.add_argument("--keep-home", action="store_true", help="leave the temporary home for inspection")
     parser.add_argument("--show", type=int, default=0, help="print the first N examples of each difference")
     args = parser.parse_args(argv)
     if args.days:
@@ -123,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     report.skipped = skipped
 
     database = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
-    print(f"files: {len(files)} ({len(to_import)} imported), database: {database}, home: {home}")
+    print(f"files: {len(files)} ({len(to_import)} imported), database: {database}")
     print(
         f"import: {import_s:.1f} s ({len(problems)} lines of import messages); comparison: {compare_s:.1f} s"
     )
@@ -132,6 +134,8 @@ def main(argv: list[str] | None = None) -> int:
     for item in skipped:
         print(f"  not comparable: {item.path.name}: {item.reason}")
     print(report.render())
+    if not args.keep_home:
+        shutil.rmtree(home, ignore_errors=True)
     return 1 if report.failures() else 0
 
 
