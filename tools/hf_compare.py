@@ -25,12 +25,14 @@ from typing import Any
 
 # Key paths ([] = every element of a list) whose values differ on purpose; excluded from the counts
 # that must become zero, but printed with their counts.
+SEVERAL_DAYS = "paper.* (on several days)"
 DELIBERATE: dict[str, str] = {
     "paper.discussionId": "Hugging Face's discussion id; ours is the arXiv id (the comments live here)",
     "paper.authors[]._id": "Hugging Face's authorship id; ours is <arXiv id>-<position>",
     "submittedBy._id": "Hugging Face's user id; a submitter has no Hugging Face id here",
     "paper.submittedOnDailyBy._id": "Hugging Face's user id; a submitter has no Hugging Face id here",
     "submittedBy.isUserFollowing": "depends on who is viewing",
+    SEVERAL_DAYS: "paper.* of a paper on several days: one paper, its latest state (figures are per day)",
 }
 
 API_PAGE = 100  # the API's largest page; a day longer than that is read page by page
@@ -444,6 +446,8 @@ def compare_day(
         ):
             for path, (ours_v, theirs_v) in found.items():
                 generic = path.replace("(length)", "")
+                if arxiv_id in multi_day and path.startswith("paper.") and path != "paper.upvotes":
+                    generic = SEVERAL_DAYS
                 if generic in DELIBERATE:
                     report.deliberate[generic] += 1
                     continue

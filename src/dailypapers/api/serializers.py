@@ -110,12 +110,11 @@ def paper_json(
         "url": request.build_absolute_uri(paper.get_absolute_url()),
         "arxivUrl": paper.abs_url,
         "pdfUrl": paper.pdf_url,
-        **paper.source_details,
     }
     if listing is not None:
         data["submittedOnDailyAt"] = iso(listing.submitted_at or listing.day)
         data["submittedOnDailyBy"] = listing_submitter(listing, "submittedOnDailyBy")
-    return _without_empty(data)
+    return {**_without_empty(data), **paper.source_details}
 
 
 def _first_listing(paper: Paper) -> Listing | None:
@@ -147,12 +146,12 @@ def daily_item_json(listing: Listing, request: HttpRequest) -> dict[str, Any]:
         "thumbnail": paper.thumbnail or None,
         "numComments": data["numComments"],
         "submittedBy": listing_submitter(listing),
-        "isAuthorParticipating": details.get("isAuthorParticipating", False),
-        **{key: value for key, value in details.items() if key not in ("submittedBy", "submittedOnDailyBy")},
+        "isAuthorParticipating": False,
         "note": listing.note or None,
         "listingSource": listing.source,
     }
-    return _without_empty(item)
+    as_imported = {k: v for k, v in details.items() if k not in ("submittedBy", "submittedOnDailyBy")}
+    return {**_without_empty(item), **as_imported}
 
 
 def search_item_json(paper: Paper, request: HttpRequest, score: float | None = None) -> dict[str, Any]:

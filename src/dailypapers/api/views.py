@@ -137,14 +137,15 @@ def daily_listings(request: HttpRequest):
     if sort == "trending":
         listings = trending_listings(listings)
     else:
-        # Each day's order is Hugging Face's: that day's votes, then the latest listed first.
+        # Each day's order is Hugging Face's: that day's votes, then the latest listed first. Its
+        # data has no key for the ties that remain (submission times explain most, not all), so
+        # they keep the order in which they reached the catalogue: an import keeps its source's.
         day_votes = F("paper__upvote_count") + Coalesce("imported_upvotes", "paper__imported_upvotes")
         listings = listings.annotate(votes=day_votes).order_by(
             "-day",
             "-votes",
             F("listed_at").desc(nulls_last=True),
-            F("submitted_at").desc(nulls_last=True),
-            "paper__arxiv_id",
+            "id",
         )
     return listings.select_related("paper__primary_category", "submitted_by")
 

@@ -169,6 +169,7 @@ def submit_paper(
                 submitted_by=user,
                 submitter_name=user.get_username(),
                 submitted_at=now,
+                listed_at=now,
                 note=note,
             )
     except IntegrityError:

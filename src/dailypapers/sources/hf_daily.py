@@ -131,11 +131,21 @@ def _as_object(item: object) -> dict:
 def _url(value: object) -> str | None:
     if not isinstance(value, str) or not value.strip():
         return None
-    value = value.strip()
+    value = "".join(value.split())  # a link has no spaces; some arrive broken over lines
     # Only web links: never javascript: or data: URLs, which would run in a reader's browser.
     if not re.match(r"https?://[^\s<>\"']+$", value, re.IGNORECASE) or len(value) > 500:
         return None
     return value
+
+
+def _links_as_written(paper: dict) -> dict[str, str]:
+    """Links whose source text has stray spaces or line breaks: the pages use the mended link, the
+    API gives back the text as it came."""
+    return {
+        key: raw
+        for key in ("githubRepo", "projectPage")
+        if isinstance(raw := paper.get(key), str) and _url(raw) not in (None, raw)
+    }
 
 
 def _count(value: object, name: str) -> int:
@@ -267,8 +277,8 @@ def parse_item(item: object, day: dt.date | None = None) -> PaperRecord:
         project_page=_url(paper.get("projectPage")),
         thumbnail=_url(item.get("thumbnail")),
         ai_summary=_text(paper.get("ai_summary"), "ai_summary", ref.id) or None,
-        ai_keywords=[" ".join(k.split()) for k in keywords][:30] if keywords else None,
-        source_details=_details(paper, PAPER_DETAILS),
+        ai_keywords=keywords[:100] if keywords else None,
+        source_details=_details(paper, PAPER_DETAILS) | _links_as_written(paper),
         metadata_as_of=as_of,
         stats=ImportedStats(site=SITE, upvotes=upvotes, comments=comments, as_of=as_of) if as_of else None,
         listings=[
