@@ -1,9 +1,14 @@
-"""tools/hf_compare.py, the whole-archive comparison's logic, on three real archive days.
+"""Real archive days through the real `import hf-daily` and the real API, compared with the source
+files item by item, key by key (tools/hf_compare.py, which tools/compare_hf_archive.py runs over the
+whole archive): every count is zero but the README's deliberate differences.
 
-2024-05-27 (plain JSON, no submitters, edited item titles), 2024-12-11 (items as Python-repr strings)
-and 2025-01-10 (wrapped as {status, date, count, data}) go through the real `import hf-daily` and the
-real API. What is asserted is that the comparison counts what it should, not that the counts are zero
-(the importer and serializers are still being brought in line with the source).
+The days hold each thing the importer once got wrong: plain JSON with edited LaTeX item titles and no
+submitters (2024-05-27), items as Python-repr strings (2024-12-11), a wrapped {status, date, count,
+data} (2025-01-10), hidden authors (2406.17774 on 2024-06-26), two co-authors called Yang Liu
+(2603.07980 on 2026-03-10), one person spelled two ways (2024-05-30, 2024-06-14), a paper on two
+days with each day's figures (2606.11176 on 2026-06-10 and 06-16), ties in votes whose order only the
+source knows (2026-04-03, 2026-08-21), a link broken over two lines (2025-10-23), 33 keywords
+(2025-04-02), organizations, media and claimed authorships (2026-08-20).
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import copy
 import datetime as dt
 import gzip
 import json
+import re
 import subprocess
 import sys
 from io import StringIO
@@ -22,7 +28,22 @@ from tools import hf_compare
 
 from tests.support.shared import HF_DIR, REPO, need
 
-DAYS = ("2024-05-27", "2024-12-11", "2025-01-10")
+DAYS = (
+    "2024-05-27",
+    "2024-12-11",
+    "2025-01-10",
+    "2024-06-26",
+    "2026-03-10",
+    "2024-05-30",
+    "2024-06-14",
+    "2026-06-10",
+    "2026-06-16",
+    "2026-04-03",
+    "2026-08-21",
+    "2025-10-23",
+    "2025-04-02",
+    "2026-08-20",
+)
 pytestmark = pytest.mark.django_db
 
 
@@ -36,40 +57,47 @@ def source() -> list[hf_compare.SourceDay]:
     return days
 
 
+def on(days: list[hf_compare.SourceDay], day: str) -> hf_compare.SourceDay:
+    return next(d for d in days if d.day.isoformat() == day)
+
+
 def run(days: list[hf_compare.SourceDay], client) -> hf_compare.Report:
     return hf_compare.compare(days, lambda day: hf_compare.fetch_day(client, day), show=2)
 
 
 def test_every_shape_of_file_is_read_as_raw_items(source):
-    assert [(d.day.isoformat(), len(d.items)) for d in source] == [
-        ("2024-05-27", 13),
-        ("2024-12-11", 26),
-        ("2025-01-10", 9),
-    ]
+    sizes = {d.day.isoformat(): len(d.items) for d in source}
+    assert (sizes["2024-05-27"], sizes["2024-12-11"], sizes["2025-01-10"]) == (13, 26, 9)
     assert all(isinstance(item["paper"], dict) for d in source for item in d.items)  # repr strings unpacked
-    first = source[1].items[0]["paper"]
+    first = next(d for d in source if d.day == dt.date(2024, 12, 11)).items[0]["paper"]
     assert first["id"] == "2412.07730" and first["authors"][0]["_id"]  # the source's own fields, unparsed
 
 
-def test_the_report_counts_and_sets_apart_what_is_deliberate(source, client):
+def test_the_api_gives_back_every_item_as_the_source_has_it(source, client):
     report = run(source, client)
-    assert (report.days, report.items, report.set_differs, report.missing_items) == (3, 48, 0, 0)
-    assert sum(report.api_errors.values()) == 0
-    # Ids that are ours are counted apart, never among the failures.
-    assert report.deliberate["paper.authors[]._id"] == 48
-    assert not any("_id" in name for name in report.failures())
-    assert "paper.authors[]._id" not in report.differs
-    # The item's own edited title (with LaTeX) is compared with the item's title, not the paper's.
-    assert report.text_differs["title"] >= 1
+    assert (report.days, report.items) == (len(DAYS), sum(len(d.items) for d in source))
+    assert report.failures() == {}, report.render()
+    assert report.order_differs == 0 and report.set_differs == 0
+    assert report.multi_day_counts_differ == 0 and report.multi_day_items == 2
+    # What differs on purpose is only what the README's table lists.
+    assert {path for path, n in report.deliberate.items() if n} <= set(hf_compare.DELIBERATE)
+    assert report.deliberate["paper.discussionId"] > 0
     text = report.render()
-    assert "days compared" in text and "deliberate differences" in text
-    assert f"Counts that must become zero and are not: {len(report.failures())}" in text
+    assert "days compared" in text and "Counts that must become zero and are not: 0" in text
+
+
+def test_the_readme_lists_every_deliberate_difference():
+    readme = (REPO / "README.md").read_text()
+    table = readme.split("## Differences from Hugging Face's API", 1)[1].split("\n## ", 1)[0]
+    for path in hf_compare.DELIBERATE:
+        assert f"`{path}`" in table, f"{path} is not in the README's table of differences"
+    assert re.search(r"\|\s*`publishedAt`", table) is None  # no longer a difference: kept as listed
 
 
 def test_an_altered_source_shows_up_in_each_count(source, client):
     before = run(source, client)
     altered = copy.deepcopy(source)
-    day = altered[1]  # 2024-12-11
+    day = on(altered, "2024-12-11")
     paper = day.items[0]["paper"]
     paper["upvotes"] += 1000
     paper["someNewKey"] = "x"
@@ -77,7 +105,7 @@ def test_an_altered_source_shows_up_in_each_count(source, client):
     paper["authors"][1]["name"] = name.upper()  # the same person, spelled another way
     paper["authors"].insert(2, dict(paper["authors"][2]))  # a same-name co-author we never stored
     del day.items[-1]  # an item we list that the source does not
-    altered[2].items.reverse()  # 2025-01-10 in the wrong order
+    on(altered, "2025-01-10").items.reverse()  # in the wrong order
     after = run(altered, client)
 
     assert after.differs["paper.upvotes"] == before.differs["paper.upvotes"] + 1
@@ -116,7 +144,7 @@ def test_files_that_are_not_one_days_list_are_named_with_the_reason(tmp_path):
     assert reasons["papers.json"] == "no day in the file name or wrapper"
 
 
-def test_the_script_prints_the_table_and_fails_while_counts_are_not_zero():
+def test_the_script_prints_the_table_and_passes_when_counts_are_zero():
     need((HF_DIR / "2024-05-27.json").is_file(), f"the Hugging Face archive in {HF_DIR}")
     script = REPO / "tools" / "compare_hf_archive.py"
     done = subprocess.run(
@@ -125,7 +153,7 @@ def test_the_script_prints_the_table_and_fails_while_counts_are_not_zero():
         text=True,
         timeout=120,
     )
-    assert done.returncode == 1, done.stderr
+    assert done.returncode == 0, done.stdout + done.stderr
     assert "(1 imported)" in done.stdout
     assert "  days compared" in done.stdout and "import:" in done.stdout
     bad = subprocess.run(
