@@ -7,6 +7,7 @@ import re
 from html import unescape
 
 import pytest
+from django.test import Client
 from django.urls.resolvers import RegexPattern
 
 from dailypapers.api import urls as api_urls
@@ -159,6 +160,9 @@ def test_markdown_page_wins_over_the_paper_page(client, papers):
     assert client.get("/papers/2608.99999.md").status_code == 404
     # The HTML page is still the papers app's.
     assert client.get("/papers/2608.00002").status_code == 200
+    # Another method is told so (405), never refused as a forged form (CSRF's 403).
+    posted = Client(enforce_csrf_checks=True).post("/papers/2608.00002.md")
+    assert posted.status_code == 405 and posted["Allow"] == "GET, HEAD"
 
 
 def test_errors_are_json_with_proper_statuses(client, papers):

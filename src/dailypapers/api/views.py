@@ -211,6 +211,7 @@ def _base36(number: int) -> str:
     return out or "0"
 
 
+@csrf_exempt  # read-only: any other method gets the 405 below, never a CSRF page
 def paper_markdown(request: HttpRequest, ref: str) -> HttpResponse:
     """`/papers/{id}.md`: the paper page as Markdown (what huggingface_hub's read_paper reads)."""
     if request.method not in ("GET", "HEAD"):
