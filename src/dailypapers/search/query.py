@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from functools import partial
 
 import numpy as np
-from django.db.models import F
 from django.utils.html import escape
 
 from dailypapers.papers.arxiv_ids import ArxivRef, parse_arxiv_id
@@ -164,10 +163,12 @@ def latest_papers(
 ) -> SearchResults:
     """No query: the visible papers that pass the filters, newest first version first (what Hugging
     Face's search answers without `q`). Paging reaches as deep as a query's ranking does (MAX_OFFSET),
-    so one rule holds for both; `total` counts them all. Dates are UTC days, as in search_papers."""
+    so one rule holds for both; `total` counts them all. Dates are UTC days, as in search_papers.
+    A paper without a publication date has no place in that order and is left out, which lets the
+    database walk its published_at index backwards instead of sorting the catalogue."""
     limit = max(0, min(int(limit), MAX_LIMIT))
     offset = max(0, min(int(offset), MAX_OFFSET))
-    papers = Paper.objects.visible()
+    papers = Paper.objects.visible().filter(published_at__isnull=False)
     if since:
         papers = papers.filter(published_at__gte=dt.datetime.combine(since, dt.time(), dt.UTC))
     if until:
@@ -181,7 +182,7 @@ def latest_papers(
     results = SearchResults(total=total, ranked=min(total, RANK_DEPTH), mode="latest")
     if not limit:
         return results
-    newest = papers.order_by(F("published_at").desc(nulls_last=True), "-id")
+    newest = papers.order_by("-published_at", "-id")
     window = newest.select_related("primary_category").for_cards()[offset : offset + limit]
     results.hits = [Hit(paper=p, score=0.0, title_html=escape(p.title), abstract_html="") for p in window]
     return results
