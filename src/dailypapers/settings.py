@@ -340,7 +340,15 @@ DIGEST_CONFIRM_RESEND = env.integer(
 # Per token for writes, per client address otherwise.
 API_READ_RATE = env.rate("API_READ_RATE", "300/m", "API reads per client")
 API_WRITE_RATE = env.rate("API_WRITE_RATE", "30/m", "API writes per token")
-API_DEFAULT_LIMIT = env.integer("API_DEFAULT_LIMIT", 50, "API results per page when a client asks for none")
-API_MAX_LIMIT = 100  # Hugging Face's bound; clients rely on it
+API_DEFAULT_LIMIT = env.integer(
+    "API_DEFAULT_LIMIT", 50, "API results per page when a client asks for none (1 to 100)"
+)
+# Hugging Face's bounds on `limit`, which clients rely on, as its own papers skill documents them
+# (github.com/huggingface/skills, skills/huggingface-papers/SKILL.md): /api/daily_papers and
+# /api/papers "between 1 and 100", /api/papers/search "between 1 and 120" (and `q` "max length 250",
+# where ours reads 1,000). Nothing there says a limit out of range is clamped, so it is refused
+# with a 400 that names the range, as for any bad parameter.
+API_MAX_LIMIT = 100
+API_SEARCH_MAX_LIMIT = 120
 API_MAX_TOKENS = env.integer("API_MAX_TOKENS", 10, "live API tokens per member")
 FEED_ITEMS = env.integer("FEED_ITEMS", 50, "entries in each RSS and Atom feed")

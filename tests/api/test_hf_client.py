@@ -110,6 +110,22 @@ def test_list_papers_searches(hf):
     assert "2406.01574" in [p.id for p in mmlu[:3]]
 
 
+def test_list_papers_without_a_query_lists_the_latest(hf, site):
+    # No q: Hugging Face answers with its latest papers, and so does this site (newest first).
+    latest = list(hf.list_papers())
+    assert len(latest) == 50  # the default page
+    published = [p.published_at for p in latest]
+    assert published == sorted(published, reverse=True) and len(set(p.id for p in latest)) == 50
+    five = list(hf.list_papers(limit=5))
+    assert [p.id for p in five] == [p.id for p in latest[:5]]
+    most = list(hf.list_papers(limit=120))  # Hugging Face's largest search page
+    assert len(most) == 120 and [p.id for p in most[:50]] == [p.id for p in latest]
+    assert list(hf.list_papers(query="MMLU-Pro", limit=120))[0].id == "2406.01574"
+    with urllib.request.urlopen(site.url + "/api/papers/search?limit=120", timeout=10) as response:
+        total = int(response.headers["X-Total-Count"])
+        assert total > 120 and response.headers["Link"].endswith('offset=120>; rel="next"')
+
+
 def test_read_paper_is_markdown(hf):
     text = hf.read_paper("2406.01574")
     assert text.startswith("# MMLU-Pro")

@@ -7,7 +7,10 @@ import re
 from html import unescape
 
 import pytest
+from django.test import Client
+from django.urls.resolvers import RegexPattern
 
+from dailypapers.api import urls as api_urls
 from dailypapers.papers.models import Listing, Paper
 from tests.support.factories import add_paper, add_user
 
@@ -157,6 +160,9 @@ def test_markdown_page_wins_over_the_paper_page(client, papers):
     assert client.get("/papers/2608.99999.md").status_code == 404
     # The HTML page is still the papers app's.
     assert client.get("/papers/2608.00002").status_code == 200
+    # Another method is told so (405), never refused as a forged form (CSRF's 403).
+    posted = Client(enforce_csrf_checks=True).post("/papers/2608.00002.md")
+    assert posted.status_code == 405 and posted["Allow"] == "GET, HEAD"
 
 
 def test_errors_are_json_with_proper_statuses(client, papers):
@@ -205,6 +211,47 @@ def test_openapi_schema_and_docs_page(client):
     assert page.status_code == 200 and "GET /api/daily_papers" in html and "listDailyPapers" in html
     assert not re.search(r'<(script|link|img)[^>]+(src|href)="(https?:)?//', html)  # nothing from elsewhere
     assert client.get("/api/docs").status_code == 200
+
+
+# Routes of api/urls.py that are not API operations, each with the reason: anything else must be in the
+# OpenAPI schema, so a new endpoint left out of it fails here.
+NOT_IN_SCHEMA = {
+    "/api/": "the docs page, made from the schema",
+    "/api/docs": "the docs page again",
+    "/api/openapi.json": "the schema itself",
+    "/api/{rest}": "the JSON 404 for every other address under /api/",
+    "/account/api-tokens/new": "the account page's form (a session and CSRF, not the API)",
+    "/account/api-tokens/{token_id}/revoke": "the account page's form",
+}
+
+
+def _openapi_path(pattern) -> str:
+    """A URL pattern as the OpenAPI path it stands for: groups become {name}, anchors and escapes go;
+    a regex without `$` (a catch-all) ends in {rest}."""
+    text = str(pattern)
+    catch_all = isinstance(pattern, RegexPattern) and not text.endswith("$")
+    text = re.sub(r"\(\?P<(\w+)>(?:[^()]|\([^()]*\))*\)", r"{\1}", text)  # re_path's named groups
+    text = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", text)  # path("...<int:token_id>...")
+    text = text.removeprefix("^").removesuffix("$").replace("\\.", ".")
+    return "/" + text + ("{rest}" if catch_all else "")
+
+
+def test_every_public_api_route_is_in_the_openapi_schema(client):
+    paths = set(client.get("/api/openapi.json").json()["paths"])
+    routes = {_openapi_path(p.pattern) for p in api_urls.urlpatterns}
+    feeds = {r for r in routes if r.startswith("/feeds/")}  # RSS and Atom, README's Feeds section
+    missing = routes - paths - set(NOT_IN_SCHEMA) - feeds
+    assert not missing, f"routes missing from the OpenAPI schema: {sorted(missing)}"
+    assert {"/papers/{ref}.md", "/api/papers/search", "/api/papers/{ref}/comments"} <= paths
+    assert paths <= routes, f"the schema describes routes that do not exist: {sorted(paths - routes)}"
+    assert set(NOT_IN_SCHEMA) <= routes  # no stale exemption
+
+
+def test_the_markdown_page_in_the_schema(client):
+    markdown = client.get("/api/openapi.json").json()["paths"]["/papers/{ref}.md"]["get"]
+    assert set(markdown["responses"]["200"]["content"]) == {"text/markdown"}
+    assert set(markdown["responses"]["404"]["content"]) == {"text/plain"}
+    assert "GET /papers/{ref}.md" in client.get("/api/").content.decode()
 
 
 def test_docs_page_shows_code_as_code_and_its_sort_values(client):

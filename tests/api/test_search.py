@@ -53,10 +53,69 @@ def test_hidden_papers_never_come_back(client, corpus):
     assert paper.arxiv_id not in [r["paper"]["id"] for r in found]
 
 
-@pytest.mark.parametrize("params", [{}, {"q": "   "}, {"q": "x" * 1001}, {"q": "x", "offset": "1001"}])
-def test_bad_searches_are_400(client, corpus, params):
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        ({"q": "x" * 1001}, "q is 1,001 characters long; a search reads at most 1,000."),
+        ({"q": "x", "offset": "1001"}, "offset must be between 0 and 1000."),
+        ({"q": "x", "limit": "121"}, "limit must be between 1 and 120."),
+        ({"limit": "0"}, "limit must be between 1 and 120."),
+        ({"has_code": "maybe"}, "has_code must be true or false"),
+    ],
+)
+def test_bad_searches_are_400(client, corpus, params, message):
     response = client.get("/api/papers/search", params)
-    assert response.status_code == 400 and response.json()["error"]
+    assert response.status_code == 400 and message in response.json()["error"]
+
+
+def newest_first(papers) -> list[str]:
+    ordered = sorted(papers, key=lambda p: (p.published_at, p.id), reverse=True)
+    return [p.arxiv_id for p in ordered]
+
+
+@pytest.mark.parametrize("params", [{}, {"q": ""}, {"q": "   "}])
+def test_without_a_query_the_latest_papers_come_first(client, corpus, params):
+    # What `HfApi().list_papers()` asks (no q): Hugging Face answers with its latest papers.
+    response = client.get("/api/papers/search", params)
+    assert response.status_code == 200
+    expected = newest_first(corpus.values())
+    assert [r["paper"]["id"] for r in response.json()] == expected[:50]  # API_DEFAULT_LIMIT
+    assert response["X-Total-Count"] == str(len(corpus)) and "Link" not in response  # 36 papers
+    assert all("score" not in r for r in response.json())  # a listing ranks nothing
+
+
+def test_the_latest_papers_page_and_filter_like_a_search(client, corpus):
+    expected = newest_first(corpus.values())
+    first = client.get("/api/papers/search", {"limit": 5})
+    assert [r["paper"]["id"] for r in first.json()] == expected[:5]
+    assert first["X-Total-Count"] == str(len(expected))
+    assert first["Link"] == '<http://testserver/api/papers/search?limit=5&offset=5>; rel="next"'
+    last = client.get("/api/papers/search", {"limit": 5, "offset": 35})
+    assert [r["paper"]["id"] for r in last.json()] == expected[35:] and "Link" not in last
+
+    hidden = corpus[expected[0]]
+    Paper.objects.filter(pk=hidden.pk).update(hidden=True)
+    assert hidden.arxiv_id not in [r["paper"]["id"] for r in client.get("/api/papers/search").json()]
+
+    in_cv = client.get("/api/papers/search", {"category": "cs.CV"})
+    cv = [
+        p for p in corpus.values() if not p.hidden and p.pk != hidden.pk and p.categories.filter(code="cs.CV")
+    ]
+    assert [r["paper"]["id"] for r in in_cv.json()] == newest_first(cv) and cv
+    assert in_cv["X-Total-Count"] == str(len(cv))
+    with_code = client.get("/api/papers/search", {"has_code": "true"}).json()
+    assert with_code and all(r["paper"]["githubRepo"] for r in with_code)
+    day = min(p.published_at for p in corpus.values()).date()
+    early = client.get("/api/papers/search", {"until": day.isoformat()}).json()
+    assert early and all(r["paper"]["publishedAt"][:10] == day.isoformat() for r in early)
+
+
+def test_a_search_page_holds_up_to_120(client, corpus):
+    # Hugging Face's search allows up to 120 results a page (settings.API_SEARCH_MAX_LIMIT).
+    listed = client.get("/api/papers/search", {"limit": 120})
+    assert listed.status_code == 200 and len(listed.json()) == len(corpus)
+    found = client.get("/api/papers/search", {"q": "language models", "limit": 120})
+    assert found.status_code == 200 and 3 < len(found.json()) <= 120
 
 
 def test_similar_papers(client, corpus):

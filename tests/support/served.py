@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 import uuid
@@ -89,22 +90,34 @@ def serve(
         text=True,
     )
     served = Served(f"http://127.0.0.1:{port}", process, env=env)
+    reader = None
     try:
         deadline = time.monotonic() + timeout
         for line in process.stdout:
             served.output.append(line.rstrip("\n"))
             if "is running at" in line or time.monotonic() > deadline:
                 break
+        # Keep reading what the server prints (its access log): a full pipe would stop it mid-request.
+        reader = threading.Thread(target=_keep_reading, args=(process, served.output), daemon=True)
+        reader.start()
         _wait_until_answering(served, deadline)
         yield served
     finally:
         process.terminate()
         try:
-            rest, _ = process.communicate(timeout=20)
+            process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
-            rest, _ = process.communicate()
-        served.output.extend((rest or "").splitlines())
+            process.wait()
+        if reader is not None:
+            reader.join(timeout=10)
+        else:
+            served.output.extend(process.stdout.read().splitlines())
+
+
+def _keep_reading(process: subprocess.Popen, output: list[str]) -> None:
+    for line in process.stdout:
+        output.append(line.rstrip("\n")[:2000])  # a logged 200 KB address is kept short
 
 
 def _site_environment(home: Path, database_url: str | None, semantic_search: bool) -> dict[str, str]:

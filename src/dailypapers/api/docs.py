@@ -74,7 +74,8 @@ def docs_page(request: HttpRequest) -> HttpResponse:
                         {
                             "status": status,
                             "description": r["description"],
-                            "type": _schema_name(r["content"]["application/json"]["schema"])
+                            # The first (only) media type: JSON, or Markdown and text for /papers/{id}.md.
+                            "type": _schema_name(next(iter(r["content"].values()))["schema"])
                             if "content" in r
                             else "",
                         }

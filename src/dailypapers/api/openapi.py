@@ -46,9 +46,17 @@ ARXIV_ID = _param(
     "path",
     required=True,
 )
-LIMIT = _param(
-    "limit", "How many results (1 to 100).", {"type": "integer", "minimum": 1, "maximum": 100, "default": 50}
-)
+
+
+def _limit(high: int) -> dict[str, Any]:
+    default = min(max(settings.API_DEFAULT_LIMIT, 1), high)
+    return _param(
+        "limit",
+        f"How many results (1 to {high}, as Hugging Face allows).",
+        {"type": "integer", "minimum": 1, "maximum": high, "default": default},
+    )
+
+
 CATEGORY = _param(
     "category",
     "Only papers in this arXiv category (e.g. cs.CL); several, comma-separated, match any of them.",
@@ -254,7 +262,7 @@ def schema(base_url: str = "") -> dict[str, Any]:
                     ),
                     CATEGORY,
                     _param("p", "Page, from 0.", {"type": "integer", "minimum": 0, "maximum": 100000}),
-                    LIMIT,
+                    _limit(settings.API_MAX_LIMIT),
                 ],
                 "responses": {
                     "200": _json({"type": "array", "items": _ref("DailyItem")}, "Feed items.", LINK),
@@ -275,7 +283,7 @@ def schema(base_url: str = "") -> dict[str, Any]:
                     CATEGORY,
                     SINCE,
                     UNTIL,
-                    LIMIT,
+                    _limit(settings.API_MAX_LIMIT),
                 ],
                 "responses": {
                     "200": _json({"type": "array", "items": _ref("Paper")}, "Papers.", LINK),
@@ -288,14 +296,14 @@ def schema(base_url: str = "") -> dict[str, Any]:
                 "operationId": "searchPapers",
                 "summary": "Search papers",
                 "description": "Hybrid search: words (BM25) and meaning (embeddings), best first. A query is "
-                "ranked once: `offset` and `limit` page through that one ranking, so no paper comes twice.",
+                "ranked once: `offset` and `limit` page through that one ranking, so no paper comes twice. "
+                "Without `q`, the latest papers (newest first arXiv version first), paged the same way.",
                 "tags": ["papers"],
                 "parameters": [
                     _param(
                         "q",
-                        "What to look for: words, a title, an arXiv id.",
-                        {"type": "string", "minLength": 1, "maxLength": 1000, "pattern": r"\S"},
-                        required=True,
+                        "What to look for: words, a title, an arXiv id. Leave it out for the latest papers.",
+                        {"type": "string", "maxLength": 1000},
                     ),
                     CATEGORY,
                     SINCE,
@@ -308,7 +316,7 @@ def schema(base_url: str = "") -> dict[str, Any]:
                         "Skip this many results (paging stops at 1000).",
                         {"type": "integer", "minimum": 0, "maximum": 1000},
                     ),
-                    LIMIT,
+                    _limit(settings.API_SEARCH_MAX_LIMIT),
                 ],
                 "responses": {
                     "200": _json(
@@ -317,7 +325,8 @@ def schema(base_url: str = "") -> dict[str, Any]:
                         {
                             **LINK,
                             "X-Total-Count": {
-                                "description": "How many papers match (at least, for very common words).",
+                                "description": "How many papers match (at least, for very common words); "
+                                "without `q`, how many papers pass the filters.",
                                 "schema": {"type": "integer"},
                             },
                         },
@@ -418,6 +427,26 @@ def schema(base_url: str = "") -> dict[str, Any]:
                     "404": _error("No such paper."),
                     **COMMON_ERRORS,
                     **AUTH_ERRORS,
+                },
+            }
+        },
+        "/papers/{ref}.md": {
+            "get": {
+                "operationId": "paperMarkdown",
+                "summary": "A paper as Markdown",
+                "description": "The paper page as Markdown (title, authors, links, abstract), what "
+                "`huggingface_hub`'s `read_paper` reads.",
+                "tags": ["papers"],
+                "parameters": [ARXIV_ID],
+                "responses": {
+                    "200": {
+                        "description": "The paper in Markdown.",
+                        "content": {"text/markdown": {"schema": {"type": "string"}}},
+                    },
+                    "404": {
+                        "description": "Not an arXiv id, or not in this catalogue (a line of plain text).",
+                        "content": {"text/plain": {"schema": {"type": "string"}}},
+                    },
                 },
             }
         },

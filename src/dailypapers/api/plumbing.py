@@ -22,6 +22,7 @@ from dailypapers.core.limits import Limit
 
 READ_METHODS = ("GET", "HEAD")
 MAX_PARAM_CHARS = 2000  # far above any arXiv id, member name, cursor or search (1,000) the API reads
+PATH_NAMES = {"ref": "The paper id"}
 
 
 class ApiError(Exception):
@@ -136,7 +137,10 @@ def _check_params(request: HttpRequest, path_params: dict[str, Any]) -> None:
     except TooManyFieldsSent:
         limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
         raise bad_request(f"The query string has too many parameters (at most {limit:,}).") from None
-    params += [(name, value) for name, value in path_params.items() if isinstance(value, str)]
+    # A value in the path is named as a reader knows it, not by the route's group name.
+    params += [
+        (PATH_NAMES.get(name, name), value) for name, value in path_params.items() if isinstance(value, str)
+    ]
     for name, value in params:
         if "\x00" in value or "\x00" in name:
             raise bad_request(f"Parameter {name[:40]!r} holds a NUL character.")

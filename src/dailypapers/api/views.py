@@ -70,8 +70,10 @@ def date_param(request: HttpRequest, name: str) -> dt.date | None:
         raise bad_request(f"{name} must be a date as YYYY-MM-DD, not {raw[:40]!r}.") from None
 
 
-def limit_param(request: HttpRequest) -> int:
-    return int_param(request, "limit", settings.API_DEFAULT_LIMIT, 1, settings.API_MAX_LIMIT)
+def limit_param(request: HttpRequest, high: int | None = None) -> int:
+    """`limit`: 1 to `high` (Hugging Face's bound for the endpoint; see settings.API_MAX_LIMIT)."""
+    high = high or settings.API_MAX_LIMIT
+    return int_param(request, "limit", min(max(settings.API_DEFAULT_LIMIT, 1), high), 1, high)
 
 
 def period_param(request: HttpRequest) -> Period | None:
@@ -219,6 +221,7 @@ def _base36(number: int) -> str:
     return out or "0"
 
 
+@csrf_exempt  # read-only: any other method gets the 405 below, never a CSRF page
 def paper_markdown(request: HttpRequest, ref: str) -> HttpResponse:
     """`/papers/{id}.md`: the paper page as Markdown (what huggingface_hub's read_paper reads)."""
     if request.method not in ("GET", "HEAD"):
@@ -258,32 +261,36 @@ def _bool_param(request: HttpRequest, name: str) -> bool | None:
 
 @endpoint("GET")
 def paper_search(request: HttpRequest) -> HttpResponse:
-    """Hybrid search (words and meaning), shaped like Hugging Face's /api/papers/search."""
+    """Hybrid search (words and meaning), shaped like Hugging Face's /api/papers/search. Without `q`
+    (`HfApi().list_papers()` sends none), the latest papers, as Hugging Face answers then."""
     from dailypapers.search import query
 
     q = (request.GET.get("q") or "").strip()
-    limit = limit_param(request)
+    limit = limit_param(request, settings.API_SEARCH_MAX_LIMIT)
     offset = int_param(request, "offset", 0, 0, query.MAX_OFFSET)
-    if not q:
-        raise bad_request("Give a search query as q.")
     if len(q) > query.MAX_QUERY_CHARS:
-        raise bad_request(f"The query is too long (at most {query.MAX_QUERY_CHARS} characters).")
+        raise bad_request(
+            f"q is {len(q):,} characters long; a search reads at most {query.MAX_QUERY_CHARS:,}."
+        )
     codes = [c.strip() for v in request.GET.getlist("category") for c in v.split(",") if c.strip()]
-    result = query.search_papers(
-        q,
-        since=date_param(request, "since"),
-        until=date_param(request, "until"),
-        categories=codes or None,
-        has_code=_bool_param(request, "has_code"),
-        limit=limit,
-        offset=offset,
-    )
+    filters = {
+        "since": date_param(request, "since"),
+        "until": date_param(request, "until"),
+        "categories": codes or None,
+        "has_code": _bool_param(request, "has_code"),
+    }
+    if q:
+        result = query.search_papers(q, limit=limit, offset=offset, **filters)
+    else:
+        result = query.latest_papers(limit=limit, offset=offset, **filters)
     prefetch_cards((hit.paper for hit in result.hits), listings=True)
     headers = {"X-Total-Count": str(result.total)}
-    # Pages are slices of one ranking of the query (search_papers): the next one starts where this ends.
+    # Pages are slices of one ranking (a query's, or newest first): the next one starts where this ends.
     if offset + limit < result.ranked:
         headers["Link"] = next_link(request, offset=offset + limit)
-    return json_response([search_item_json(h.paper, request, h.score) for h in result.hits], headers=headers)
+    # A listing has no relevance to score.
+    items = [search_item_json(h.paper, request, h.score if q else None) for h in result.hits]
+    return json_response(items, headers=headers)
 
 
 @endpoint("GET")

@@ -2,6 +2,7 @@
 
 - search_papers(q, ...): hybrid BM25 + embedding search with filters, highlighting and paging (each
   page a slice of one ranking of the query, RANK_DEPTH deep).
+- latest_papers(...): no query, the same filters and paging: the newest papers first.
 - similar_papers(paper): nearest neighbours in embedding space.
 - highlight(text, terms): matched words in <mark>.
 
@@ -31,6 +32,7 @@ from .phrasing import topic_of
 
 MAX_QUERY_CHARS = 1000  # longer queries are cut here (the page says so)
 MAX_OFFSET = RANK_DEPTH  # paging stops at the end of the one ranking: nobody reads result 1001
+MAX_LIMIT = 120  # results one call returns at most (the API's search pages hold up to 120, as Hugging Face's)
 
 
 @dataclass
@@ -68,7 +70,7 @@ class SearchResults:
     total_exact: bool = True  # False: at least `total` papers match (common words are not all counted)
     ranked: int = 0  # papers that paging reaches (== total when total_exact): pages are slices of these
     query: str = ""
-    mode: str = "hybrid"  # "hybrid", or "lexical" while papers have no vectors yet
+    mode: str = "hybrid"  # "hybrid", "lexical" while papers have no vectors yet, "latest" (no query)
     truncated: bool = False  # the query was longer than MAX_QUERY_CHARS and was cut
     arxiv_ref: ArxivRef | None = None  # the query was an arXiv id (found or not)
 
@@ -126,7 +128,7 @@ def search_papers(
     truncated = len(q) > MAX_QUERY_CHARS
     q = q[:MAX_QUERY_CHARS]
     results = SearchResults(query=q, truncated=truncated)
-    limit = max(0, min(int(limit), 100))
+    limit = max(0, min(int(limit), MAX_LIMIT))
     offset = max(0, min(int(offset), MAX_OFFSET))
     if not q or not limit:
         return results
@@ -147,6 +149,42 @@ def search_papers(
     window = ordered[offset : offset + limit]
     papers = _papers([c.id for c in window])
     results.hits = [_hit(papers[c.id], c, topic) for c in window if c.id in papers]
+    return results
+
+
+def latest_papers(
+    *,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    categories: list[str] | None = None,
+    has_code: bool | None = None,
+    limit: int = 20,
+    offset: int = 0,
+) -> SearchResults:
+    """No query: the visible papers that pass the filters, newest first version first (what Hugging
+    Face's search answers without `q`). Paging reaches as deep as a query's ranking does (MAX_OFFSET),
+    so one rule holds for both; `total` counts them all. Dates are UTC days, as in search_papers.
+    A paper without a publication date has no place in that order and is left out, which lets the
+    database walk its published_at index backwards instead of sorting the catalogue."""
+    limit = max(0, min(int(limit), MAX_LIMIT))
+    offset = max(0, min(int(offset), MAX_OFFSET))
+    papers = Paper.objects.visible().filter(published_at__isnull=False)
+    if since:
+        papers = papers.filter(published_at__gte=dt.datetime.combine(since, dt.time(), dt.UTC))
+    if until:
+        end = dt.datetime.combine(until + dt.timedelta(days=1), dt.time(), dt.UTC)
+        papers = papers.filter(published_at__lt=end)
+    if codes := [c for c in (categories or []) if c]:
+        papers = papers.filter(id__in=Paper.objects.filter(categories__code__in=codes).values("id"))
+    if has_code is not None:
+        papers = papers.exclude(github_repo="") if has_code else papers.filter(github_repo="")
+    total = papers.count()
+    results = SearchResults(total=total, ranked=min(total, RANK_DEPTH), mode="latest")
+    if not limit:
+        return results
+    newest = papers.order_by("-published_at", "-id")
+    window = newest.select_related("primary_category").for_cards()[offset : offset + limit]
+    results.hits = [Hit(paper=p, score=0.0, title_html=escape(p.title), abstract_html="") for p in window]
     return results
 
 

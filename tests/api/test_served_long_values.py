@@ -1,0 +1,60 @@
+"""Over-long values through the real server (gunicorn in a subprocess): every one reaches the API,
+which answers with its JSON error, never gunicorn's bare HTML "414 URI Too Long"."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+
+import pytest
+
+from tests.support.served import serve, server_database
+
+SIZES = {"20 KB": 20_000, "200 KB": 200_000}
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    home = tmp_path_factory.mktemp("long-values")
+    with server_database() as database_url, serve(home, database_url, "--no-demo") as served:
+        yield served
+
+
+def get(url: str) -> tuple[int, str, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=30) as response:
+            return response.status, response.headers["Content-Type"], response.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.headers["Content-Type"], exc.read().decode()
+
+
+@pytest.mark.parametrize("size", SIZES.values(), ids=SIZES.keys())
+@pytest.mark.parametrize(
+    "path, name",
+    [
+        ("/api/papers/search?q=", "q"),
+        ("/api/daily_papers?submitter=", "submitter"),
+        ("/api/papers?cursor=", "cursor"),
+        ("/api/papers/", "The paper id"),
+        ("/api/papers/{}/similar", "The paper id"),
+    ],
+)
+def test_an_over_long_value_gets_the_api_json_error(site, path, name, size):
+    value = "x" * size
+    url = site.url + (path.format(value) if "{}" in path else path + value)
+    status, content_type, body = get(url)
+    assert status == 400 and content_type == "application/json", (status, body[:200])
+    assert json.loads(body) == {"error": f"{name} is {size:,} characters long; the API reads at most 2,000."}
+
+
+def test_an_over_long_search_is_refused_by_its_own_bound(site):
+    status, _, body = get(site.url + "/api/papers/search?q=" + "word%20" * 300)
+    assert status == 400 and json.loads(body) == {
+        "error": "q is 1,499 characters long; a search reads at most 1,000."
+    }
+
+
+def test_an_over_long_id_for_the_markdown_page_is_a_plain_404(site):
+    status, content_type, body = get(site.url + "/papers/" + "x" * 20_000 + ".md")
+    assert status == 404 and content_type.startswith("text/plain") and "is not an arXiv id" in body
