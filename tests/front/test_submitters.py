@@ -51,11 +51,14 @@ def test_an_imported_submitter_has_a_page_that_says_what_it_is(client, akhaliq):
     assert "<h1>AK</h1>" in html and "Hugging Face submitter · not a member" in html
     assert 'href="https://huggingface.co/akhaliq"' in html
     assert "is not a member here" in html and "Hugging Face’s, as of the import" in html
-    assert "▲ 40 and 0 comments on Hugging Face" in html
+    assert "▲ 40, 0 comments on Hugging Face<" in html
     # Feeds, in the page and its head; nothing a member page offers.
     assert 'href="/feeds/users/akhaliq.rss"' in html and 'href="/feeds/users/akhaliq.atom"' in html
     assert 'rel="alternate" type="application/rss+xml" title="Papers submitted by akhaliq' in html
     assert "joined" not in html and "Comments <span" not in html
+    # Votes and comments made here are shown apart from Hugging Face's.
+    Paper.objects.filter(arxiv_id="2608.00002").update(upvote_count=2)
+    assert "▲ 2, 0 comments here" in client.get("/u/akhaliq").content.decode()
 
 
 def test_the_page_is_paged_like_the_feeds(client, akhaliq, settings):
