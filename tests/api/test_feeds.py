@@ -7,7 +7,7 @@ import datetime as dt
 import feedparser
 import pytest
 
-from dailypapers.papers.models import Listing
+from dailypapers.papers.models import Listing, Paper
 from tests.support.factories import add_paper, add_user
 
 pytestmark = pytest.mark.django_db
@@ -105,3 +105,48 @@ def test_entries_are_dated_by_their_day_the_same_way(client, papers):
     assert rss.count("<pubDate>Thu, 20 Aug 2026 00:00:00 +0000</pubDate>") == 2
     atom = client.get("/feeds/daily/2026-08-20.atom").content.decode()
     assert atom.count("<published>2026-08-20T00:00:00+00:00</published>") == 2
+
+
+@pytest.mark.parametrize("fmt", ["rss", "atom"])
+def test_an_imported_submitters_feed_says_where_it_comes_from(client, papers, fmt):
+    """Hugging Face's submitters are handles there, not members: their feed works and says so."""
+    Listing.objects.filter(paper__arxiv_id__in=["2608.00001", "2608.00003"]).update(submitter_name="akhaliq")
+    feed = parse(client, f"/feeds/users/akhaliq.{fmt}", fmt)
+    assert [e.title for e in feed.entries] == ["Top Language", "Older & Wiser"]  # newest first
+    assert feed.feed.title == "Daily Papers: papers submitted on Hugging Face by akhaliq (imported)"
+    about = feed.feed.subtitle if fmt == "atom" else feed.feed.description
+    assert "imported from that feed" in about and "not a member here" in about
+    assert feed.feed.link == "http://testserver/u/akhaliq"
+    # Any case, as the API's submitter= filter matches; hidden listings and papers never show.
+    assert [e.title for e in parse(client, f"/feeds/users/AKHALIQ.{fmt}", fmt).entries] == [
+        "Top Language",
+        "Older & Wiser",
+    ]
+    Listing.objects.filter(paper__arxiv_id="2608.00003").update(hidden=True)
+    assert [e.title for e in parse(client, f"/feeds/users/akhaliq.{fmt}", fmt).entries] == ["Older & Wiser"]
+    Paper.objects.filter(arxiv_id="2608.00001").update(hidden=True)
+    assert client.get(f"/feeds/users/akhaliq.{fmt}").status_code == 404
+
+
+@pytest.mark.parametrize("fmt", ["rss", "atom"])
+def test_a_member_wins_the_feed_of_their_name(client, papers, fmt):
+    Listing.objects.filter(paper__arxiv_id="2608.00001").update(submitter_name="akhaliq")
+    akhaliq = add_user("akhaliq")
+    Listing.objects.filter(paper__arxiv_id="2608.00002").update(submitted_by=akhaliq)
+    feed = parse(client, f"/feeds/users/akhaliq.{fmt}", fmt)
+    assert [e.title for e in feed.entries] == ["Language <Models>"]
+    assert feed.feed.title == "Daily Papers: papers submitted by akhaliq"
+
+
+@pytest.mark.parametrize(
+    "name", ["a" * 151, "a" * 3000, "ak.haliq", "j%C3%BCrgen", "reader.", "%2E%2E", "a%25"]
+)
+def test_odd_user_feed_names_are_404(client, papers, name):
+    for fmt in ("rss", "atom"):
+        assert client.get(f"/feeds/users/{name}.{fmt}").status_code == 404
+
+
+def test_imported_submitters_with_dots_and_accents_have_feeds(client, papers):
+    Listing.objects.filter(paper__arxiv_id="2608.00002").update(submitter_name="jürgen.schmidt")
+    feed = parse(client, "/feeds/users/J%C3%BCrgen.Schmidt.atom", "atom")
+    assert [e.title for e in feed.entries] == ["Language <Models>"]

@@ -34,12 +34,14 @@ SEED = textwrap.dedent(
     from django.contrib.auth import get_user_model
     from dailypapers.accounts.models import Profile
     from dailypapers.community.models import Comment
-    from dailypapers.papers.models import Paper
+    from dailypapers.papers.models import Listing, Paper
     user = get_user_model().objects.create_user({MEMBER!r}, "ada@example.org", {PASSWORD!r})
     Profile.objects.update_or_create(user=user, defaults={{"email_verified": True}})
     paper = Paper.objects.order_by("-id").first()
     Comment.post(user, paper, {LONG_COMMENT!r})
-    print(paper.arxiv_id)
+    # A Hugging Face submitter of the demo, whose page lists what they submitted there.
+    submitter = Listing.objects.exclude(submitter_name="").filter(submitted_by=None).first().submitter_name
+    print(paper.arxiv_id, submitter)
     """
 )
 
@@ -48,11 +50,11 @@ SEED = textwrap.dedent(
 def site(tmp_path_factory):
     home = tmp_path_factory.mktemp("home")
     with server_database() as database_url, serve(home, database_url) as served:
-        served.paper_id = served.command("shell", "-c", SEED).split()[-1]
+        served.paper_id, served.submitter = served.command("shell", "-c", SEED).split()[-2:]
         yield served
 
 
-def main_pages(paper_id: str, *, signed_in: bool) -> list[str]:
+def main_pages(paper_id: str, submitter: str, *, signed_in: bool) -> list[str]:
     pages = [
         "/",
         "/papers/date/2026-06-18",
@@ -68,6 +70,7 @@ def main_pages(paper_id: str, *, signed_in: bool) -> list[str]:
         "/digests/",
         "/no/such/page",
         f"/u/{MEMBER}",
+        f"/u/{submitter}",
     ]
     if signed_in:
         pages.append("/account/")
@@ -115,7 +118,7 @@ def test_every_main_page_fits_a_phone_and_a_laptop(site, browser, signed_in):
     if signed_in:
         sign_in(page, site)
     problems = []
-    for path in main_pages(site.paper_id, signed_in=signed_in):
+    for path in main_pages(site.paper_id, site.submitter, signed_in=signed_in):
         page.goto(site.url + path)
         for width in WIDTHS:  # the stylesheet follows the window: no need to load the page again
             page.set_viewport_size({"width": width, "height": 844 if width < 1000 else 900})

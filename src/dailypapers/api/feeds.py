@@ -7,7 +7,6 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.contrib.syndication.views import Feed
 from django.http import Http404, HttpRequest
 from django.urls import NoReverseMatch, reverse
@@ -17,6 +16,7 @@ from django.utils.http import urlencode
 from dailypapers.core.timestamps import day_start
 from dailypapers.papers.models import Category, Listing, Paper, prefetch_cards
 from dailypapers.papers.periods import Period, feed_day
+from dailypapers.papers.submitters import ImportedSubmitter, imported_submitter, member_named
 
 
 @dataclass
@@ -181,25 +181,45 @@ class CategoryFeed(PaperFeed):
 
 
 class UserFeed(PaperFeed):
+    """A member's submissions; with no member of that name, what the imported site's submitter of that
+    name (a Hugging Face handle, no account here) put on its feed, as imported."""
+
     kind = "user"
 
     def lookup(self, request: HttpRequest, username: str = "", **kwargs):
-        user = get_user_model().objects.filter(username=username, is_active=True).first()
-        if user is None:
-            raise Http404(f"There is no member {username[:40]}.")
-        return user
+        user = member_named(username)
+        if user is not None:
+            return user
+        submitter = imported_submitter(username)
+        if submitter is None:
+            raise Http404(f"There is no member or imported submitter {username[:40]}.")
+        return submitter
 
-    def title(self, user) -> str:
-        return f"{settings.SITE_NAME}: papers submitted by {user.get_username()}"
+    def title(self, who) -> str:
+        if isinstance(who, ImportedSubmitter):
+            return f"{settings.SITE_NAME}: papers submitted on {who.site_name} by {who.name} (imported)"
+        return f"{settings.SITE_NAME}: papers submitted by {who.get_username()}"
 
-    def link(self, user) -> str:
-        return reverse("api:feed-user", kwargs={"username": user.get_username(), "fmt": "rss"})
+    def link(self, who) -> str:
+        name = who.name if isinstance(who, ImportedSubmitter) else who.get_username()
+        try:
+            return reverse("front:profile", kwargs={"username": name})
+        except NoReverseMatch:
+            return reverse("api:feed-user", kwargs={"username": name, "fmt": "rss"})
 
-    def description(self, user) -> str:
-        return f"Papers {user.get_username()} put on the daily feed, newest first."
+    def description(self, who) -> str:
+        if isinstance(who, ImportedSubmitter):
+            return (
+                f"Papers {who.name} submitted to {who.site_name}'s Daily Papers, imported from that feed, "
+                f"newest first. {who.name} is a {who.site_name} user, not a member here; upvote and comment "
+                f"counts include {who.site_name}'s, as of the import."
+            )
+        return f"Papers {who.get_username()} put on the daily feed, newest first."
 
-    def items(self, user) -> list[Entry]:
-        listings = Listing.objects.visible().filter(submitted_by=user).order_by("-day", "-id")
+    def items(self, who) -> list[Entry]:
+        if isinstance(who, ImportedSubmitter):
+            return self.entries(who.listings())
+        listings = Listing.objects.visible().filter(submitted_by=who).order_by("-day", "-id")
         return self.entries(listings)
 
 

@@ -14,6 +14,8 @@ urlpatterns = [
     path("papers/trending", views.trending_page, name="trending"),
     path("about/ranking", views.about_ranking, name="about_ranking"),
     path("u/<str:username>", views.profile, name="profile"),
+    # The imported site's submitter of that name, even where a member holds the name above.
+    path("u/<str:username>/huggingface", views.imported_submitter_page, name="imported_submitter"),
     path("papers/<path:ref>", views.paper_detail, name="paper"),
     # arXiv-style addresses: swap the host of an arXiv link for ours and land on the paper.
     re_path(r"^(?:abs|pdf|html)/(?P<ref>.+)$", views.paper_detail),

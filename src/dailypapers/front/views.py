@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.db.models import Max
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
 
 from dailypapers.accounts.models import display_name
 from dailypapers.community.models import Comment, Upvote
@@ -16,6 +17,7 @@ from dailypapers.papers import ranking
 from dailypapers.papers.arxiv_ids import parse_arxiv_id
 from dailypapers.papers.models import Listing, Paper, listed_day_near, prefetch_cards
 from dailypapers.papers.periods import Period
+from dailypapers.papers.submitters import imported_submitter, member_named
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -164,10 +166,14 @@ def about_ranking(request: HttpRequest) -> HttpResponse:
 
 
 def profile(request: HttpRequest, username: str) -> HttpResponse:
-    """A member's public page: what they submitted and said."""
-    user = get_user_model().objects.filter(username=username).select_related("profile").first()
-    if user is None or not user.is_active:
-        raise Http404(f"There is no member called “{username[:150]}”.")
+    """A member's public page: what they submitted and said. With no member of that name, the page of
+    the imported site's submitter of that name (see imported_submitter_page)."""
+    user = member_named(username)
+    if user is None:
+        return imported_submitter_page(request, username)
+    if user.get_username() != username:
+        return _respelled(request, "front:profile", user.get_username())
+    user = get_user_model().objects.select_related("profile").get(pk=user.pk)
     submissions = (
         Listing.objects.visible()
         .filter(submitted_by=user, source=Listing.Source.SUBMISSION)
@@ -188,8 +194,50 @@ def profile(request: HttpRequest, username: str) -> HttpResponse:
             "member_name": display_name(user),
             "submissions": Paginator(submissions, 50).get_page(request.GET.get("s")),
             "comments": Paginator(comments, 50).get_page(request.GET.get("c")),
+            # Someone else under the same name on the imported site: say so, and where they are.
+            "namesake": imported_submitter(user.get_username()),
         },
     )
+
+
+def imported_submitter_page(request: HttpRequest, username: str) -> HttpResponse:
+    """The papers a submitter on the imported site (Hugging Face) put on its feed, as imported here.
+    They are no member: the page says whose figures these are and links to their profile there."""
+    submitter = imported_submitter(username)
+    if submitter is None:
+        raise Http404(f"There is no member or imported submitter called “{username[:150]}”.")
+    if submitter.name != username:
+        return _respelled(request, request.resolver_match.view_name, submitter.name)
+    listings = submitter.listings().select_related("paper")
+    page = Paginator(listings, settings.PAPERS_PER_PAGE).get_page(request.GET.get("page"))
+    member = member_named(submitter.name)
+    return render(
+        request,
+        "front/imported_submitter.html",
+        {
+            "submitter": submitter,
+            "page": page,
+            "member_of_that_name": member,
+            # The feed at that name is the member's where there is one.
+            "feeds": None if member else _user_feeds(submitter.name),
+        },
+    )
+
+
+def _user_feeds(username: str) -> dict[str, str] | None:
+    try:
+        return {
+            fmt: reverse("api:feed-user", kwargs={"username": username, "fmt": fmt})
+            for fmt in ("rss", "atom")
+        }
+    except NoReverseMatch:
+        return None  # a name the feed addresses cannot hold
+
+
+def _respelled(request: HttpRequest, view_name: str, username: str) -> HttpResponse:
+    """To the page under the name as its owner spells it (names match in any case), query kept."""
+    url = reverse(view_name, kwargs={"username": username})
+    return redirect(f"{url}?{request.GET.urlencode()}" if request.GET else url)
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -43,7 +43,9 @@ def feed_links(context) -> list[dict[str, str]]:
             links += _feed("day", f"Papers of {kwargs['slug']}", date=kwargs["slug"])
         if "trending" in name:
             links += _feed("trending", "Trending papers")
-        if kwargs.get("username"):
+        # /u/<name>/huggingface where a member holds <name>: the feed at that name is the member's.
+        namesake_page = match.view_name == "front:imported_submitter" and context.get("member_of_that_name")
+        if kwargs.get("username") and not namesake_page:
             username = kwargs["username"]
             links += _feed("user", f"Papers submitted by {username}", username=username)
         code = kwargs.get("category") or kwargs.get("code")
