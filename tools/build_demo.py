@@ -3,8 +3,10 @@
     python tools/build_demo.py ../shared/data/hf-daily-papers --snapshot ../shared/data/arxiv-snapshot \
         --until 2026-06-19
 
-Takes the 20 weekday files up to --until, keeps the fields the site shows (arXiv metadata is CC0; the
-vote, comment and submitter figures are Hugging Face's public counts) and writes one gzipped JSON list
+Takes the 20 weekday files up to --until, keeps every field the site and its API show, as Hugging Face
+gave it (authors hidden there too, organizations, the submitter's public profile figures; arXiv
+metadata is CC0, the vote, comment and submitter figures are Hugging Face's public counts), leaves out
+what the API does not serve (`isUserFollowing`, which describes whoever fetched the file) and writes one gzipped JSON list
 of `{"date", "data"}` day objects, which `dailypapers import hf-daily` reads like any other file.
 
 Hugging Face's papers carry no arXiv categories, and the site's category search and feeds need them:
@@ -35,7 +37,14 @@ PAPER_FIELDS = [
     "projectPage",
     "ai_summary",
     "ai_keywords",
+    "submittedOnDailyBy",
+    "organization",
+    "mediaUrls",
+    "githubRepoAddedBy",
+    "ai_summary_model",
 ]
+ITEM_FIELDS = ["publishedAt", "title", "summary", "thumbnail", "numComments", "isAuthorParticipating"]
+ITEM_FIELDS += ["organization", "submitterOrganization", "mediaUrls", "mediaUrl"]
 
 
 def trim(item: dict | str) -> dict:
@@ -43,15 +52,11 @@ def trim(item: dict | str) -> dict:
         item = ast.literal_eval(item)
     paper = item["paper"]
     slim = {k: paper[k] for k in PAPER_FIELDS if paper.get(k) is not None}
-    slim["authors"] = [{"name": a["name"]} for a in paper.get("authors", []) if not a.get("hidden")]
-    submitter = item.get("submittedBy") or {}
-    return {
-        "paper": slim,
-        "publishedAt": item.get("publishedAt"),
-        "title": item.get("title"),
-        "numComments": item.get("numComments", 0),
-        "submittedBy": {k: submitter[k] for k in ("name", "fullname") if k in submitter},
-    }
+    slim["authors"] = paper.get("authors", [])  # all of them, hidden ones too, as written
+    kept = {k: item[k] for k in ITEM_FIELDS if item.get(k) is not None}
+    if submitter := item.get("submittedBy"):
+        kept["submittedBy"] = {k: v for k, v in submitter.items() if k != "isUserFollowing"}
+    return {"paper": slim, **kept}
 
 
 def snapshot_categories(folder: Path, wanted: set[str]) -> dict[str, str]:
