@@ -12,9 +12,9 @@ import json
 import urllib.request
 
 import pytest
-from huggingface_hub.utils import parse_datetime
 from huggingface_hub import HfApi
 from huggingface_hub.errors import HfHubHTTPError
+from huggingface_hub.utils import parse_datetime
 
 from dailypapers.sources.demo import DEMO_FILE
 from tests.support.served import serve, server_database
