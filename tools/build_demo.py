@@ -7,7 +7,8 @@ Takes the 20 weekday files up to --until, keeps every field the site and its API
 gave it (authors hidden there too, organizations, the submitter's public profile figures; arXiv
 metadata is CC0, the vote, comment and submitter figures are Hugging Face's public counts), leaves
 out what the API does not serve (`isUserFollowing`, which describes whoever fetched the file) and
-writes one gzipped JSON list of `{"date", "data"}` day objects, which `dailypapers import hf-daily` reads like any other file.
+writes one gzipped JSON list of `{"date", "data"}` day objects, which `dailypapers import hf-daily`
+reads like any other file.
 
 Hugging Face's papers carry no arXiv categories, and the site's category search and feeds need them:
 each paper gets its categories from the Kaggle-layout arXiv snapshot files (`arxiv-*.jsonl.gz`) in the
