@@ -97,7 +97,8 @@ def test_every_recorded_api_entry_is_stored_as_given(name):
     expected = {}
     for entry in root.findall("atom:entry", ATOM):
         arxiv_id = entry.findtext("atom:id", "", ATOM).rsplit("/abs/", 1)[-1].rsplit("v", 1)[0]
-        names = [" ".join(a.findtext("atom:name", "", ATOM).split()) for a in entry.findall("atom:author", ATOM)]
+        authors = entry.findall("atom:author", ATOM)
+        names = [" ".join(a.findtext("atom:name", "", ATOM).split()) for a in authors]
         title, summary = entry.findtext("atom:title", "", ATOM), entry.findtext("atom:summary", "", ATOM)
         expected[arxiv_id] = (title.strip(), summary.strip(), names)
     if not expected:
@@ -143,7 +144,8 @@ def test_snapshot_papers_keep_repeated_names_and_each_papers_spelling(tmp_path):
         source = json.loads(line)
         title, abstract, _ = stored(source["id"])
         assert (title, abstract) == (source["title"].strip(), source["abstract"].strip())
-    assert stored("2503.13063")[2] == ["Zheng Wang", "Zihui Wang", "Zheng Wang", "Xiaoliang Fan", "Cheng Wang"]
+    names = ["Zheng Wang", "Zihui Wang", "Zheng Wang", "Xiaoliang Fan", "Cheng Wang"]
+    assert stored("2503.13063")[2] == names
     assert stored("2507.15628")[2][-1] == "Jian Xiao"
     assert stored("2503.14492")[2][:2] == ["NVIDIA", "Hassan Abu Alhaija"]  # not the ":" between them
     assert "Cengiz Öztireli" in stored("2503.11958")[2]

@@ -62,6 +62,13 @@ class PaperQuerySet(models.QuerySet):
 SITE_NAMES = {"huggingface": "Hugging Face"}
 
 
+def one_line(text: str) -> str:
+    """Text as one line: line breaks and runs of spaces as single spaces. Titles and abstracts are
+    stored as their source writes them (arXiv wraps them); plain-text places (feed items, e-mails,
+    Markdown, a page's <title>) show them this way."""
+    return " ".join(text.split())
+
+
 class Paper(models.Model):
     arxiv_id = models.CharField("arXiv id", max_length=40, unique=True)  # without version
     version = models.PositiveSmallIntegerField(null=True, blank=True)  # latest known
@@ -114,6 +121,14 @@ class Paper(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("front:paper", args=[self.arxiv_id])
+
+    @property
+    def title_line(self) -> str:
+        return one_line(self.title)
+
+    @property
+    def abstract_line(self) -> str:
+        return one_line(self.abstract or "")
 
     @property
     def total_votes(self) -> int:
