@@ -135,8 +135,10 @@ def snapshot_lines(*arxiv_ids: str) -> list[str]:
 
 def test_snapshot_papers_keep_repeated_names_and_each_papers_spelling(tmp_path):
     # Real records: 2503.13063 names "Zheng Wang" twice; one author is "Cengiz Öztireli" on
-    # 2503.11958 and "Cengiz Oztireli" on 2505.14319; 2507.15628 ends ", and Jian Xiao".
-    lines = snapshot_lines("2503.13063", "2503.11958", "2505.14319", "2507.15628", "2503.14492")
+    # 2503.11958 and "Cengiz Oztireli" on 2505.14319; 2507.15628 ends ", and Jian Xiao"; 2506.02197's
+    # line lacks separators ("Xiangyu Kongand Xiaoxia Xingand ..."): a "name" of over 300 characters.
+    ids = ("2503.13063", "2503.11958", "2505.14319", "2507.15628", "2503.14492", "2506.02197")
+    lines = snapshot_lines(*ids)
     path = tmp_path / "few.jsonl"
     path.write_text("".join(lines), encoding="utf-8")
     call_command("import", "arxiv-snapshot", str(path), "--no-progress", "--no-index", stdout=StringIO())
@@ -148,6 +150,8 @@ def test_snapshot_papers_keep_repeated_names_and_each_papers_spelling(tmp_path):
     assert stored("2503.13063")[2] == names
     assert stored("2507.15628")[2][-1] == "Jian Xiao"
     assert stored("2503.14492")[2][:2] == ["NVIDIA", "Hassan Abu Alhaija"]  # not the ":" between them
+    long_name = stored("2506.02197")[2][0]
+    assert long_name.startswith("Xiangyu Kongand Xiaoxia Xingand") and len(long_name) > 300
     assert "Cengiz Öztireli" in stored("2503.11958")[2]
     assert "Cengiz Oztireli" in stored("2505.14319")[2]
     # One author behind both spellings, for author pages; each paper shows its own.

@@ -176,7 +176,9 @@ class Authorship(models.Model):
     paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="authorships", db_index=False)
     author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="authorships")
     position = models.PositiveSmallIntegerField()
-    name = models.CharField(max_length=300)
+    # Unbounded: arXiv lines that lack their separators make "names" of hundreds of characters
+    # (2506.02197: "Xiangyu Kongand Xiaoxia Xingand ..."), kept as written all the same.
+    name = models.TextField()
     # What the source adds to the name (Hugging Face: hidden, _id, user, status, statusLastChangedAt).
     details = models.JSONField(default=dict, blank=True)
 
