@@ -120,10 +120,10 @@ def test_arxivraw_list_page(recorded):
     assert first.version == 1 and first.published_at == first.updated_at
     assert first.doi == "10.1103/PhysRevC.76.024606"  # the first of the two DOIs given
     assert first.journal_ref == "Phys.Rev.C76:024606,2007; Erratum-ibid.C76:039902,2007"
-    assert 'extremely " stiff " and " soft " form' in first.abstract
+    assert 'extremely " stiff " and " soft "\nform' in first.abstract  # as written, line break kept
     assert first.title == (
-        "Density dependence of the symmetry energy and the nuclear equation of state: "
-        "A Dynamical and Statistical model perspective"
+        "Density dependence of the symmetry energy and the nuclear equation of\n  "
+        "state: A Dynamical and Statistical model perspective"
     )
     assert page.records[5].paper.authors == ["N.C. Summers", "F.M. Nunes"]
 
