@@ -150,3 +150,39 @@ def test_imported_submitters_with_dots_and_accents_have_feeds(client, papers):
     Listing.objects.filter(paper__arxiv_id="2608.00002").update(submitter_name="jürgen.schmidt")
     feed = parse(client, "/feeds/users/J%C3%BCrgen.Schmidt.atom", "atom")
     assert [e.title for e in feed.entries] == ["Language <Models>"]
+
+
+def test_wrapped_title_and_abstract_read_as_one_line_in_plain_text_and_exact_in_json(client):
+    """arXiv wraps titles and abstracts; they are stored as written. Feeds, Markdown, e-mails and the
+    page's <title> show one line, the JSON API gives the text back exactly."""
+    from dailypapers.digests.compose import PeriodPapers
+    from dailypapers.papers.models import Paper
+    from dailypapers.papers.periods import Period
+
+    title = "Relativistic quantum dynamics of vector bosons in an Aharonov-Bohm\n  potential"
+    abstract = "We study bosons,\n  mainly on\nthe square lattice."
+    add_paper("2608.00009", title, day=D2, votes=3, abstract=abstract)
+    line = "Relativistic quantum dynamics of vector bosons in an Aharonov-Bohm potential"
+    assert Paper.objects.get(arxiv_id="2608.00009").title == title  # stored as written
+
+    for fmt in ("rss", "atom"):
+        (entry,) = parse(client, f"/feeds/daily.{fmt}", fmt).entries
+        assert entry.title == line
+        assert "We study bosons, mainly on the square lattice." in entry.summary
+
+    markdown = client.get("/papers/2608.00009.md").content.decode()
+    assert markdown.startswith(f"# {line}\n")
+    assert "We study bosons, mainly on the square lattice." in markdown
+
+    page = client.get("/papers/2608.00009").content.decode()
+    assert f"<title>{line} · " in page
+    assert 'content="We study bosons, mainly on the square lattice."' in page
+
+    text = PeriodPapers(Period.day(D2)).body(list(Paper.objects.filter(arxiv_id="2608.00009"))).papers_text
+    assert f"1. {line}\n" in text and "We study bosons, mainly on the square lattice." in text
+
+    data = client.get("/api/papers/2608.00009").json()
+    assert (data["title"], data["summary"]) == (title, abstract)
+    (item,) = client.get("/api/daily_papers?date=2026-08-20").json()
+    assert item["paper"]["title"] == title and item["summary"] == abstract
+    assert item["title"] == line  # the item's own title is Hugging Face's one-line display title

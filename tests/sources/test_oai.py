@@ -110,7 +110,8 @@ def test_arxivraw_list_page(recorded):
     assert paper.license == "http://arxiv.org/licenses/nonexclusive-distrib/1.0/"
     assert paper.doi is None
     assert paper.abstract.startswith("We discuss the asymptotic behaviour of models of lattice polygons,")
-    assert "\n" not in paper.abstract and "  " not in paper.abstract
+    assert "mainly on\nthe square lattice" in paper.abstract  # arXiv's line breaks kept
+    assert paper.abstract == paper.abstract.strip()
     assert paper.withdrawn is False
     assert paper.metadata_as_of == dt.datetime(2014, 12, 22, tzinfo=UTC)
 
@@ -119,10 +120,10 @@ def test_arxivraw_list_page(recorded):
     assert first.version == 1 and first.published_at == first.updated_at
     assert first.doi == "10.1103/PhysRevC.76.024606"  # the first of the two DOIs given
     assert first.journal_ref == "Phys.Rev.C76:024606,2007; Erratum-ibid.C76:039902,2007"
-    assert 'extremely " stiff " and " soft " form' in first.abstract
+    assert 'extremely " stiff " and " soft "\nform' in first.abstract  # as written, line break kept
     assert first.title == (
-        "Density dependence of the symmetry energy and the nuclear equation of state: "
-        "A Dynamical and Statistical model perspective"
+        "Density dependence of the symmetry energy and the nuclear equation of\n  "
+        "state: A Dynamical and Statistical model perspective"
     )
     assert page.records[5].paper.authors == ["N.C. Summers", "F.M. Nunes"]
 
@@ -153,7 +154,8 @@ def test_arxiv_format_list_pages(recorded):
     assert paper.categories == ["hep-th", "math-ph", "math.MP", "quant-ph"]
     assert paper.journal_ref == "J. Phys. A: Math. Theor. 51 (2018) 035201"
     assert paper.doi == "10.1088/1751-8121/aa9c53"
-    assert paper.title == "Relativistic quantum dynamics of vector bosons in an Aharonov-Bohm potential"
+    # As written, line break and indentation kept (pages show it on one line).
+    assert paper.title == "Relativistic quantum dynamics of vector bosons in an Aharonov-Bohm\n  potential"
     assert paper.metadata_as_of == dt.datetime(2017, 12, 14, tzinfo=UTC)
     assert hep_th.records[0].paper.license == "http://creativecommons.org/licenses/by/4.0/"
     assert hep_th.records[2].paper.authors == [

@@ -14,7 +14,7 @@ from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.http import urlencode
 
 from dailypapers.core.timestamps import day_start
-from dailypapers.papers.models import Category, Listing, Paper, prefetch_cards
+from dailypapers.papers.models import Category, Listing, Paper, one_line, prefetch_cards
 from dailypapers.papers.periods import Period, feed_day
 from dailypapers.papers.submitters import ImportedSubmitter, imported_submitter, member_named
 
@@ -60,7 +60,7 @@ class PaperFeed(Feed):
         return "Paper metadata from arXiv (CC0)."
 
     def item_title(self, item: Entry) -> str:
-        return item.paper.title
+        return item.paper.title_line
 
     def item_link(self, item: Entry) -> str:
         return item.paper.get_absolute_url()
@@ -75,7 +75,7 @@ class PaperFeed(Feed):
         if item.listing is not None and item.listing.note:
             parts.append(f"Submitter's note: {item.listing.note}")
         parts.append(f"{paper.total_votes} upvotes · arXiv {paper.arxiv_id}")
-        parts.append(paper.ai_summary or paper.abstract)
+        parts.append(one_line(paper.ai_summary) if paper.ai_summary else paper.abstract_line)
         # Plain text: the syndication writer escapes it, so no markup from metadata reaches a reader.
         return "\n\n".join(p for p in parts if p)
 

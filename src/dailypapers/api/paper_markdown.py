@@ -6,7 +6,7 @@ import re
 
 from django.http import HttpRequest
 
-from dailypapers.papers.models import Paper
+from dailypapers.papers.models import Paper, one_line
 
 # Brackets, backticks and angle brackets: enough that no link, code or HTML comes from metadata, while
 # LaTeX (x_1, \alpha) in abstracts stays readable.
@@ -15,11 +15,11 @@ _SPECIAL = re.compile(r"([`\[\]<>])")
 
 def escape(text: str) -> str:
     """Text that Markdown shows as written (no links, emphasis or HTML sneaking in from metadata)."""
-    return _SPECIAL.sub(r"\\\1", " ".join(text.split()))
+    return _SPECIAL.sub(r"\\\1", one_line(text))
 
 
 def as_markdown(paper: Paper, request: HttpRequest) -> str:
-    lines = [f"# {escape(paper.title)}", ""]
+    lines = [f"# {escape(paper.title_line)}", ""]
     authors = [a.name for a in paper.authorships.all()]
     if authors:
         lines += ["Authors: " + ", ".join(escape(a) for a in authors), ""]

@@ -128,10 +128,6 @@ def _first_listing(paper: Paper) -> Listing | None:
 _LIFTED = ("githubRepo", "githubStars", "projectPage", "ai_summary", "ai_keywords")
 
 
-def one_line(text: str) -> str:
-    return " ".join(text.split())
-
-
 def daily_item_json(listing: Listing, request: HttpRequest) -> dict[str, Any]:
     """One item of `/api/daily_papers`, with the figures of its day and the moment it was listed."""
     paper = listing.paper
@@ -141,7 +137,7 @@ def daily_item_json(listing: Listing, request: HttpRequest) -> dict[str, Any]:
         "paper": data,
         **{key: data[key] for key in _LIFTED if key in data},
         "publishedAt": iso(listing.listed_at or listing.submitted_at or listing.day),
-        "title": listing.title or one_line(paper.title),
+        "title": listing.title or paper.title_line,
         "summary": paper.abstract,
         "thumbnail": paper.thumbnail or None,
         "numComments": data["numComments"],
@@ -162,7 +158,7 @@ def search_item_json(paper: Paper, request: HttpRequest, score: float | None = N
         "paper": data,
         **{key: data[key] for key in _LIFTED if key in data},
         "publishedAt": iso(paper.published_at),
-        "title": one_line(paper.title),
+        "title": paper.title_line,
         "summary": paper.abstract,
         "thumbnail": paper.thumbnail or None,
         "numComments": paper.total_comments,

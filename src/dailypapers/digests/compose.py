@@ -19,7 +19,7 @@ from dailypapers.digests.models import Delivery, Subscription
 from dailypapers.digests.saved_searches import search_period
 from dailypapers.digests.tokens import make_token
 from dailypapers.papers.filters import PaperFilter
-from dailypapers.papers.models import Listing, Paper, prefetch_cards
+from dailypapers.papers.models import Listing, Paper, one_line, prefetch_cards
 from dailypapers.papers.periods import Period
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(“\"])")
@@ -36,9 +36,9 @@ def absolute(path: str) -> str:
 
 def one_line_summary(paper: Paper, limit: int = 300) -> str:
     """The imported AI summary when there is one, else the abstract's first sentence."""
-    text = " ".join((paper.ai_summary or "").split())
+    text = one_line(paper.ai_summary or "")
     if not text:
-        abstract = " ".join((paper.abstract or "").split())
+        abstract = paper.abstract_line
         text = _SENTENCE_END.split(abstract, maxsplit=1)[0] if abstract else ""
     if len(text) > limit:
         text = text[: limit - 1].rsplit(" ", 1)[0] + "…"
@@ -132,7 +132,7 @@ class PeriodPapers:
                 "items": [
                     {
                         "rank": RANK,
-                        "title": _clean(paper.title),
+                        "title": _clean(paper.title_line),
                         "url": absolute(paper.get_absolute_url()),
                         "authors": _clean(", ".join(names[:6]))
                         + (f" and {len(names) - 6} more" if len(names) > 6 else ""),
@@ -162,7 +162,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def _clean(text: str) -> str:
-    return " ".join(_CONTROL.sub("", text).split())
+    return one_line(_CONTROL.sub("", text))
 
 
 def papers_for(subscription: Subscription, period: Period) -> list[Paper]:

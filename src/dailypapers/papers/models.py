@@ -62,6 +62,13 @@ class PaperQuerySet(models.QuerySet):
 SITE_NAMES = {"huggingface": "Hugging Face"}
 
 
+def one_line(text: str) -> str:
+    """Text as one line: line breaks and runs of spaces as single spaces. Titles and abstracts are
+    stored as their source writes them (arXiv wraps them); plain-text places (feed items, e-mails,
+    Markdown, a page's <title>) show them this way."""
+    return " ".join(text.split())
+
+
 class Paper(models.Model):
     arxiv_id = models.CharField("arXiv id", max_length=40, unique=True)  # without version
     version = models.PositiveSmallIntegerField(null=True, blank=True)  # latest known
@@ -116,6 +123,14 @@ class Paper(models.Model):
         return reverse("front:paper", args=[self.arxiv_id])
 
     @property
+    def title_line(self) -> str:
+        return one_line(self.title)
+
+    @property
+    def abstract_line(self) -> str:
+        return one_line(self.abstract or "")
+
+    @property
     def total_votes(self) -> int:
         return self.upvote_count + self.imported_upvotes
 
@@ -161,7 +176,9 @@ class Authorship(models.Model):
     paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="authorships", db_index=False)
     author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="authorships")
     position = models.PositiveSmallIntegerField()
-    name = models.CharField(max_length=300)
+    # Unbounded: arXiv lines that lack their separators make "names" of hundreds of characters
+    # (2506.02197: "Xiangyu Kongand Xiaoxia Xingand ..."), kept as written all the same.
+    name = models.TextField()
     # What the source adds to the name (Hugging Face: hidden, _id, user, status, statusLastChangedAt).
     details = models.JSONField(default=dict, blank=True)
 

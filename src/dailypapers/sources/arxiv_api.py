@@ -25,7 +25,7 @@ from dailypapers.papers.arxiv_ids import parse_arxiv_id
 from dailypapers.sources.arxiv_text import category_codes, first_doi, is_withdrawn
 from dailypapers.sources.fetching import Fetcher, SourceError
 from dailypapers.sources.ingest import UpsertResult, upsert
-from dailypapers.sources.records import PaperRecord, RecordError, clean_text, parse_time
+from dailypapers.sources.records import PaperRecord, RecordError, clean_text, parse_time, source_text
 
 log = logging.getLogger("dailypapers.sources")
 
@@ -114,10 +114,11 @@ def parse_entry(entry: ET.Element, as_of: dt.datetime | None = None) -> PaperRec
     ref = parse_arxiv_id(raw_id)
     if ref is None:
         raise RecordError(f"{raw_id[:80]!r} is not an arXiv id")
-    title = clean_text(entry.findtext("atom:title", "", NS))
+    # Title and abstract as arXiv writes them, line breaks kept; pages show them on one line.
+    title = source_text(entry.findtext("atom:title", "", NS))
     if not title:
         raise RecordError(f"paper {ref.id} has no title")
-    abstract = clean_text(entry.findtext("atom:summary", "", NS)) or None
+    abstract = source_text(entry.findtext("atom:summary", "", NS)) or None
     comment = clean_text(entry.findtext("arxiv:comment", None, NS)) or None
     primary = entry.find("arxiv:primary_category", NS)
     categories = category_codes(

@@ -38,7 +38,7 @@ from dailypapers.sources.arxiv_api import FeedError, read_xml
 from dailypapers.sources.arxiv_text import category_codes, first_doi, is_withdrawn, split_authors
 from dailypapers.sources.fetching import Fetcher
 from dailypapers.sources.ingest import UpsertResult, upsert
-from dailypapers.sources.records import PaperRecord, RecordError, clean_text
+from dailypapers.sources.records import PaperRecord, RecordError, clean_text, source_text
 
 log = logging.getLogger("dailypapers.sources")
 
@@ -111,13 +111,14 @@ def parse_item(item: ET.Element, announced_at: dt.datetime | None) -> Announceme
     ref = _item_ref(item, described.group("id") if described else None)
     if ref is None:
         raise RecordError(f"no arXiv id in guid {item.findtext('guid')!r}"[:120])
-    title = clean_text(item.findtext("title"))
+    # Title and abstract as arXiv writes them, line breaks kept; pages show them on one line.
+    title = source_text(item.findtext("title"))
     if not title:
         raise RecordError(f"paper {ref.id} has no title")
     announce_type = clean_text(item.findtext("arxiv:announce_type", None, NS)) or (
         described.group("type") if described else ""
     )
-    abstract = clean_text(described.group("abstract") if described else description) or None
+    abstract = source_text(described.group("abstract") if described else description) or None
     announced_at = _rfc822(item.findtext("pubDate")) or announced_at
     rights = clean_text(item.findtext("dc:rights", None, NS))
     record = PaperRecord(

@@ -95,7 +95,9 @@ def _without_parentheses(text: str) -> str:
 
 
 def detex(name: str) -> str:
-    """TeX accents in names as Unicode (M\\"uller → Müller), so authors match their spelling elsewhere."""
+    """TeX accents in names as Unicode (M\\"uller → Müller), so authors match their spelling elsewhere.
+
+    All or nothing: a name with a command not known here is returned exactly as written."""
     if "\\" not in name:
         return name
 
@@ -104,6 +106,10 @@ def detex(name: str) -> str:
         letter = "i" if letter == "\\i" else letter
         return letter + _TEX_ACCENTS[match.group("sym") or match.group("word")]
 
-    name = _TEX_ACCENT.sub(accent, name)
-    name = _TEX_LETTER.sub(lambda m: _TEX_LETTERS[m.group(1)], name)
-    return " ".join(unicodedata.normalize("NFC", name.replace("{", "").replace("}", "")).split())
+    decoded = _TEX_ACCENT.sub(accent, name)
+    decoded = _TEX_LETTER.sub(lambda m: _TEX_LETTERS[m.group(1)], decoded)
+    if "\\" in decoded:
+        # A command this does not know (\d{o}, a stray "\\"): the name stays as written, braces
+        # and all, rather than half decoded with its braces lost.
+        return name
+    return " ".join(unicodedata.normalize("NFC", decoded.replace("{", "").replace("}", "")).split())

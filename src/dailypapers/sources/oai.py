@@ -37,7 +37,7 @@ from dailypapers.sources.arxiv_text import detex, is_withdrawn, split_authors
 from dailypapers.sources.fetching import Fetcher, SourceError
 from dailypapers.sources.ingest import UpsertResult, upsert
 from dailypapers.sources.models import HarvestState
-from dailypapers.sources.records import PaperRecord, RecordError, clean_text, parse_time
+from dailypapers.sources.records import PaperRecord, RecordError, clean_text, parse_time, source_text
 
 SOURCE = "oai"
 
@@ -226,7 +226,8 @@ def parse_metadata(
     ref = parse_arxiv_id(raw_id)
     if ref is None:
         raise RecordError(f"{raw_id!r} is not an arXiv id"[:120])
-    title = text("title")
+    # Title and abstract as arXiv writes them, line breaks kept; pages show them on one line.
+    title = source_text(_text(element, ns + "title")) or None
     if not title:
         raise RecordError(f"paper {ref.id} has no title")
 
@@ -239,7 +240,7 @@ def parse_metadata(
         updated_at = _day(text("updated")) or published_at
         authors = _author_elements(element, ns)
 
-    comments, abstract = text("comments"), text("abstract")
+    comments, abstract = text("comments"), source_text(_text(element, ns + "abstract")) or None
     doi = text("doi")
     return PaperRecord(
         arxiv_id=ref.id,

@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import IO
 
 from dailypapers.papers.arxiv_ids import parse_arxiv_id
-from dailypapers.sources.arxiv_text import is_withdrawn
-from dailypapers.sources.records import PaperRecord, RecordError, clean_text
+from dailypapers.sources.arxiv_text import is_withdrawn, split_authors
+from dailypapers.sources.records import PaperRecord, RecordError, clean_text, source_text
 
 
 class SnapshotError(Exception):
@@ -84,27 +84,25 @@ def _parse_time(value: str) -> dt.datetime:
 
 
 def _authors(obj: dict) -> list[str]:
-    parsed = obj.get("authors_parsed")
-    if isinstance(parsed, list) and parsed:
-        names = []
-        for parts in parsed:
-            if not isinstance(parts, list):
-                continue
-            if len(parts) == 3 and type(parts[0]) is type(parts[1]) is type(parts[2]) is str:
-                last, first, suffix = parts
-                name = f"{first} {last}" if first and last else first or last
-                if suffix:
-                    name = f"{name} {suffix}" if name else suffix
-            else:
-                last, first, suffix = (list(parts) + ["", "", ""])[:3]
-                name = " ".join(p for p in (first, last, suffix) if p and isinstance(p, str))
-            if name:
-                names.append(name)
-        return names
+    """The paper's author list, every name in order, repeated names kept.
+
+    Read from `authors`, arXiv's own author line (the arXivRaw one, so a paper reads the same from
+    the snapshot as from OAI-PMH), not from `authors_parsed`: that is Kaggle's derivation of the
+    line, and it gets some lines wrong ("Donald Johann Jr. and Fred Prior" as one author; "and Jian
+    Xiao" for ", and Jian Xiao"; the ":" after a collaboration's name as an author).
+    `authors_parsed` serves only when the line is missing."""
     raw = obj.get("authors")
-    if isinstance(raw, str):
-        return [n.strip() for n in re.split(r",\s*|\s+and\s+", " ".join(raw.split())) if n.strip()]
-    return []
+    if isinstance(raw, str) and raw.strip():
+        return split_authors(raw)
+    parsed = obj.get("authors_parsed")
+    names = []
+    for parts in parsed if isinstance(parsed, list) else ():
+        if isinstance(parts, list):
+            last, first, suffix = (list(parts) + ["", "", ""])[:3]
+            name = " ".join(p for p in (first, last, suffix) if p and isinstance(p, str))
+            if any(ch.isalnum() for ch in name):
+                names.append(name)
+    return names
 
 
 def parse_line(obj: object) -> PaperRecord:
@@ -119,7 +117,8 @@ def parse_line(obj: object) -> PaperRecord:
         if ref is None:
             raise RecordError(f"{str(given)[:60]!r} is not an arXiv id")
         arxiv_id, id_version = ref.id, ref.version
-    title = clean_text(obj.get("title"))
+    # Title and abstract as arXiv writes them, line breaks kept; pages show them on one line.
+    title = source_text(obj.get("title"))
     if not title:
         raise RecordError(f"paper {arxiv_id} has no title")
     versions = obj.get("versions") if isinstance(obj.get("versions"), list) else []
@@ -134,7 +133,7 @@ def parse_line(obj: object) -> PaperRecord:
         last = _time(versions[-1].get("created"))
     categories = obj.get("categories")
     comments = clean_text(obj.get("comments"))
-    abstract = clean_text(obj.get("abstract"))
+    abstract = source_text(obj.get("abstract"))
     updated = _time(obj.get("update_date"))
     return PaperRecord(
         arxiv_id=arxiv_id,
