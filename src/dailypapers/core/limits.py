@@ -18,6 +18,7 @@ import time
 from typing import NamedTuple
 
 from django.db import connection
+from django.db.models import F
 
 from dailypapers.core.env import parse_rate
 from dailypapers.core.models import RateCounter
@@ -90,6 +91,15 @@ class Limit:
             return False
         counts = RateCounter.objects.filter(key=self._row_key(key), expires_at__gt=clock())
         return (counts.values_list("count", flat=True).first() or 0) >= self.rate.count
+
+    def give_back(self, key: str) -> None:
+        """Take back one event of `key`'s current window (one counted before it was known not to
+        count, e.g. a sign-in attempt that turned out right). Atomic, like hit."""
+        if self.rate is None or not key:
+            return
+        RateCounter.objects.filter(key=self._row_key(key), expires_at__gt=clock(), count__gt=0).update(
+            count=F("count") - 1
+        )
 
     def reset(self, key: str) -> None:
         """Forget `key`'s events: its allowance is whole again."""
