@@ -103,6 +103,16 @@ def test_blocked_counts_nothing_and_reset_forgets(clock):
 
 
 @pytest.mark.django_db
+def test_retry_after_is_never_more_than_a_window(clock):
+    # Two server processes read the clock; the later reading starts the window first.
+    limit = Limit("t", "1/15m")
+    clock.now += 0.5
+    limit.hit("ada")
+    clock.now -= 0.5
+    assert limit.hit("ada").retry_after == 900  # not 901
+
+
+@pytest.mark.django_db
 def test_give_back_returns_one_event_of_the_running_window(clock):
     limit = Limit("t", "2/h")
     limit.hit("ada")

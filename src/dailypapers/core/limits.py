@@ -82,7 +82,9 @@ class Limit:
             allowed=count <= self.rate.count,
             limit=self.rate.count,
             remaining=max(0, self.rate.count - count),
-            retry_after=max(1, math.ceil(expires_at - now)),
+            # Never past a whole window: a request that read the clock just before another one
+            # started the window would otherwise be told a second more.
+            retry_after=min(self.rate.seconds, max(1, math.ceil(expires_at - now))),
         )
 
     def blocked(self, key: str) -> bool:
