@@ -13,6 +13,7 @@ from dailypapers.accounts.models import Profile
 from dailypapers.community.models import Comment, Upvote
 from dailypapers.core.models import RateCounter
 from dailypapers.papers.models import Listing, Paper
+from tests.accounts.hashers import CountingHasher
 from tests.support.factories import add_user, listed_paper
 
 pytestmark = pytest.mark.django_db
@@ -102,6 +103,39 @@ def test_sign_up_does_not_tell_whether_an_address_has_an_account(client, smtp_se
     assert verify.recipients == ["carol@example.org"] and "/accounts/verify/" in verify.text
 
 
+def test_every_sign_up_and_failed_sign_in_costs_one_password_hash(client, smtp_server, settings):
+    """Timing tells nothing: a taken address costs what a free one does, and a failed sign-in costs
+    the same whether the name is unknown, the password wrong, or the account unconfirmed or
+    deactivated (checking an inactive account's password twice once took ~334 ms against ~178 ms)."""
+    settings.PASSWORD_HASHERS = ["tests.accounts.hashers.CountingHasher"]
+    add_user("bob", email="bob@example.org", password=PASSWORD)
+    Profile.objects.create(user=add_user("pending", password=PASSWORD, is_active=False))
+    gone = add_user("gone", password=PASSWORD, is_active=False)
+    Profile.objects.create(user=gone, email_verified=True)
+    hashes = CountingHasher.count_during
+
+    def sign_in(username: str, password: str):
+        return Client().post("/accounts/login", {"username": username, "password": password})
+
+    assert hashes(signup, Client(), username="bob2", email="BOB@example.org")[0] == 1
+    assert hashes(signup, Client(), username="carol", email="carol@example.org")[0] == 1
+    for name, password, says in [
+        ("nobody", "wrong", "Please enter a correct username"),
+        ("bob", "wrong", "Please enter a correct username"),
+        ("bob@example.org", "wrong", "Please enter a correct username"),
+        ("pending", "wrong", "Please enter a correct username"),
+        ("gone", "wrong", "Please enter a correct username"),
+        # Refused as well, but told why: the password was right.
+        ("pending", PASSWORD, "confirm your e-mail address first"),
+        ("gone", PASSWORD, "deactivated by a moderator"),
+    ]:
+        count, response = hashes(sign_in, name, password)
+        assert count == 1 and response.status_code == 200, (name, password, count)
+        assert says in response.content.decode(), (name, password)
+    count, response = hashes(sign_in, "bob", PASSWORD)
+    assert count == 1 and response.status_code == 302
+
+
 def test_sign_in_with_the_e_mail_address_or_the_username(client):
     ada = add_user("ada", email="Ada.Lovelace@Example.org", password=PASSWORD)
     add_user("mail@example.org", email="other@example.org", password="another long passphrase")
@@ -154,6 +188,9 @@ def test_sign_in_is_throttled(client, settings):
     # The right password is refused too while throttled: guessing gains nothing.
     response = client.post("/accounts/login", {"username": "ada", "password": PASSWORD})
     assert response.status_code == 429 and "Too many failed sign-in attempts" in response.content.decode()
+    # It says when to come back: the window's end, counted from the first failure.
+    assert 890 <= int(response["Retry-After"]) <= 900
+    assert "Please wait 15 minutes" in response.content.decode()
     # Another account from the same address still signs in: its own allowance is untouched...
     add_user("bob", password=PASSWORD)
     assert client.post("/accounts/login", {"username": "bob", "password": PASSWORD}).status_code == 302
@@ -165,6 +202,9 @@ def test_sign_in_is_throttled(client, settings):
 def test_sign_in_is_throttled_per_address(client, settings):
     settings.LOGIN_RATE_PER_ADDRESS = "4/15m"
     add_user("zed", password=PASSWORD)
+    for _ in range(5):  # each attempt is counted before its check; a right password gives it back
+        assert client.post("/accounts/login", {"username": "zed", "password": PASSWORD}).status_code == 302
+        client.post("/accounts/logout")
     for n in range(4):  # a guesser trying many names from one address
         assert client.post("/accounts/login", {"username": f"u{n}", "password": "x"}).status_code == 200
     response = client.post("/accounts/login", {"username": "zed", "password": PASSWORD})
@@ -337,13 +377,19 @@ def test_resend_confirmation_link_discloses_nothing(client, smtp_server):
 
 
 def test_sign_ups_are_limited_per_address(client, smtp_server, settings):
-    settings.SIGNUP_RATE = "2/h"
+    settings.SIGNUP_RATE = "3/h"
+    add_user("taken", email="taken@example.org")
+    # Refused forms count too: each one could test a name or an address.
+    assert signup(client, username="taken", email="x@example.org").status_code == 200
     for n in range(2):
         assert signup(client, username=f"u{n}", email=f"u{n}@example.org").status_code == 302
     response = signup(client, username="u2", email="u2@example.org")
     assert response.status_code == 429 and "Too many accounts" in response.content.decode()
+    assert 3590 <= int(response["Retry-After"]) <= 3600
     assert not User.objects.filter(username="u2").exists()
-    # A refused form does not count: another address still gets its own allowance.
+    # Probing addresses gets nowhere once the allowance is spent: a taken one is answered the same.
+    assert signup(client, username="u3", email="taken@example.org").status_code == 429
+    # Another address still gets its own allowance.
     assert signup(client, username="u3", email="u3@example.org", REMOTE_ADDR="10.0.0.9").status_code == 302
     smtp_server.wait_for(3)
     # Asking for new links is limited too, silently: the page says the same, no mail goes out.

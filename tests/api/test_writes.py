@@ -88,6 +88,7 @@ def test_the_daily_submission_allowance_is_a_429(api):
     assert api.post("/api/papers/submit", {"id": "2608.00002"}).status_code == 201
     third = api.post("/api/papers/submit", {"id": "2608.00003"})
     assert third.status_code == 429 and third.json()["code"] == "daily_limit"
+    assert 1 <= int(third["Retry-After"]) <= 25 * 3600  # the next feed day (a DST day has 25 hours)
 
 
 def test_upvote_on_off_and_toggle(api):
@@ -132,6 +133,7 @@ def test_the_comment_rate_rule_applies(api, settings):
     assert api.post(url, {"body": "one"}).status_code == 201
     second = api.post(url, {"body": "two"})
     assert second.status_code == 429 and second.json()["code"] == "rate"
+    assert 3590 <= int(second["Retry-After"]) <= 3600  # when the first is an hour old
 
 
 def test_writes_count_against_the_write_limit(api, settings):

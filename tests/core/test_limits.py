@@ -103,6 +103,31 @@ def test_blocked_counts_nothing_and_reset_forgets(clock):
 
 
 @pytest.mark.django_db
+def test_retry_after_is_never_more_than_a_window(clock):
+    # Two server processes read the clock; the later reading starts the window first.
+    limit = Limit("t", "1/15m")
+    clock.now += 0.5
+    limit.hit("ada")
+    clock.now -= 0.5
+    assert limit.hit("ada").retry_after == 900  # not 901
+
+
+@pytest.mark.django_db
+def test_give_back_returns_one_event_of_the_running_window(clock):
+    limit = Limit("t", "2/h")
+    limit.hit("ada")
+    limit.hit("ada")
+    assert limit.blocked("ada")
+    limit.give_back("ADA")
+    assert not limit.blocked("ada") and limit.hit("ada").remaining == 0
+    limit.give_back("bob")  # nothing counted: nothing to give back, and no row made
+    assert not RateCounter.objects.filter(count__lt=0).exists() and RateCounter.objects.count() == 1
+    clock.now += 3600
+    limit.give_back("ada")  # an ended window is left as it is, swept later
+    assert RateCounter.objects.get().count == 2
+
+
+@pytest.mark.django_db
 def test_an_empty_rate_is_no_limit():
     limit = Limit("t", "")
     assert not limit.enabled

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm, UserCreationForm, UsernameField
+from django.contrib.auth.hashers import make_password
 
 from dailypapers.accounts.models import Profile
 
@@ -76,20 +77,37 @@ class SignInForm(AuthenticationForm):
         self.fields["username"].widget.attrs["maxlength"] = 254
 
     def clean(self):
-        if typed := self.cleaned_data.get("username"):
-            self.cleaned_data["username"] = account_name(typed)
-        try:
-            return super().clean()
-        except forms.ValidationError:
-            # Django's backend refuses inactive accounts as if the password were wrong; say why instead,
-            # but only to someone who knows the password.
-            username, password = self.cleaned_data.get("username"), self.cleaned_data.get("password")
-            user = User.objects.filter(**{User.USERNAME_FIELD: username}).first() if username else None
-            if user is not None and not user.is_active and password and user.check_password(password):
-                verified = Profile.objects.filter(user=user, email_verified=True).exists()
-                code = "deactivated" if verified else "unverified"
-                raise forms.ValidationError(self.error_messages[code], code=code) from None
-            raise
+        typed, password = self.cleaned_data.get("username"), self.cleaned_data.get("password")
+        if typed is not None and password:
+            username = self.cleaned_data["username"] = account_name(typed)
+            user = password_owner(username, password)
+            if user is None:
+                raise self.get_invalid_login_error()
+            self.confirm_login_allowed(user)
+            user.backend = "django.contrib.auth.backends.ModelBackend"  # the one backend the site uses
+            self.user_cache = user
+        return self.cleaned_data
+
+    def confirm_login_allowed(self, user) -> None:
+        # Only someone who knows the password learns why an inactive account cannot sign in.
+        if not user.is_active:
+            verified = Profile.objects.filter(user=user, email_verified=True).exists()
+            code = "deactivated" if verified else "unverified"
+            raise forms.ValidationError(self.error_messages[code], code=code)
+
+
+def password_owner(username: str, password: str):
+    """The account named `username` when `password` is its password, else None, active or not.
+
+    Exactly one password hash whatever the case (no such name, wrong password, unconfirmed or
+    deactivated account), so the time a failed sign-in takes tells nothing about the account.
+    (Django's authenticate() refuses inactive accounts without saying so; asking again whether
+    the password was right cost a second hash, and that difference in time was visible.)"""
+    user = User._default_manager.filter(**{User.USERNAME_FIELD: username}).first()
+    if user is None or not user.has_usable_password():
+        make_password(password)  # the work a real check does
+        return None
+    return user if user.check_password(password) else None
 
 
 class ResendForm(forms.Form):

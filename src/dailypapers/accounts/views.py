@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 
 from django.conf import settings
 from django.contrib import messages
@@ -12,6 +13,7 @@ from django.contrib.auth import get_user_model, login, logout, update_session_au
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
+from django.contrib.auth.hashers import make_password
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
@@ -40,16 +42,22 @@ def signup(request: HttpRequest) -> HttpResponse:
     limit, ip = throttles.signup_limit(), client_ip(request)
     form = SignUpForm(request.POST or None)
     if request.method == "POST":
-        if limit.blocked(ip):
+        # Every attempt counts, refused forms too (each one could test an address or a name), and
+        # counting before checking keeps the limit exact when many arrive at once.
+        usage = limit.hit(ip)
+        if not usage.allowed:
             form.add_error(
                 None, "Too many accounts were made from your network in the last hour. Try again later."
             )
-            return render(request, "accounts/signup.html", {"form": form}, status=429)
+            response = render(request, "accounts/signup.html", {"form": form}, status=429)
+            response["Retry-After"] = str(usage.retry_after)
+            return response
         if form.is_valid():
-            limit.hit(ip)
             email = form.cleaned_data["email"]
             # The same answer whether or not the address has an account: its owner is told by e-mail.
+            # Both ways hash the password once, so the time taken does not tell either.
             if form.email_taken:
+                make_password(form.cleaned_data["password1"])
                 sent = verification.send_signup_attempt_notice(request, email)
             else:
                 sent = verification.send_signup_verification(request, form.save())
@@ -93,8 +101,8 @@ def resend(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         limit, ip = throttles.signup_limit(), client_ip(request)
         email = form.cleaned_data["email"]
-        if not (limit.blocked(ip) or limit.blocked(email)):
-            limit.hit(email)
+        # Counted before anything is sent, so the allowance holds when requests arrive at once.
+        if not limit.blocked(ip) and limit.hit(email).allowed:
             user = User.objects.filter(email__iexact=email, is_active=False).first()
             if user is not None and not Profile.objects.filter(user=user, email_verified=True).exists():
                 verification.send_signup_verification(request, user)
@@ -114,27 +122,33 @@ class LoginView(auth_views.LoginView):
 
     def post(self, request, *args, **kwargs):
         self._name, self._address = request.POST.get("username", "").strip(), client_ip(request)
+        # Each attempt takes its place in both allowances before the password is checked (a check
+        # made first would let parallel guesses all pass it); a right password gives it back.
         by_name, by_address = throttles.login_limits()
-        spent = [lim for lim, key in ((by_name, self._name), (by_address, self._address)) if lim.blocked(key)]
+        spent = [
+            usage for usage in (by_name.hit(self._name), by_address.hit(self._address)) if not usage.allowed
+        ]
         if spent:
-            minutes = max(1, spent[0].rate.seconds // 60)
+            wait = max(usage.retry_after for usage in spent)
+            minutes = math.ceil(wait / 60)
             context = self.get_context_data(
                 form=self.form_class(request),
-                throttled=f"Too many failed sign-in attempts. Please wait {minutes} minutes, "
-                "or reset your password.",
+                throttled=f"Too many failed sign-in attempts. Please wait {minutes} "
+                f"minute{'s' if minutes != 1 else ''}, or reset your password.",
             )
-            return self.render_to_response(context, status=429)
+            response = self.render_to_response(context, status=429)
+            response["Retry-After"] = str(wait)
+            return response
         return super().post(request, *args, **kwargs)
 
     def form_invalid(self, form):
-        by_name, by_address = throttles.login_limits()
-        by_name.hit(self._name)
-        by_address.hit(self._address)
         log.info("failed sign-in for %r from %s", self._name[:150], self._address)
         return super().form_invalid(form)
 
     def form_valid(self, form):
-        throttles.login_limits()[0].reset(self._name)
+        by_name, by_address = throttles.login_limits()
+        by_name.reset(self._name)
+        by_address.give_back(self._address)
         return super().form_valid(form)
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -31,6 +33,19 @@ def _back(request: HttpRequest) -> HttpResponse:
     return redirect(target if is_own_page(request, target) else account_url())
 
 
+def issue_within_cap(user, name: str) -> tuple[ApiToken, str] | None:
+    """A new token for `user`, or None when they have API_MAX_TOKENS live ones already.
+
+    Counting and issuing happen under one lock per member, so parallel requests cannot all see
+    room for one more: PostgreSQL locks the member's row; SQLite's transactions take the write
+    lock as they begin (transaction_mode IMMEDIATE in the settings), which serializes them."""
+    with transaction.atomic():
+        get_user_model().objects.select_for_update().filter(pk=user.pk).values_list("pk").first()
+        if ApiToken.objects.filter(user=user, revoked_at=None).count() >= settings.API_MAX_TOKENS:
+            return None
+        return ApiToken.issue(user, name)
+
+
 @login_required
 @require_POST
 def create_token(request: HttpRequest) -> HttpResponse:
@@ -38,10 +53,11 @@ def create_token(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, "Give the new token a name (up to 100 characters).")
         return _back(request)
-    if ApiToken.objects.filter(user=request.user, revoked_at=None).count() >= settings.API_MAX_TOKENS:
+    issued = issue_within_cap(request.user, form.cleaned_data["name"])
+    if issued is None:
         messages.error(request, f"You have {settings.API_MAX_TOKENS} tokens already; revoke one first.")
         return _back(request)
-    token, raw = ApiToken.issue(request.user, form.cleaned_data["name"])
+    token, raw = issued
     # Shown here once, in the answer to the POST: never stored, never put in a cookie or a redirect URL.
     response = render(request, "api/token_created.html", {"token": token, "raw": raw})
     response["Cache-Control"] = "no-store"

@@ -356,8 +356,10 @@ def _post_comment(request: HttpRequest, paper: Paper, Comment) -> HttpResponse:
     try:
         comment = Comment.post(request.api_user, paper, body, parent=parent)
     except ValidationError as exc:
-        status = 429 if exc.code == "rate" else 400
-        raise ApiError(status, " ".join(exc.messages), code=exc.code or "invalid") from None
+        if exc.code == "rate":
+            wait = {"Retry-After": str(exc.params["retry_after"])}
+            raise ApiError(429, " ".join(exc.messages), wait, code="rate") from None
+        raise ApiError(400, " ".join(exc.messages), code=exc.code or "invalid") from None
     return json_response(_comment_json(comment, request), status=201)
 
 
@@ -399,7 +401,9 @@ def submit(request: HttpRequest) -> HttpResponse:
         listing = submit_paper(request.api_user, text, **fields)
     except SubmissionRefused as exc:
         # The member's daily allowance is a limit like any other; the rest are bad requests.
-        raise ApiError(429 if exc.code == "daily_limit" else 400, exc.message, code=exc.code) from None
+        if exc.retry_after is not None:
+            raise ApiError(429, exc.message, {"Retry-After": str(exc.retry_after)}, code=exc.code) from None
+        raise ApiError(400, exc.message, code=exc.code) from None
     listing = Listing.objects.select_related("paper__primary_category", "submitted_by").get(pk=listing.pk)
     prefetch_cards([listing.paper], listings=True)
     return json_response(daily_item_json(listing, request), status=201)

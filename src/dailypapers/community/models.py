@@ -8,6 +8,7 @@ the same permissions and keeps Paper.upvote_count / Paper.comment_count right.
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -181,11 +182,16 @@ class Comment(models.Model):
                 raise ValidationError("That comment is no longer there to reply to.", code="gone")
         per_hour = settings.COMMENTS_PER_HOUR
         if per_hour and not user.is_staff:
-            recent = cls.objects.filter(author=user, created_at__gte=timezone.now() - dt.timedelta(hours=1))
+            now = timezone.now()
+            recent = cls.objects.filter(author=user, created_at__gte=now - dt.timedelta(hours=1))
             if recent.count() >= per_hour:
+                # Room for one more once the oldest of the hour's comments is an hour old.
+                oldest = recent.order_by("created_at").values_list("created_at", flat=True).first() or now
+                wait = (oldest + dt.timedelta(hours=1) - now).total_seconds()
                 raise ValidationError(
                     f"You have posted {per_hour} comments in the last hour; please wait a little.",
                     code="rate",
+                    params={"retry_after": max(1, math.ceil(wait))},
                 )
         with transaction.atomic():
             comment = cls.objects.create(paper=paper, author=user, parent=parent, body=body)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -22,7 +23,7 @@ from django.utils import timezone
 
 from dailypapers.papers.arxiv_ids import parse_arxiv_id
 from dailypapers.papers.models import Listing, Paper
-from dailypapers.papers.periods import feed_day
+from dailypapers.papers.periods import feed_day, feed_time
 from dailypapers.papers.signals import catalogue_changed_on_commit
 
 log = logging.getLogger("dailypapers.community")
@@ -33,10 +34,11 @@ NOTE_MAX_LENGTH = 2000
 class SubmissionRefused(ValueError):
     """A submission broke a rule; str(exc) is the message for the member."""
 
-    def __init__(self, message: str, code: str = "refused") -> None:
+    def __init__(self, message: str, code: str = "refused", retry_after: int | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.code = code
+        self.retry_after = retry_after  # seconds until the rule allows it, for a limit
 
 
 def clean_link(value: str, *, github: bool = False) -> str:
@@ -122,6 +124,7 @@ def check_rules(user, paper: Paper, day: dt.date, now: dt.datetime) -> None:
                 f"You have submitted {made} paper{'s' if made != 1 else ''} today, the most one member may "
                 f"submit a day. Please come back tomorrow.",
                 "daily_limit",
+                retry_after=max(1, math.ceil((feed_time(day + dt.timedelta(days=1)) - now).total_seconds())),
             )
 
 

@@ -18,6 +18,7 @@ import time
 from typing import NamedTuple
 
 from django.db import connection
+from django.db.models import F
 
 from dailypapers.core.env import parse_rate
 from dailypapers.core.models import RateCounter
@@ -81,7 +82,9 @@ class Limit:
             allowed=count <= self.rate.count,
             limit=self.rate.count,
             remaining=max(0, self.rate.count - count),
-            retry_after=max(1, math.ceil(expires_at - now)),
+            # Never past a whole window: a request that read the clock just before another one
+            # started the window would otherwise be told a second more.
+            retry_after=min(self.rate.seconds, max(1, math.ceil(expires_at - now))),
         )
 
     def blocked(self, key: str) -> bool:
@@ -90,6 +93,15 @@ class Limit:
             return False
         counts = RateCounter.objects.filter(key=self._row_key(key), expires_at__gt=clock())
         return (counts.values_list("count", flat=True).first() or 0) >= self.rate.count
+
+    def give_back(self, key: str) -> None:
+        """Take back one event of `key`'s current window (one counted before it was known not to
+        count, e.g. a sign-in attempt that turned out right). Atomic, like hit."""
+        if self.rate is None or not key:
+            return
+        RateCounter.objects.filter(key=self._row_key(key), expires_at__gt=clock(), count__gt=0).update(
+            count=F("count") - 1
+        )
 
     def reset(self, key: str) -> None:
         """Forget `key`'s events: its allowance is whole again."""

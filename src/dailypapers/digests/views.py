@@ -36,10 +36,11 @@ def _bad_link(request: HttpRequest) -> HttpResponse:
     return _page(request, "bad_link.html", {"form": SubscribeForm()}, status=404)
 
 
-def _rate_limited(request: HttpRequest) -> bool:
-    """Count a subscribe request against the client's allowance; True when it is spent."""
-    limit = Limit("digest-subscribe", settings.DIGEST_SUBSCRIBE_RATE)
-    return not limit.hit(client_ip(request)).allowed
+def _rate_limited(request: HttpRequest) -> int:
+    """Count a subscribe request against the client's allowance; when it is spent, the seconds
+    until it is whole again, else 0."""
+    usage = Limit("digest-subscribe", settings.DIGEST_SUBSCRIBE_RATE).hit(client_ip(request))
+    return 0 if usage.allowed else usage.retry_after
 
 
 def subscribe(request: HttpRequest) -> HttpResponse:
@@ -48,8 +49,10 @@ def subscribe(request: HttpRequest) -> HttpResponse:
     form = SubscribeForm(request.POST)
     if not form.is_valid():
         return _page(request, "subscribe_error.html", {"form": form}, status=400)
-    if _rate_limited(request):
-        return _page(request, "rate_limited.html", status=429)
+    if wait := _rate_limited(request):
+        response = _page(request, "rate_limited.html", status=429)
+        response["Retry-After"] = str(wait)
+        return response
     email = form.cleaned_data["email"]
     subscription = _pending_subscription(request, email)
     if _own_verified_address(request.user, email):
