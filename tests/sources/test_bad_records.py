@@ -4,6 +4,7 @@ text is cleaned alike on SQLite and PostgreSQL; every good record, in its file a
 from __future__ import annotations
 
 import json
+import re
 from io import StringIO
 from pathlib import Path
 
@@ -134,3 +135,46 @@ def test_a_record_the_database_refuses_costs_only_itself():
     assert result.new == 6 and Paper.objects.count() == 6
     assert [arxiv_id for arxiv_id, _ in refused] == ["2609.00005"]
     assert refused[0][1].startswith("refused by the database: ")
+
+
+def corrupt(body: bytes, tag: bytes, number: int, bad: bytes) -> bytes:
+    """`bad` written into the title of the page's `number`th <tag> element."""
+    start = [m.start() for m in re.finditer(b"<%s[ >]" % tag, body)][number - 1]
+    at = body.index(b"<title", start)
+    at = body.index(b">", at) + 1
+    return body[:at] + bad + body[at:]
+
+
+def test_a_malformed_oai_record_is_named_and_the_rest_of_the_page_is_read():
+    from dailypapers.sources.oai import parse_response
+    from tests.support.recorded_arxiv import page_1
+
+    whole = parse_response(page_1(), "http://x/oai")
+    page = parse_response(corrupt(page_1(), b"record", 4, b"NUL &#0; here"), "http://x/oai")
+    assert page.problems == [
+        "record 4 (oai:arXiv.org:0704.1109): malformed XML: reference to invalid character number"
+    ]
+    assert [r.paper.arxiv_id for r in page.records] == [
+        r.paper.arxiv_id for r in whole.records if r.paper.arxiv_id != "0704.1109"
+    ]
+
+
+def test_a_malformed_rss_item_or_api_entry_is_named_and_the_rest_is_read(caplog):
+    from dailypapers.sources import arxiv_api, arxiv_rss
+    from tests.support.recorded_arxiv import recorded
+    from tests.support.replay import FIXTURES
+    from tests.support.shared import need
+
+    path = FIXTURES / "arxiv-rss" / "rss_mock_feed.xml"
+    need(path.is_file(), f"the recorded arXiv RSS feed is not at {path}")
+    whole = arxiv_rss.parse_feed(path.read_bytes(), "u")
+    feed = arxiv_rss.parse_feed(corrupt(path.read_bytes(), b"item", 2, b"\xff"), "u")
+    assert len(feed.items) == len(whole.items) - 1 and len(feed.problems) == 1
+    assert feed.problems[0].startswith("item 2 (") and feed.problems[0].endswith(
+        "malformed XML: not well-formed (invalid token)"
+    )
+
+    body = next(b for _, status, b in recorded() if status == 200 and b.count(b"<entry>") >= 3)
+    records, *_ = arxiv_api.parse_feed(corrupt(body, b"entry", 2, b"\x01"), "u")
+    assert len(records) == body.count(b"<entry>") - 1
+    assert "entry 2 (http://arxiv.org/abs/" in caplog.text and "skipped" in caplog.text
