@@ -26,6 +26,7 @@ from dailypapers.sources.arxiv_text import category_codes, first_doi, is_withdra
 from dailypapers.sources.fetching import Fetcher, SourceError
 from dailypapers.sources.ingest import UpsertResult, upsert
 from dailypapers.sources.records import PaperRecord, RecordError, clean_text, parse_time, source_text
+from dailypapers.sources.xmlpages import parse_skipping_bad_records
 
 log = logging.getLogger("dailypapers.sources")
 
@@ -47,15 +48,16 @@ class FeedError(SourceError):
     """arXiv answered, but with an error or something that is not a feed; the message names the URL."""
 
 
-def read_xml(content: bytes, url: str) -> ET.Element:
-    """The root element of an answer; FeedError when it is not well-formed XML.
+def read_xml(content: bytes, url: str, record_tag: str = "entry") -> tuple[ET.Element, list[str]]:
+    """The root element of an answer, and a note on each record (`record_tag`) that was not
+    well-formed XML and is left out (see xmlpages); FeedError when the page itself is not.
 
     The standard library parser is safe enough here: it never fetches external entities or DTDs,
     and the expat it ships with (2.4.1 and later) bounds entity expansion ("billion laughs"),
     so defusedxml would add a dependency without closing a hole.
     """
     try:
-        return ET.fromstring(content)
+        return parse_skipping_bad_records(content, record_tag)
     except ET.ParseError as exc:
         raise FeedError(f"{url}: the answer is not well-formed XML ({exc})") from None
 
@@ -82,7 +84,9 @@ def parse_feed(xml_bytes: bytes, url: str) -> tuple[list[PaperRecord], int, int]
     FeedError when the answer is arXiv's error entry or not an Atom feed. An entry that cannot be
     read (no id or no title: arXiv's partial answers) is logged and left out.
     """
-    root = read_xml(xml_bytes, url)
+    root, bad_entries = read_xml(xml_bytes, url)
+    for problem in bad_entries:
+        log.warning("%s: %s skipped", url, problem)
     if root.tag != f"{{{ATOM}}}feed":
         raise FeedError(f"{url}: not an Atom feed (the root element is {root.tag})")
     error = _error_entry(root)

@@ -148,7 +148,7 @@ def parse_feed(xml_bytes: bytes, url: str) -> RssFeed:
 
     An empty channel (weekends, holidays, a quiet category) is no error: it has no items.
     """
-    root = read_xml(xml_bytes, url)
+    root, bad_items = read_xml(xml_bytes, url, record_tag="item")
     channel = root.find("channel")
     if root.tag != "rss" or channel is None:
         raise FeedError(f"{url}: not an RSS feed (the root element is {root.tag})")
@@ -158,6 +158,7 @@ def parse_feed(xml_bytes: bytes, url: str) -> RssFeed:
         raise FeedError(f"{url}: arXiv refused the feed: {clean_text(channel.findtext('description'))}")
     announced_at = _rfc822(channel.findtext("pubDate")) or _rfc822(channel.findtext("lastBuildDate"))
     feed = RssFeed(url, announced_at)
+    feed.problems.extend(bad_items)
     for position, item in enumerate(channel.findall("item"), start=1):
         try:
             feed.items.append(parse_item(item, announced_at))

@@ -15,7 +15,7 @@ from django.db import connection
 from tqdm import tqdm
 
 from dailypapers.sources import hf_daily, snapshot
-from dailypapers.sources.ingest import UpsertResult, remembering_authors, upsert
+from dailypapers.sources.ingest import UpsertResult, remembering_authors, upsert_skipping_refused
 
 
 class ImportSummary(UpsertResult):
@@ -61,7 +61,13 @@ def import_hf_daily(
         summary.skipped += len(reading.problems)
         for problem in reading.problems:
             say(f"skipped {problem}")
-        summary.add(upsert(reading.records))
+        where = dict(zip(map(id, reading.records), reading.names, strict=True))
+
+        def refused(record, reason: str, where=where) -> None:
+            summary.skipped += 1
+            say(f"skipped {where[id(record)]}: {reason}")
+
+        summary.add(upsert_skipping_refused(reading.records, refused))
     return summary
 
 
@@ -111,7 +117,13 @@ def _apply_snapshot_event(
     summary.skipped += len(batch.problems)
     for problem in batch.problems:
         say(f"skipped {problem}")
-    summary.add(upsert(batch.records))
+    lines = dict(zip(map(id, batch.records), batch.lines, strict=True))
+
+    def refused(record, reason: str) -> None:
+        summary.skipped += 1
+        say(f"skipped {snapshot.Problem(path, lines[id(record)], reason)}")
+
+    summary.add(upsert_skipping_refused(batch.records, refused))
     bar.update(batch.position - offsets.get(path, 0))
     offsets[path] = batch.position
     rate = (summary.records - summary.skipped) / max(time.monotonic() - started, 1e-9)

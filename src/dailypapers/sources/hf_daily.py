@@ -16,7 +16,7 @@ import datetime as dt
 import gzip
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,6 +27,7 @@ from dailypapers.sources.records import (
     PaperRecord,
     RecordError,
     parse_time,
+    scrub_data,
 )
 
 SITE = "huggingface"
@@ -44,6 +45,7 @@ class FileReading:
     records: list[PaperRecord] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # "file, item N: reason" for each skipped record
     items: int = 0
+    names: list[str] = field(default_factory=list)  # "file, item N" of each record, in order
 
 
 def find_files(paths: Iterable[str | Path]) -> list[Path]:
@@ -61,15 +63,27 @@ def find_files(paths: Iterable[str | Path]) -> list[Path]:
 
 
 def read_file(path: Path) -> FileReading:
-    """Parse one file; raises UnreadableFile when it is not JSON or holds no list of papers."""
+    """Parse one file; raises UnreadableFile when it is not JSON or holds no list of papers.
+
+    An item that cannot be read (an invalid UTF-8 byte in its text, nesting too deep for the
+    parser, a bad field) is named in `problems` and skipped; the other items are kept."""
     try:
         opener = gzip.open if path.name.endswith(".gz") else open
-        with opener(path, "rt", encoding="utf-8") as fh:
-            text = fh.read()
-    except (OSError, EOFError, UnicodeDecodeError) as exc:
+        with opener(path, "rb") as fh:
+            raw = fh.read()
+    except (OSError, EOFError) as exc:
         raise UnreadableFile(f"{path}: cannot be read: {exc}") from None
     try:
-        data = json.loads(text)
+        text, bad_bytes = raw.decode("utf-8"), False
+    except UnicodeDecodeError:
+        # Invalid bytes become lone surrogates U+DC80..U+DCFF: the items holding one are skipped.
+        text, bad_bytes = raw.decode("utf-8", "surrogateescape"), True
+    too_deep = False
+    try:
+        try:
+            data = json.loads(text)
+        except RecursionError:
+            data, too_deep = json.loads(_without_deep_values(text)), True
     except json.JSONDecodeError as exc:
         raise UnreadableFile(
             f"{path}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
@@ -83,10 +97,62 @@ def read_file(path: Path) -> FileReading:
         for position, item in enumerate(items, start=1):
             reading.items += 1
             try:
-                reading.records.append(parse_item(item, group_day))
+                if bad_bytes or too_deep:
+                    _check_readable(item, bad_bytes, too_deep)
+                reading.records.append(parse_item(scrub_data(item), group_day))
+                reading.names.append(f"{where}, item {position}")
             except RecordError as exc:
                 reading.problems.append(f"{where}, item {position}: {exc}")
     return reading
+
+
+# Deeper JSON than this is no daily-papers item: the parser would overflow on it.
+_MAX_DEPTH = 100
+_TOO_DEEP = "\x00nested too deeply\x00"  # NULs: no text that survives scrub() can equal it
+_JSON_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
+_ESCAPED_BYTE = re.compile("[\udc80-\udcff]")
+
+
+def _without_deep_values(text: str) -> str:
+    """The JSON text with every value nested deeper than _MAX_DEPTH replaced by a marker string,
+    so that the rest parses and only the items holding the marker are lost."""
+    parts, depth, last, start = [], 0, 0, 0
+    for token in _JSON_TOKEN.finditer(text):
+        mark = token.group()[0]
+        if mark == '"':
+            continue
+        if mark in "[{":
+            depth += 1
+            if depth == _MAX_DEPTH + 1:
+                start = token.start()
+        else:
+            if depth == _MAX_DEPTH + 1:
+                parts += [text[last:start], json.dumps(_TOO_DEEP)]
+                last = token.end()
+            depth -= 1
+    parts.append(text[last:])
+    return "".join(parts)
+
+
+def _strings(value: object) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(key)
+            yield from _strings(item)
+
+
+def _check_readable(item: object, bad_bytes: bool, too_deep: bool) -> None:
+    for text in _strings(item):
+        if too_deep and text == _TOO_DEEP:
+            raise RecordError(f"nested deeper than {_MAX_DEPTH} levels")
+        if bad_bytes and (found := _ESCAPED_BYTE.search(text)):
+            byte = ord(found.group()) - 0xDC00
+            raise RecordError(f"not valid UTF-8: byte 0x{byte:02x} in {text[: found.start()][-40:]!r}")
 
 
 def _parse_day(value: object) -> dt.date | None:
@@ -119,10 +185,11 @@ def _as_object(item: object) -> dict:
         except (ValueError, SyntaxError, MemoryError, RecursionError):
             try:
                 item = json.loads(item)
-            except json.JSONDecodeError:
+            except (json.JSONDecodeError, RecursionError):
                 raise RecordError(
                     "a string that is neither a JSON object nor a Python dict literal"
                 ) from None
+        item = scrub_data(item)  # decoded here, after read_file scrubbed the item's text
     if not isinstance(item, dict):
         raise RecordError(f"expected an object, found {type(item).__name__}")
     return item
@@ -151,7 +218,8 @@ def _links_as_written(paper: dict) -> dict[str, str]:
 def _count(value: object, name: str) -> int:
     if value is None:
         return 0
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+    # Within the database's integer columns (and not NaN or infinite).
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < 2**31:
         raise RecordError(f"{name} is not a count: {value!r}"[:120])
     return int(value)
 

@@ -11,7 +11,7 @@ import dataclasses
 import datetime as dt
 import functools
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -19,7 +19,7 @@ from functools import partial
 from itertools import chain
 from operator import attrgetter, itemgetter
 
-from django.db import connection, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import DateTimeField, JSONField
 from django.utils import timezone
 
@@ -136,6 +136,42 @@ def upsert(records: Iterable[PaperRecord]) -> UpsertResult:
         result.listings_new = _add_listings(pks, batch)
         catalogue_changed_on_commit(result.paper_ids)  # the search index follows, once committed
     return result
+
+
+def upsert_skipping_refused(
+    records: Sequence[PaperRecord], refused: Callable[[PaperRecord, str], object]
+) -> UpsertResult:
+    """`upsert`, except that a record the database refuses (a number out of its range, say) costs
+    only itself: the batch is halved until the refused record is alone, and `refused` is told
+    which and why. The good records of the batch all land.
+
+    A lost connection is no record's fault: it is raised as it is."""
+    try:
+        return upsert(records)
+    except (OperationalError, InterfaceError):
+        raise
+    except Exception as exc:
+        if connection.vendor == "postgresql" and _connection_lost():
+            raise
+        if len(records) <= 1:
+            if records:
+                refused(records[0], _reason(exc))
+            return UpsertResult()
+    result = UpsertResult()
+    middle = len(records) // 2
+    for half in (records[:middle], records[middle:]):
+        result.add(upsert_skipping_refused(half, refused))
+    return result
+
+
+def _connection_lost() -> bool:
+    # psycopg's own errors (from COPY) are not wrapped as Django's OperationalError.
+    return connection.connection is None or bool(getattr(connection.connection, "closed", False))
+
+
+def _reason(exc: Exception) -> str:
+    message = str(exc).strip().splitlines()
+    return f"refused by the database: {message[0] if message else type(exc).__name__}"[:300]
 
 
 def _execute(sql: str, params: list) -> list[tuple]:

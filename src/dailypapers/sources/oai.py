@@ -38,6 +38,7 @@ from dailypapers.sources.fetching import Fetcher, SourceError
 from dailypapers.sources.ingest import UpsertResult, upsert
 from dailypapers.sources.models import HarvestState
 from dailypapers.sources.records import PaperRecord, RecordError, clean_text, parse_time, source_text
+from dailypapers.sources.xmlpages import parse_skipping_bad_records
 
 SOURCE = "oai"
 
@@ -150,7 +151,7 @@ def parse_response(body: bytes, url: str = "") -> OaiPage:
     anything that is not an OAI-PMH document. A record that cannot be read lands in `problems`.
     """
     try:
-        root = ET.fromstring(body)
+        root, bad_records = parse_skipping_bad_records(body, "record")
     except ET.ParseError as exc:
         line, column = exc.position
         reason = expat.ErrorString(exc.code) if exc.code else str(exc)
@@ -171,6 +172,7 @@ def parse_response(body: bytes, url: str = "") -> OaiPage:
         body_element = root.find(f"{_OAI}GetRecord")
     if body_element is None:
         raise BadResponse(f"{url}: an OAI-PMH response with neither ListRecords nor GetRecord in it")
+    page.problems.extend(bad_records)
     for position, element in enumerate(body_element.findall(f"{_OAI}record"), start=1):
         _read_record(element, position, page)
     token = body_element.find(f"{_OAI}resumptionToken")

@@ -7,6 +7,7 @@ knew. Every source hands its records to `dailypapers.sources.ingest.upsert`.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field, fields
 from operator import attrgetter
 
@@ -142,6 +143,35 @@ class PaperRecord:
 _record_state = attrgetter(*(f.name for f in fields(PaperRecord)))
 
 
+# What neither database can store the same way: C0 controls but tab, line feed and carriage return
+# (PostgreSQL refuses NUL; SQLite keeps it), and lone surrogates (both refuse them).
+_UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
+
+
+def _unstorable(match: re.Match) -> str:
+    return "" if match.group() < "\x20" else "\ufffd"
+
+
+def scrub(text: str) -> str:
+    """Text as every database stores it alike: control characters (but tab, line feed and carriage
+    return) removed, lone surrogates replaced by U+FFFD. The one cleaning every source applies."""
+    # isprintable() is 30x faster than the search below, and true of most titles and names.
+    if text.isprintable() or text.replace("\n", " ").replace("\r", " ").replace("\t", " ").isprintable():
+        return text
+    return _UNSTORABLE.sub(_unstorable, text)
+
+
+def scrub_data(value: object) -> object:
+    """`scrub` applied to every string (keys too) of decoded JSON-like data."""
+    if isinstance(value, str):
+        return scrub(value)
+    if isinstance(value, list):
+        return [scrub_data(item) for item in value]
+    if isinstance(value, dict):
+        return {scrub(k) if isinstance(k, str) else k: scrub_data(v) for k, v in value.items()}
+    return value
+
+
 def source_text(value: object) -> str | None:
     """A title or abstract as its source writes it, line breaks kept (pages normalise spacing for
     display; the API gives the text back as it came); only the blank ends of XML text are cut."""
@@ -149,7 +179,7 @@ def source_text(value: object) -> str | None:
         return None
     if not isinstance(value, str):
         raise RecordError(f"expected text, got {type(value).__name__}")
-    return value.strip()
+    return scrub(value).strip()
 
 
 def clean_text(value: object) -> str | None:
@@ -158,6 +188,7 @@ def clean_text(value: object) -> str | None:
         return None
     if not isinstance(value, str):
         raise RecordError(f"expected text, got {type(value).__name__}")
+    value = scrub(value)
     if "\n" not in value and "  " not in value and "\t" not in value and "\r" not in value:
         return value.strip()  # already clean: the common case for long abstracts, and cheaper
     return " ".join(value.split())

@@ -10,7 +10,6 @@ import email.utils
 import functools
 import gc
 import gzip
-import io
 import json
 import re
 from collections.abc import Iterator
@@ -20,7 +19,7 @@ from typing import IO
 
 from dailypapers.papers.arxiv_ids import parse_arxiv_id
 from dailypapers.sources.arxiv_text import is_withdrawn, split_authors
-from dailypapers.sources.records import PaperRecord, RecordError, clean_text, source_text
+from dailypapers.sources.records import PaperRecord, RecordError, clean_text, scrub_data, source_text
 
 
 class SnapshotError(Exception):
@@ -160,11 +159,37 @@ class Batch:
     records: list[PaperRecord]
     problems: list[Problem]
     position: int  # bytes of the file (compressed, for .gz) consumed so far
+    lines: list[int]  # the line of each record, to name one the database refuses
 
 
-def _text(raw: IO[bytes], gzipped: bool) -> IO[str]:
+def _lines(raw: IO[bytes], gzipped: bool) -> IO[bytes]:
+    # Bytes, decoded line by line: an invalid byte then costs its own line, not the rest of the file.
     # Reading through `raw` lets the progress bar follow the (compressed) bytes consumed.
-    return gzip.open(raw, "rt", encoding="utf-8") if gzipped else io.TextIOWrapper(raw, encoding="utf-8")
+    return gzip.open(raw, "rb") if gzipped else raw
+
+
+# A JSON escape of a control character or a surrogate: only then can a decoded line hold text that
+# needs scrubbing (raw controls are invalid JSON, raw surrogates invalid UTF-8). Cheaper than
+# scrubbing every field of every line.
+_ESCAPED_UNSTORABLE = re.compile(r"\\u(?:00[01]|[dD][89a-fA-F])")
+
+
+def parse_raw_line(line: bytes) -> PaperRecord:
+    """One line of the file as a PaperRecord; RecordError says what is wrong with it."""
+    try:
+        text = line.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        bad = f"byte 0x{line[exc.start]:02x} at column {exc.start + 1}"
+        raise RecordError(f"not valid UTF-8: {bad}") from None
+    try:
+        obj = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise RecordError(f"not valid JSON: {exc.msg} at column {exc.colno}") from None
+    except RecursionError:
+        raise RecordError("not readable JSON: nested too deeply") from None
+    if "\\u" in text and _ESCAPED_UNSTORABLE.search(text):
+        obj = scrub_data(obj)
+    return parse_line(obj)
 
 
 def read_batches(path: Path, size: int = 5000, first: int | None = None) -> Iterator[Batch]:
@@ -176,30 +201,30 @@ def read_batches(path: Path, size: int = 5000, first: int | None = None) -> Iter
     """
     line_no = 0
     records: list[PaperRecord] = []
+    lines: list[int] = []
     problems: list[Problem] = []
     limit = first or size
     try:
-        with open(path, "rb") as raw, _text(raw, gzipped=path.name.endswith(".gz")) as stream:
+        with open(path, "rb") as raw, _lines(raw, gzipped=path.name.endswith(".gz")) as stream:
             for line_no, line in enumerate(stream, start=1):
                 if not line.strip():
                     continue
                 try:
-                    record = parse_line(json.loads(line))
+                    record = parse_raw_line(line)
                     record.keyed_authors()  # here, in the reader, rather than in the writer
                     records.append(record)
-                except json.JSONDecodeError as exc:
-                    problems.append(
-                        Problem(path, line_no, f"not valid JSON: {exc.msg} at column {exc.colno}")
-                    )
+                    lines.append(line_no)
                 except RecordError as exc:
                     problems.append(Problem(path, line_no, str(exc)))
+                except Exception as exc:  # a line that trips a defect of ours still costs only itself
+                    problems.append(Problem(path, line_no, f"unreadable: {type(exc).__name__}: {exc}"[:300]))
                 if len(records) >= limit:
-                    yield Batch(records, problems, raw.tell())
-                    records, problems, limit = [], [], size
-            yield Batch(records, problems, raw.tell())
+                    yield Batch(records, problems, raw.tell(), lines)
+                    records, lines, problems, limit = [], [], [], size
+            yield Batch(records, problems, raw.tell(), lines)
     except FileNotFoundError:
         raise SnapshotError(f"{path}: no such file") from None
-    except (EOFError, OSError, UnicodeDecodeError) as exc:
+    except (EOFError, OSError) as exc:
         raise SnapshotError(f"{path}: unreadable after line {line_no}: {exc or type(exc).__name__}") from None
 
 
