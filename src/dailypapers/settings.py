@@ -106,6 +106,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything reads the request: a NUL, a lone surrogate or bytes that are not UTF-8 are a 400.
+    "dailypapers.core.user_text.RefuseBadInput",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -115,6 +117,7 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "dailypapers.urls"
+CSRF_FAILURE_VIEW = "dailypapers.front.views.csrf_failure"  # JSON under /api/, like every API error
 WSGI_APPLICATION = "dailypapers.wsgi.application"
 
 TEMPLATES = [

@@ -12,5 +12,7 @@ urlpatterns = [
     path("", include("dailypapers.front.urls")),
 ]
 
+handler400 = "dailypapers.front.views.bad_request"
+handler403 = "dailypapers.front.views.forbidden"
 handler404 = "dailypapers.front.views.not_found"
 handler500 = "dailypapers.front.views.server_error"

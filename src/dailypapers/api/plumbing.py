@@ -7,7 +7,6 @@ Every endpoint is a plain function wrapped by `endpoint(...)`, which turns `ApiE
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -19,6 +18,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from dailypapers.core.clients import client_ip
 from dailypapers.core.limits import Limit
+from dailypapers.core.user_text import BadInput, parse_json
 
 READ_METHODS = ("GET", "HEAD")
 MAX_PARAM_CHARS = 2000  # far above any arXiv id, member name, cursor or search (1,000) the API reads
@@ -118,20 +118,20 @@ def request_data(request: HttpRequest) -> dict[str, Any]:
     content_type = request.content_type or ""
     if content_type == "application/json":
         try:
-            data = json.loads(request.body or b"{}")
-        except (ValueError, UnicodeDecodeError):
-            raise bad_request("The body is not valid JSON.") from None
+            data = parse_json(request.body or b"{}")
+        except BadInput as exc:
+            raise bad_request(str(exc)) from None
         if not isinstance(data, dict):
             raise bad_request("The body must be a JSON object.")
         return data
     if content_type in ("application/x-www-form-urlencoded", "multipart/form-data", ""):
-        return request.POST.dict()
+        return request.POST.dict()  # its fields were checked as text by core.user_text's middleware
     raise ApiError(415, f"Send JSON (application/json) or a form, not {content_type}.")
 
 
 def _check_params(request: HttpRequest, path_params: dict[str, Any]) -> None:
-    """Refuse what no endpoint could use: a NUL character (PostgreSQL cannot even compare one), or
-    a value longer than any id, name, cursor or query this API reads."""
+    """Refuse a value longer than any id, name, cursor or query this API reads. (Text that is not
+    text, a NUL for one, is refused before: see dailypapers.core.user_text.)"""
     try:
         params = [(name, value) for name, values in request.GET.lists() for value in values]
     except TooManyFieldsSent:
@@ -142,8 +142,6 @@ def _check_params(request: HttpRequest, path_params: dict[str, Any]) -> None:
         (PATH_NAMES.get(name, name), value) for name, value in path_params.items() if isinstance(value, str)
     ]
     for name, value in params:
-        if "\x00" in value or "\x00" in name:
-            raise bad_request(f"Parameter {name[:40]!r} holds a NUL character.")
         if len(value) > MAX_PARAM_CHARS:
             raise bad_request(
                 f"{name[:40]} is {len(value):,} characters long; the API reads at most {MAX_PARAM_CHARS:,}."

@@ -209,7 +209,9 @@ def post_comment(request: HttpRequest, ref: str) -> HttpResponse:
         return _signin(request, paper.get_absolute_url() + "#discussion")
     parent = None
     if request.POST.get("parent"):
-        parent = Comment.objects.filter(pk=request.POST["parent"], paper=paper).first()
+        parent_id = request.POST["parent"]
+        # Not a number (a hand-made form): no comment to reply to, as for one that was removed.
+        parent = Comment.objects.filter(pk=parent_id, paper=paper).first() if parent_id.isdigit() else None
         if parent is None:
             messages.error(request, "That comment is no longer there to reply to.")
             return redirect(paper.get_absolute_url() + "#discussion")

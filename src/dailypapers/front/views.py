@@ -13,6 +13,7 @@ from django.urls import NoReverseMatch, reverse
 
 from dailypapers.accounts.models import display_name
 from dailypapers.community.models import Comment, Upvote
+from dailypapers.core.user_text import BadInput
 from dailypapers.papers import ranking
 from dailypapers.papers.arxiv_ids import parse_arxiv_id
 from dailypapers.papers.models import Listing, Paper, listed_day_near, prefetch_cards
@@ -240,16 +241,49 @@ def _respelled(request: HttpRequest, view_name: str, username: str) -> HttpRespo
     return redirect(f"{url}?{request.GET.urlencode()}" if request.GET else url)
 
 
+def _api_error(request: HttpRequest, status: int, message: str) -> HttpResponse | None:
+    """Under /api/ every error is the API's JSON, also those raised before or outside an endpoint."""
+    if not request.path_info.startswith("/api/"):
+        return None
+    from dailypapers.api.plumbing import error_response
+
+    return error_response(status, message)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    # Our own refusals (core.user_text) say what was wrong; Django's other 400s may carry internals.
+    message = str(exception) if isinstance(exception, BadInput) else ""
+    api = _api_error(request, 400, message or "The request could not be read.")
+    return api or render(request, "400.html", {"message": message}, status=400)
+
+
+def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    api = _api_error(request, 403, str(exception or "") or "Not allowed.")
+    return api or render(request, "403.html", {"exception": exception}, status=403)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    # Only a page under /api/ (the docs) can fail Django's CSRF check there: endpoints are exempt.
+    from django.views.csrf import csrf_failure as django_csrf_failure
+
+    api = _api_error(request, 403, "This page takes no POST: the API's writes are its endpoints.")
+    return api or django_csrf_failure(request, reason)
+
+
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     message = ""
     # Our own 404s carry a sentence for the reader; the URL resolver's carry a dict of debug data.
     if isinstance(exception, Http404) and exception.args and isinstance(exception.args[0], str):
         message = exception.args[0]
-    return render(request, "404.html", {"message": message}, status=404)
+    api = _api_error(request, 404, message or "Not found.")
+    return api or render(request, "404.html", {"message": message}, status=404)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
     # No database or context processors here: whatever failed may fail again.
     from django.template import loader
 
+    api = _api_error(request, 500, "Something went wrong on our side; it has been logged. Try again later.")
+    if api is not None:
+        return api
     return HttpResponse(loader.get_template("500.html").render({"site_name": settings.SITE_NAME}), status=500)
