@@ -70,6 +70,14 @@ def test_every_kind_of_response_carries_the_policy(client):
     assert "unsafe" not in policy and "http" not in policy
 
 
+@pytest.mark.django_db
+def test_debug_pages_go_without_the_policy(client, settings):
+    """Django's debug pages are inline styles and scripts: under the policy they were unreadable."""
+    settings.DEBUG = True
+    assert "Content-Security-Policy" not in client.get("/no/such").headers
+    assert "Content-Security-Policy" in client.get("/").headers
+
+
 # --- Django's deployment check, run as an operator would ---
 
 
