@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from dailypapers.core import env
 from dailypapers.core.data_folder import home_dir, secret_key
@@ -28,6 +29,29 @@ CSRF_TRUSTED_ORIGINS = env.items(
     "comma-separated origins, e.g. `https://papers.example.org` behind a TLS proxy",
 )
 HTTPS = env.flag("HTTPS", False, "behind a TLS proxy: secure cookies, trusts `X-Forwarded-Proto`")
+SECURE_SSL_REDIRECT = env.flag(
+    "SSL_REDIRECT",
+    HTTPS,
+    "redirect a request the proxy passed on as plain HTTP to HTTPS (Django's SECURE_SSL_REDIRECT)",
+    shown="on with `DAILYPAPERS_HTTPS`",
+)
+# HSTS is off by default: once a browser has seen it, the site cannot go back to plain HTTP for that
+# long, so only the operator can decide it (README, "Security headers"). Browsers ignore it over HTTP.
+SECURE_HSTS_SECONDS = env.integer(
+    "HSTS_SECONDS",
+    0,
+    "Strict-Transport-Security max-age over HTTPS (Django's SECURE_HSTS_SECONDS); 0: no header",
+)
+if SECURE_HSTS_SECONDS < 0:
+    raise ImproperlyConfigured(f"DAILYPAPERS_HSTS_SECONDS must be 0 or more, not {SECURE_HSTS_SECONDS}.")
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.flag(
+    "HSTS_INCLUDE_SUBDOMAINS",
+    False,
+    "HSTS covers every subdomain too (Django's SECURE_HSTS_INCLUDE_SUBDOMAINS)",
+)
+SECURE_HSTS_PRELOAD = env.flag(
+    "HSTS_PRELOAD", False, "HSTS asks to be on browsers' preload list (Django's SECURE_HSTS_PRELOAD)"
+)
 CLIENT_IP_HEADER = env.text(
     "CLIENT_IP_HEADER",
     "HTTP_X_FORWARDED_FOR" if HTTPS else "",
@@ -105,6 +129,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # First after Django's own headers, so that static files and error pages carry the policy too.
+    "dailypapers.front.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before anything reads the request: a NUL, a lone surrogate or bytes that are not UTF-8 are a 400.
     "dailypapers.core.user_text.RefuseBadInput",

@@ -1,6 +1,7 @@
 """Every main page in headless Chromium at a phone's width (390 px) and a laptop's (1280 px), signed out
 and signed in: nothing scrolls sideways and the header stays one slim row. Dark-mode screenshots of
-each width go to test-artifacts/ for a person to look at."""
+each width go to test-artifacts/ for a person to look at. The same pages, the admin's and the error
+pages break no rule of the Content-Security-Policy (tests/front/test_security_headers.py has the rest)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import textwrap
 
 import pytest
 
+from tests.support.pages import watched_page
 from tests.support.served import serve, server_database
 from tests.support.shared import ARTIFACTS
 
@@ -41,7 +43,10 @@ SEED = textwrap.dedent(
     Comment.post(user, paper, {LONG_COMMENT!r})
     # A Hugging Face submitter of the demo, whose page lists what they submitted there.
     submitter = Listing.objects.exclude(submitter_name="").filter(submitted_by=None).first().submitter_name
-    print(paper.arxiv_id, submitter)
+    # The admin, with a verified address so that the same session also votes on the site.
+    keeper = get_user_model().objects.create_superuser("keeper", "keeper@example.org", {PASSWORD!r})
+    Profile.objects.update_or_create(user=keeper, defaults={{"email_verified": True}})
+    print(paper.arxiv_id, submitter, paper.pk)
     """
 )
 
@@ -50,7 +55,7 @@ SEED = textwrap.dedent(
 def site(tmp_path_factory):
     home = tmp_path_factory.mktemp("home")
     with server_database() as database_url, serve(home, database_url) as served:
-        served.paper_id, served.submitter = served.command("shell", "-c", SEED).split()[-2:]
+        served.paper_id, served.submitter, served.paper_pk = served.command("shell", "-c", SEED).split()[-3:]
         yield served
 
 
@@ -150,3 +155,107 @@ def test_the_phone_menu_opens_and_dark_mode_is_readable(site, browser):
     page.goto(site.url + SEARCH)
     page.screenshot(path=ARTIFACTS / "layout-laptop-search-dark.png", full_page=True)
     page.close()
+
+
+# Recorded in every page before its own scripts run: what the policy refused, as the page saw it.
+RECORD_VIOLATIONS = """
+window.cspViolations = [];
+document.addEventListener("securitypolicyviolation",
+    e => window.cspViolations.push(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`));
+"""
+
+
+def test_the_pages_break_no_rule_of_the_policy_and_htmx_still_votes(site, browser):
+    from playwright.sync_api import expect
+
+    from dailypapers.front.views import server_error
+
+    page, problems = watched_page(browser, width=1280)
+    page.context.add_init_script(RECORD_VIOLATIONS)
+    # Console errors by address, to tell the error pages' own statuses from anything else.
+    located: list[tuple[str, str]] = []
+    page.on("console", lambda m: located.append((m.location["url"], m.text)) if m.type == "error" else None)
+    violations: list[str] = []
+
+    def visit(path: str, status: int = 200) -> None:
+        response = page.goto(site.url + path)
+        assert response.status == status, path
+        assert "script-src 'self'" in response.headers["content-security-policy"], path
+        # htmx is there, with no <style> of its own (nor any other inline one).
+        if not path.startswith("/admin/"):
+            page.wait_for_function("window.htmx !== undefined")
+        assert page.locator("style").count() == 0, path
+        violations.extend(f"{path}: {v}" for v in page.evaluate("window.cspViolations"))
+
+    # Signed out: the reader's pages, the API's docs, sign-in and a 404.
+    for path in ("/", f"/papers/{site.paper_id}", "/papers/search?q=language+models", "/api/"):
+        visit(path)
+    visit("/no/such/page", status=404)
+    visit("/accounts/login")
+    # The CSRF failure page: the sign-in form sent without its cookie.
+    page.context.clear_cookies()
+    page.locator("#main").get_by_label("Username").fill("keeper")
+    page.locator("#main").get_by_label("Password").fill(PASSWORD)
+    page.locator("#main").get_by_role("button", name="Sign in").click()
+    expect(page.locator("h1")).to_have_text("That form could not be sent")
+    violations.extend(page.evaluate("window.cspViolations"))
+
+    # The admin: its sign-in, index, a list with its filters and actions, and a change form.
+    visit("/admin/login/")
+    page.get_by_label("Username").fill("keeper")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.locator("#site-name")).to_be_visible()
+    for path in ("/admin/", "/admin/papers/paper/", f"/admin/papers/paper/{site.paper_pk}/change/"):
+        visit(path)
+    # The admin's scripts run: ticking a row's box counts it in the actions bar.
+    visit("/admin/papers/paper/")
+    page.locator("input.action-select").first.check()
+    expect(page.locator(".action-counter")).to_contain_text("1 of")
+
+    # Signed in on the site: an htmx vote swaps the button in place, without a reload.
+    visit("/")
+    button = page.get_by_test_id("upvote").first
+    pressed = button.get_attribute("aria-pressed") == "true"
+    page.evaluate("window.notReloaded = true")
+    button.click()
+    expect(button).to_have_attribute("aria-pressed", str(not pressed).lower())
+    assert page.evaluate("window.notReloaded") is True
+    violations.extend(page.evaluate("window.cspViolations"))
+
+    # The account page, and a new API token, whose field selects itself (a static script now).
+    visit("/account/")
+    page.get_by_label("New token for").fill("laptop")
+    page.get_by_role("button", name="Make a token").click()
+    expect(page.locator("h1")).to_have_text("Your new API token")
+    page.wait_for_load_state()  # its deferred script has run
+    field = page.locator("#new-token")
+    field.focus()
+    assert field.evaluate("e => e.value.slice(e.selectionStart, e.selectionEnd)") == field.input_value()
+    violations.extend(page.evaluate("window.cspViolations"))
+
+    # The 500 page, as the site's handler renders it, under the site's own policy: its inline style
+    # is let in by hash (its body is centred 36rem wide), nothing else is.
+    policy = page.request.get(site.url + "/").headers["content-security-policy"]
+    body = server_error(None).content.decode()
+    page.route(
+        site.url + "/failing",
+        lambda route: route.fulfill(
+            status=500, body=body, headers={"Content-Type": "text/html", "Content-Security-Policy": policy}
+        ),
+    )
+    page.goto(site.url + "/failing")
+    assert page.evaluate("getComputedStyle(document.body).maxWidth") == "576px"
+    violations.extend(page.evaluate("window.cspViolations"))
+
+    page.close()
+    assert violations == []
+    # The console's only errors are the error pages' own statuses (and Chromium's own request for a
+    # /favicon.ico, on the admin's pages, which name no icon).
+    failed = "Failed to load resource: the server responded with a status of"
+    assert [(url.removeprefix(site.url), text) for url, text in located if "/favicon.ico" not in url] == [
+        ("/no/such/page", f"{failed} 404 (Not Found)"),
+        ("/accounts/login", f"{failed} 403 (Forbidden)"),
+        ("/failing", f"{failed} 500 (Internal Server Error)"),
+    ]
+    assert [p for p in problems if not p.startswith(failed)] == []

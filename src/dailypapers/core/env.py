@@ -82,7 +82,7 @@ def number(name: str, default: float, doc: str = "") -> float:
     return _read(name, default, doc, float, "a number")
 
 
-def flag(name: str, default: bool = False, doc: str = "") -> bool:
+def flag(name: str, default: bool = False, doc: str = "", shown: str | None = None) -> bool:
     def parse(raw: str) -> bool:
         if raw.lower() in TRUE:
             return True
@@ -90,7 +90,7 @@ def flag(name: str, default: bool = False, doc: str = "") -> bool:
             return False
         raise ValueError(raw)
 
-    return _read(name, default, doc, parse, "one of 1/0, true/false, yes/no, on/off")
+    return _read(name, default, doc, parse, "one of 1/0, true/false, yes/no, on/off", shown)
 
 
 def items(name: str, default: list[str], doc: str = "", separator: str | None = ",") -> list[str]:
