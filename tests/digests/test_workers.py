@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections import Counter
 
 import pytest
@@ -112,3 +113,88 @@ def test_the_loop_worker_sends_and_keeps_running(command_env, smtp_server, due_s
         worker.send_signal(signal.SIGINT)
         worker.communicate(timeout=30)
     assert _per_address(smtp_server) == {s.email: 1 for s in due_set}
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            return [int(p) for p in f.read().split()]
+    except FileNotFoundError:
+        return []
+
+
+def _alive(pid: int) -> bool:
+    """Running (a zombie waiting for its reaper counts as gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rpartition(")")[2].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def _start_pair(command_env, smtp_server) -> tuple[subprocess.Popen, list[int]]:
+    """`digest send --processes 2 --loop`, both children sending (slowly) when this returns."""
+    env = _env(
+        command_env, smtp_server, DAILYPAPERS_DIGEST_THROTTLE="0.05", DAILYPAPERS_DIGEST_SMTP_CONNECTIONS="1"
+    )
+    parent = _sender(env, "--processes", "2", "--loop", "--interval", "0.5")
+    deadline = time.monotonic() + 60
+    while (len(_children(parent.pid)) < 2 or len(smtp_server.messages) < 6) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    children = _children(parent.pid)
+    assert len(children) == 2 and parent.poll() is None
+    return parent, children
+
+
+def _gone_within(pids: list[int], seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while any(_alive(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return not any(_alive(p) for p in pids)
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="finds the children through Linux's /proc")
+def test_children_stop_when_their_parent_is_killed(command_env, smtp_server, due_set):
+    parent, children = _start_pair(command_env, smtp_server)
+    os.kill(parent.pid, signal.SIGKILL)
+    parent.wait(timeout=10)
+    try:
+        assert _gone_within(children, 5)
+    finally:
+        for pid in children:
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)
+    # They finished the digest in hand before leaving: nothing was sent twice.
+    assert max(_per_address(smtp_server).values()) == 1
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="finds the children through Linux's /proc")
+def test_a_killed_child_ends_the_parent_with_a_clear_error(command_env, smtp_server, due_set):
+    parent, children = _start_pair(command_env, smtp_server)
+    killed_at = time.monotonic()
+    os.kill(children[0], signal.SIGKILL)
+    try:
+        _, err = parent.communicate(timeout=10)
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+        for pid in children[1:]:
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)
+    assert time.monotonic() - killed_at < 5
+    assert parent.returncode != 0
+    assert "sender process 1 of 2" in err and "was killed by SIGKILL" in err
+    assert "Traceback" not in err
+    assert _gone_within(children, 5)
+    # The rest is sent by the next run, and every reader gets one digest.
+    rerun = subprocess.run(
+        [sys.executable, "-m", "dailypapers", "digest", "send"],
+        env=_env(command_env, smtp_server),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert rerun.returncode == 0, rerun.stderr
+    smtp_server.wait_for(SUBSCRIBERS)
+    assert _per_address(smtp_server) == {s.email: 1 for s in due_set}
+    assert ledger() == {"sent": SUBSCRIBERS}
