@@ -37,7 +37,6 @@ import queue
 import secrets
 import smtplib
 import socket
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -65,9 +64,6 @@ HOST = socket.gethostname()[:60]
 # How long a `sent` mark waits for an unreachable database (a restart takes seconds; a failover
 # a minute or two). The journal keeps the 250 meanwhile, so giving up never re-sends.
 SENT_MARK_PATIENCE = 600.0
-# The interpreter's default 5 ms GIL switch interval let a thread that had its 250 wait up to 5 ms
-# behind a thread rendering a digest; 0.5 ms keeps that wait short, for a few percent of CPU.
-SWITCH_INTERVAL = 0.0005
 DATABASE_DOWN = (OperationalError, InterfaceError)
 
 
@@ -228,8 +224,6 @@ class Sender:
         that can go out now (retries waiting for their backoff stay for a later pass)."""
         result = PassResult()
         self.periods.clear()  # votes move between passes
-        switch_interval = sys.getswitchinterval()
-        sys.setswitchinterval(min(switch_interval, SWITCH_INTERVAL))
         try:
             while not self.stopping.is_set():
                 result.recovered += self.recover_stale()
@@ -243,7 +237,6 @@ class Sender:
         except DATABASE_DOWN as exc:
             raise DatabaseDown(f"{type(exc).__name__}: {exc}".strip()) from exc
         finally:
-            sys.setswitchinterval(switch_interval)
             self._close()
             self.journal.close()
 
