@@ -68,10 +68,18 @@ class Command(DatabaseCommand):
         report = self.stdout.write if verbosity >= 2 else None
         sender = Sender(report=report)
         # SIGTERM (from --processes' parent, or a service manager): finish the digests in hand, stop.
+        previous = None
         if threading.current_thread() is threading.main_thread():
-            signal.signal(signal.SIGTERM, lambda signum, frame: sender.stopping.set())
+            previous = signal.signal(signal.SIGTERM, lambda signum, frame: sender.stopping.set())
         if parent_pid:
             threading.Thread(target=_stop_when_orphaned, args=(parent_pid, sender), daemon=True).start()
+        try:
+            self.passes(sender, loop, interval, verbosity)
+        finally:
+            if previous is not None:  # a command run inside another program leaves it as it was
+                signal.signal(signal.SIGTERM, previous)
+
+    def passes(self, sender: Sender, loop: bool, interval: float, verbosity: int) -> None:
         try:
             while not sender.stopping.is_set():
                 started = time.monotonic()
