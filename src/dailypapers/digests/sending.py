@@ -445,7 +445,10 @@ class Sender:
             self._finish(delivery, Delivery.Status.FAILED, error=f"{type(exc).__name__}: {exc}")
             result.count("failed")
             return
-        self.journal.accepted(delivery.pk, body.count)  # first: a kill from here on re-sends nothing
+        try:
+            self.journal.accepted(delivery.pk, body.count)  # first: a kill from here on re-sends nothing
+        except OSError as exc:  # a full disk: the ledger alone records it, as before the journal
+            log.warning("digest %s: could not write the journal of accepted digests: %s", delivery.pk, exc)
         self._mark_sent(delivery, body.count)
         result.count("sent")
         if self.report_each:
