@@ -134,6 +134,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before anything reads the request: a NUL, a lone surrogate or bytes that are not UTF-8 are a 400.
     "dailypapers.core.user_text.RefuseBadInput",
+    # 503 + Retry-After while the database is away (a restart), in place of a 500.
+    "dailypapers.core.db_unavailable.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import subprocess
 import sys
 
@@ -12,7 +13,7 @@ from django.utils import timezone
 
 from dailypapers.digests.models import Delivery, Subscription
 from dailypapers.digests.schedule import last_due_at_or_before, next_due_after, period_due_at
-from dailypapers.digests.sending import HOST, Sender
+from dailypapers.digests.sending import HOST, Journal, Sender
 from tests.digests.helpers import active_subscribers, due_period
 from tests.support.factories import add_paper
 
@@ -131,3 +132,23 @@ def test_a_failing_digest_does_not_stop_the_others_or_loop_forever(smtp_server, 
         bad.email: "failed",
         good.email: "sent",
     }
+
+
+def test_a_digest_the_server_accepted_is_marked_sent_not_sent_again(smtp_server, settings):
+    # A worker killed between the server's 250 and its `sent` commit: its journal (a file in the
+    # data folder, written right after the 250) tells the next sender that the server has it.
+    add_paper("2601.00407", "A paper", day=due_period().start, votes=1)
+    [sub] = active_subscribers(1)
+    Subscription.objects.update(next_due=timezone.now() + dt.timedelta(days=1))
+    dead = f"{HOST}:{_dead_pid()}:feedbeef"
+    delivery = _left_sending(sub, dead, timezone.now())
+    journal = Journal(dead)
+    journal.accepted(delivery.pk, 1)
+    os.close(journal.fd)  # as the kill leaves it
+    result = Sender().run_pass()
+    assert (result.recovered, result.sent) == (1, 0)
+    assert smtp_server.messages == []
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.paper_count, delivery.attempts) == ("sent", 1, 1)
+    assert delivery.message_id.startswith(f"<digest.{delivery.pk}.")
+    assert not journal.path.exists()  # read into the ledger, then removed

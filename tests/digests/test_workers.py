@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections import Counter
 
 import pytest
@@ -112,3 +113,70 @@ def test_the_loop_worker_sends_and_keeps_running(command_env, smtp_server, due_s
         worker.send_signal(signal.SIGINT)
         worker.communicate(timeout=30)
     assert _per_address(smtp_server) == {s.email: 1 for s in due_set}
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            return [int(p) for p in f.read().split()]
+    except FileNotFoundError:
+        return []
+
+
+def _alive(pid: int) -> bool:
+    """Running (a zombie waiting for its reaper counts as gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rpartition(")")[2].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def _start_pairs(command_env, smtp_server, count: int) -> list[tuple[subprocess.Popen, list[int]]]:
+    """`count` times `digest send --processes 2 --loop`, all sending (slowly) when this returns."""
+    env = _env(
+        command_env, smtp_server, DAILYPAPERS_DIGEST_THROTTLE="0.05", DAILYPAPERS_DIGEST_SMTP_CONNECTIONS="1"
+    )
+    parents = [_sender(env, "--processes", "2", "--loop", "--interval", "0.5") for _ in range(count)]
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and (
+        any(len(_children(p.pid)) < 2 for p in parents) or len(smtp_server.messages) < 10
+    ):
+        time.sleep(0.05)
+    pairs = [(p, _children(p.pid)) for p in parents]
+    assert all(len(children) == 2 and p.poll() is None for p, children in pairs)
+    return pairs
+
+
+def _gone_within(pids: list[int], seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while any(_alive(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return not any(_alive(p) for p in pids)
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="finds the children through Linux's /proc")
+def test_processes_children_and_parent_end_together(command_env, smtp_server, due_set):
+    # Two `--processes 2 --loop` commands share the backlog (one start-up for both cases): the
+    # first loses its parent, the second one of its children, both to SIGKILL.
+    first, second = _start_pairs(command_env, smtp_server, 2)
+    (parent, children), (other_parent, other_children) = first, second
+    killed_at = time.monotonic()
+    os.kill(parent.pid, signal.SIGKILL)
+    os.kill(other_children[0], signal.SIGKILL)
+    try:
+        _, err = other_parent.communicate(timeout=10)
+        assert time.monotonic() - killed_at < 5
+        assert _gone_within(children + other_children, 5)
+    finally:
+        parent.wait(timeout=10)
+        if other_parent.poll() is None:
+            other_parent.kill()
+        for pid in children + other_children:
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)
+    assert other_parent.returncode != 0
+    assert "sender process 1 of 2" in err and "was killed by SIGKILL" in err
+    assert "Traceback" not in err
+    # What was in hand is recovered by the next run (test above); nothing was sent twice.
+    assert max(_per_address(smtp_server).values()) == 1

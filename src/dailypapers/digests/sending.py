@@ -6,14 +6,18 @@
    it writes the ledger row (Delivery, unique per subscription × period, status `pending`). So a
    period is claimed once, and a claimed period is never lost.
 2. Send. A pending delivery is taken with another conditional UPDATE (`status pending → sending`,
-   committed BEFORE talking to SMTP), then handed to the SMTP server, then marked `sent` (committed
-   right after the server's 250).
+   committed BEFORE talking to SMTP), then handed to the SMTP server. Right after the server's 250
+   its id is appended to this worker's journal of accepted digests (a local file, one write(): it
+   survives the process being killed), then it is marked `sent` (autocommit, on the thread's own
+   connection). If the database is away, the mark is retried until it is back (SENT_MARK_PATIENCE).
 3. Recover. A delivery left `sending` by a worker that died (its process is gone, when it ran on
    this host; or its claim is older than DIGEST_CLAIM_TIMEOUT, from any host) goes back to
-   `pending` and is sent again with the SAME Message-ID.
+   `pending` and is sent again with the SAME Message-ID, unless a journal on this host says the
+   server accepted it: then it is marked `sent`. What the server accepted is never queued again.
 
-The one window that cannot be closed from our side is a crash after the server's 250 and before
-our commit (well under a millisecond per message). We resend in that case: a digest arriving twice
+The window left is a kill between the server's 250 and our journal write (a few hundred
+microseconds, see bench/digest_crash_window.py), or a host crash before the journal reaches the
+disk, or a worker on another host that dies there. We resend in that case: a digest arriving twice
 (with one Message-ID, which Gmail and many clients fold into one) is better than one silently
 lost. Everywhere else, a crash leaves rows `pending` (nothing was sent) or `sent`.
 
@@ -37,13 +41,14 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import BadHeaderError, get_connection
 from django.core.validators import EmailValidator
+from django.db import InterfaceError, OperationalError, transaction
 from django.db import connections as db_connections
-from django.db import transaction
 from django.utils import timezone
 
 from dailypapers.digests.compose import PeriodPapers, digest_message, message_id
@@ -56,6 +61,10 @@ CHUNK = 200
 SEND_CHUNK = 500
 MAX_BACKOFF = 6 * 3600.0
 HOST = socket.gethostname()[:60]
+# How long a `sent` mark waits for an unreachable database (a restart takes seconds; a failover
+# a minute or two). The journal keeps the 250 meanwhile, so giving up never re-sends.
+SENT_MARK_PATIENCE = 600.0
+DATABASE_DOWN = (OperationalError, InterfaceError)
 
 
 def new_worker_id() -> str:
@@ -89,6 +98,72 @@ class ConnectionDown(Transient):
     """The SMTP server cannot be reached: the rest of this batch waits too."""
 
 
+class DatabaseDown(Exception):
+    """The database could not be reached; what was claimed stays claimed, nothing is lost."""
+
+
+class Journal:
+    """This worker's record of the digests the SMTP server accepted and the ledger may not show yet.
+
+    One file per worker (`<pid>-<nonce>.log` under `$DAILYPAPERS_HOME/digest-accepted/`), one
+    line per accepted digest (`<delivery id> <paper count> <unix time>`), written with a single
+    O_APPEND write right after the 250. A killed process's writes stay in the page cache, so the
+    next sender on this host reads them and marks those rows `sent` instead of sending them again.
+    """
+
+    def __init__(self, worker: str) -> None:
+        self.folder = Path(settings.HOME) / "digest-accepted"
+        # "host:pid:nonce" → "pid-nonce.log" (the pid first: recovery tells dead workers by it)
+        name = "".join(c if c.isalnum() else "-" for c in worker.partition(":")[2])
+        self.path = self.folder / f"{name or os.getpid()}.log"
+        self.fd: int | None = None
+        self.unmarked: set[int] = set()
+        self.lock = threading.Lock()
+
+    def accepted(self, delivery_id: int, paper_count: int) -> None:
+        line = f"{delivery_id} {paper_count} {time.time():.6f}\n".encode()
+        with self.lock:
+            if self.fd is None:
+                self.folder.mkdir(parents=True, exist_ok=True)
+                self.fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            self.unmarked.add(delivery_id)
+        os.write(self.fd, line)
+
+    def marked(self, delivery_id: int) -> None:
+        with self.lock:
+            self.unmarked.discard(delivery_id)
+
+    def close(self) -> None:
+        """At the end of a pass: the file goes once every digest in it is marked in the ledger."""
+        with self.lock:
+            if self.fd is None:
+                return
+            os.close(self.fd)
+            self.fd = None
+            if not self.unmarked:
+                self.path.unlink(missing_ok=True)
+
+    def read_all(self) -> tuple[dict[int, tuple[int, float]], list[Path]]:
+        """Every journal on this host: {delivery id: (papers, accepted at)}, and the files of dead
+        workers (to delete once their lines are in the ledger)."""
+        accepted: dict[int, tuple[int, float]] = {}
+        dead: list[Path] = []
+        if not self.folder.is_dir():
+            return accepted, dead
+        for path in self.folder.glob("*.log"):
+            with contextlib.suppress(OSError):
+                for line in path.read_text(errors="replace").splitlines():
+                    parts = line.split()
+                    # A line cut short by a crash mid-write is incomplete: only whole lines count.
+                    if len(parts) == 3 and parts[0].isdigit() and parts[1].isdigit():
+                        with contextlib.suppress(ValueError):
+                            accepted[int(parts[0])] = (int(parts[1]), float(parts[2]))
+                pid = path.stem.partition("-")[0]
+                if path != self.path and _worker_is_dead(f"{HOST}:{pid}:"):
+                    dead.append(path)
+        return accepted, dead
+
+
 @dataclass
 class PassResult:
     claimed: int = 0
@@ -100,6 +175,7 @@ class PassResult:
     cancelled: int = 0
     recovered: int = 0
     smtp_down: bool = False
+    database_down: str = ""
     errors: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -115,6 +191,10 @@ class PassResult:
             f"{self.bounced} bounced, {self.failed} failed, {self.cancelled} cancelled, "
             f"{self.recovered} recovered"
         )
+
+    @property
+    def halted(self) -> bool:
+        return self.smtp_down or bool(self.database_down)
 
 
 class Sender:
@@ -133,6 +213,9 @@ class Sender:
         self.periods: dict[tuple, PeriodPapers] = {}
         self._local = threading.local()  # one SMTP connection per sender thread
         self.validate_email = EmailValidator()
+        self.journal = Journal(self.worker)
+        # Set to stop after the digests in flight (a signal, or the parent process gone).
+        self.stopping = threading.Event()
 
     # --- one pass --------------------------------------------------------------------------------
 
@@ -142,14 +225,20 @@ class Sender:
         result = PassResult()
         self.periods.clear()  # votes move between passes
         try:
-            while True:
+            while not self.stopping.is_set():
                 result.recovered += self.recover_stale()
                 claimed = self.claim_due(result)
                 handled = self.send_pending(result)
+                if result.database_down:
+                    raise DatabaseDown(result.database_down)
                 if result.smtp_down or not (claimed or handled):
-                    return result
+                    break
+            return result
+        except DATABASE_DOWN as exc:
+            raise DatabaseDown(f"{type(exc).__name__}: {exc}".strip()) from exc
         finally:
             self._close()
+            self.journal.close()
 
     # --- 1. claim ----------------------------------------------------------------------------------
 
@@ -207,10 +296,21 @@ class Sender:
         now = timezone.now()
         stale_before = now - dt.timedelta(seconds=settings.DIGEST_CLAIM_TIMEOUT)
         recovered = 0
+        accepted, dead_journals = self.journal.read_all()
         rows = Delivery.objects.filter(status=Delivery.Status.SENDING)
         for delivery_id, worker, claimed_at, attempts in rows.values_list(
             "id", "claimed_by", "claimed_at", "attempts"
         ):
+            if delivery_id in accepted:
+                # The server said 250 and the worker died (or lost the database) before marking it.
+                paper_count, at = accepted[delivery_id]
+                recovered += Delivery.objects.filter(id=delivery_id, status=Delivery.Status.SENDING).update(
+                    status=Delivery.Status.SENT,
+                    paper_count=paper_count,
+                    sent_at=dt.datetime.fromtimestamp(at, tz=dt.UTC),
+                    message_id=message_id(Delivery.objects.get(pk=delivery_id)),
+                )
+                continue
             mine = worker == self.worker
             if not (mine or (claimed_at and claimed_at < stale_before) or _worker_is_dead(worker)):
                 continue
@@ -220,9 +320,13 @@ class Sender:
             recovered += Delivery.objects.filter(
                 id=delivery_id, status=Delivery.Status.SENDING, claimed_by=worker
             ).update(**update)
+        for path in dead_journals:  # every line of a dead worker's journal is in the ledger now
+            path.unlink(missing_ok=True)
         if recovered:
             log.warning(
-                "digests: %d deliveries left mid-send by a stopped sender are queued again", recovered
+                "digests: %d deliveries left mid-send by a stopped sender are recovered "
+                "(marked sent when a journal shows the server accepted them, else queued again)",
+                recovered,
             )
         return recovered
 
@@ -249,7 +353,7 @@ class Sender:
                 )
         if self.connections == 1 or len(deliveries) == 1:
             for delivery in deliveries:
-                if result.smtp_down:
+                if result.halted or self.stopping.is_set():
                     break
                 self.take_and_deliver(delivery, result)
             return len(deliveries)
@@ -268,12 +372,17 @@ class Sender:
 
     def _thread(self, work: queue.Queue, result: PassResult) -> None:
         try:
-            while not result.smtp_down:
+            while not (result.halted or self.stopping.is_set()):
                 try:
                     delivery = work.get_nowait()
                 except queue.Empty:
                     return
                 self.take_and_deliver(delivery, result)
+        except DATABASE_DOWN as exc:
+            # The others finish the digest in hand, then the pass stops; nothing is re-queued here.
+            result.database_down = result.database_down or f"{type(exc).__name__}: {exc}".strip()
+        except DatabaseDown as exc:
+            result.database_down = result.database_down or str(exc)
         except Exception:
             log.exception("digest sender thread failed")
             result.count("failed")
@@ -292,6 +401,8 @@ class Sender:
         delivery.attempts += 1
         try:
             self.deliver(delivery, result)
+        except DatabaseDown:
+            raise  # the server accepted it: never re-queued
         except Exception as exc:  # a bug or a database hiccup on one digest: the batch goes on
             log.exception("digest %s failed unexpectedly", delivery.pk)
             self._retry(delivery, f"{type(exc).__name__}: {exc}", result)
@@ -334,7 +445,11 @@ class Sender:
             self._finish(delivery, Delivery.Status.FAILED, error=f"{type(exc).__name__}: {exc}")
             result.count("failed")
             return
-        self._finish(delivery, Delivery.Status.SENT, paper_count=body.count, sent_at=timezone.now())
+        try:
+            self.journal.accepted(delivery.pk, body.count)  # first: a kill from here on re-sends nothing
+        except OSError as exc:  # a full disk: the ledger alone records it, as before the journal
+            log.warning("digest %s: could not write the journal of accepted digests: %s", delivery.pk, exc)
+        self._mark_sent(delivery, body.count)
         result.count("sent")
         if self.report_each:
             self.report(f"sent {delivery.pk} to {subscription.email}")
@@ -370,6 +485,40 @@ class Sender:
             "sent_at = %s WHERE id = %s AND claimed_by = %s",
             [status, message_id(delivery), error[:500], paper_count, sent_at, delivery.pk, self.worker],
         )
+
+    def _mark_sent(self, delivery: Delivery, paper_count: int) -> None:
+        """Commit `sent` (autocommit, this thread's connection); if the database is away, wait for
+        it: the server has the message, so re-queueing it would send it twice."""
+        sent_at = timezone.now()
+        deadline = time.monotonic() + SENT_MARK_PATIENCE
+        pause = 0.05
+        while True:
+            try:
+                self._finish(delivery, Delivery.Status.SENT, paper_count=paper_count, sent_at=sent_at)
+                break
+            except DATABASE_DOWN as exc:
+                _drop_database_connection()
+                if time.monotonic() + pause > deadline:
+                    log.error(
+                        "digest %s was accepted by the SMTP server, but the database has been "
+                        "unreachable for %.0f s; it is kept in %s and the next `digest send` on this "
+                        "host marks it sent",
+                        delivery.pk,
+                        SENT_MARK_PATIENCE,
+                        self.journal.path,
+                    )
+                    raise DatabaseDown(
+                        f"the database was unreachable for {SENT_MARK_PATIENCE:.0f} s: {exc}"
+                    ) from exc
+                if pause == 0.05:
+                    log.warning(
+                        "digest %s sent; the database is unreachable, waiting to record it: %s",
+                        delivery.pk,
+                        exc,
+                    )
+                time.sleep(pause)
+                pause = min(2.0, pause * 2)
+        self.journal.marked(delivery.pk)
 
     def _retry(self, delivery: Delivery, error: str, result: PassResult) -> None:
         attempts = delivery.attempts
@@ -429,6 +578,12 @@ def _execute(sql: str, params: list) -> int:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount
+
+
+def _drop_database_connection() -> None:
+    """Forget this thread's broken connection: the next statement opens a new one."""
+    with contextlib.suppress(Exception):
+        db_connections["default"].close()
 
 
 def mark_bounced(subscription: Subscription, reason: str) -> None:

@@ -3,17 +3,20 @@
 
 from __future__ import annotations
 
+import argparse
 import logging
+import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 from django.core.management.base import CommandError, CommandParser
 from django.db import close_old_connections
 
 from dailypapers.core.schema import DatabaseCommand
-from dailypapers.digests.sending import Sender
+from dailypapers.digests.sending import DatabaseDown, Sender
 
 log = logging.getLogger("dailypapers.digests")
 
@@ -35,6 +38,8 @@ class Command(DatabaseCommand):
             default=1,
             help="run this many sender processes side by side (default 1); they share the work safely",
         )
+        # Set by --processes for its children: they stop when that process is gone.
+        parser.add_argument("--parent-pid", type=int, default=0, help=argparse.SUPPRESS)
 
     def handle(
         self,
@@ -45,6 +50,7 @@ class Command(DatabaseCommand):
         interval: float,
         processes: int,
         verbosity: int,
+        parent_pid: int = 0,
         **options,
     ) -> None:
         if action == "preview":
@@ -61,11 +67,30 @@ class Command(DatabaseCommand):
             return
         report = self.stdout.write if verbosity >= 2 else None
         sender = Sender(report=report)
+        # SIGTERM (from --processes' parent, or a service manager): finish the digests in hand, stop.
+        previous = None
+        if threading.current_thread() is threading.main_thread():
+            previous = signal.signal(signal.SIGTERM, lambda signum, frame: sender.stopping.set())
+        if parent_pid:
+            threading.Thread(target=_stop_when_orphaned, args=(parent_pid, sender), daemon=True).start()
         try:
-            while True:
+            self.passes(sender, loop, interval, verbosity)
+        finally:
+            if previous is not None:  # a command run inside another program leaves it as it was
+                signal.signal(signal.SIGTERM, previous)
+
+    def passes(self, sender: Sender, loop: bool, interval: float, verbosity: int) -> None:
+        try:
+            while not sender.stopping.is_set():
                 started = time.monotonic()
                 try:
                     result = sender.run_pass()
+                except DatabaseDown as exc:
+                    message = f"the database could not be reached ({exc}); digests stay queued"
+                    if not loop:
+                        raise CommandError(message) from exc
+                    log.error("digest pass stopped: %s", message)
+                    self.stderr.write(f"digest pass stopped: {message}; will retry")
                 except Exception as exc:
                     if not loop:
                         raise
@@ -82,27 +107,43 @@ class Command(DatabaseCommand):
                             raise CommandError("the SMTP server could not be reached; digests stay queued")
                         return
                 close_old_connections()
-                time.sleep(interval)
+                sender.stopping.wait(interval)
         except KeyboardInterrupt:
+            self.stderr.write("Stopped.")
+            return
+        if sender.stopping.is_set():
             self.stderr.write("Stopped.")
 
     def run_processes(self, processes: int, loop: bool, interval: float, verbosity: int) -> None:
-        """Start the same command N times (each claims its own share); fail if any of them fails."""
+        """Start the same command N times (each claims its own share). A child that dies ends the
+        whole command within a second, with its cause; children stop when this process dies."""
         command = [sys.executable, "-m", "dailypapers", "digest", "send", "-v", str(verbosity)]
+        command += ["--parent-pid", str(os.getpid())]
         if loop:
             command += ["--loop", "--interval", str(interval)]
         children = [subprocess.Popen(command) for _ in range(processes)]
+        failed: tuple[int, subprocess.Popen] | None = None
         try:
-            codes = [child.wait() for child in children]
+            while failed is None and any(child.returncode is None for child in children):
+                for number, child in enumerate(children, 1):
+                    code = child.poll()
+                    if code is not None and (code != 0 or loop) and failed is None:
+                        failed = (number, child)  # a --loop child never ends by itself
+                time.sleep(0.1)
         except KeyboardInterrupt:
-            for child in children:
-                child.send_signal(signal.SIGINT)
-            for child in children:
-                child.wait()
+            _stop(children, signal.SIGINT)
             self.stderr.write("Stopped.")
             return
-        if any(codes):
-            raise CommandError(f"{sum(1 for c in codes if c)} of {processes} sender processes failed")
+        if failed is None:
+            return
+        number, child = failed
+        _stop(children, signal.SIGTERM)
+        code = child.returncode
+        how = f"was killed by {signal.Signals(-code).name}" if code < 0 else f"exited with status {code}"
+        raise CommandError(
+            f"sender process {number} of {processes} (pid {child.pid}) {how}; the others were stopped. "
+            "Digests it had in hand are recovered by the next `digest send`."
+        )
 
     def preview(self, address: str | None) -> None:
         from django.utils import timezone
@@ -125,3 +166,28 @@ class Command(DatabaseCommand):
             self.stdout.write(f"Nothing to send for {period.title}: no paper matches.")
             return
         self.stdout.write(papers.body(chosen).papers_text.rstrip())
+
+
+def _stop(children: list[subprocess.Popen], signum: int, grace: float = 15) -> None:
+    """Ask the children still running to stop after the digests in hand; kill any still there later."""
+    for child in children:
+        if child.poll() is None:
+            child.send_signal(signum)
+    deadline = time.monotonic() + grace
+    for child in children:
+        try:
+            child.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+
+
+def _stop_when_orphaned(parent_pid: int, sender: Sender, grace: float = 5) -> None:
+    """Run by each --processes child: once the parent is gone (killed, even with SIGKILL), finish
+    the digests in hand and exit; a child stuck longer than `grace` seconds exits all the same."""
+    while os.getppid() == parent_pid:
+        time.sleep(0.2)
+    log.warning("digest sender: the parent process %d is gone; stopping", parent_pid)
+    sender.stopping.set()
+    time.sleep(grace)
+    os._exit(3)
