@@ -147,6 +147,20 @@ def test_a_newer_version_updates_the_paper(tmp_path):
     assert paper.published_at == dt.datetime(2026, 7, 1, tzinfo=dt.UTC)
 
 
+def test_a_category_code_repeated_in_the_record_is_no_change_on_rerun(tmp_path):
+    # As in the real snapshot (2504.17179): "cs.AI cs.CV 68T45, 68T05 68T45, 68T05 ...".
+    record = {"id": "2607.00004", "title": "T", "abstract": "A.",
+              "categories": "cs.AI cs.CV 68T45, 68T05 68T45, 68T05 I.2.6",
+              "versions": [{"version": "v1", "created": "Wed, 01 Jul 2026 00:00:00 GMT"}]}  # fmt: skip
+    path = tmp_path / "c.jsonl"
+    path.write_text(json.dumps(record) + "\n")
+    run_import(path)
+    before = catalogue()
+    out, _ = run_import(path)
+    assert "Papers: 0 new, 0 updated, 1 unchanged" in out
+    assert catalogue() == before
+
+
 def test_withdrawn_papers_are_marked(tmp_path):
     record = {"id": "2607.00003", "title": "T", "abstract": "A.",
               "comments": "This paper has been withdrawn by the author",

@@ -4,18 +4,26 @@ from __future__ import annotations
 
 import gc
 import multiprocessing
+import os
+import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from queue import Empty
 
 from django.db import connection
 from tqdm import tqdm
 
-from dailypapers.sources import hf_daily, snapshot
+from dailypapers.sources import hf_daily, reader_process, snapshot
 from dailypapers.sources.ingest import UpsertResult, remembering_authors, upsert_skipping_refused
+
+READER_CHECK_SECONDS = 1.0  # how often a waiting import checks that its reader lives
+
+
+class ReaderDied(RuntimeError):
+    """The reader process ended before the last file was read (killed, out of memory, a crash)."""
 
 
 class ImportSummary(UpsertResult):
@@ -95,8 +103,16 @@ def import_snapshot(
 
     offsets: dict[Path, int] = {}
     with remembering_authors(), fewer_gc_passes(), sqlite_tuned_for_bulk():
-        for event in _snapshot_events(files, batch_size, parallel):
-            _apply_snapshot_event(event, summary, say, bar, offsets, started)
+        try:
+            for event in _snapshot_events(files, batch_size, parallel):
+                _apply_snapshot_event(event, summary, say, bar, offsets, started)
+        except ReaderDied as exc:
+            bar.close()
+            raise ReaderDied(
+                f"{exc} after {summary.records:,} records; the {summary.new:,} new and "
+                f"{summary.updated:,} updated papers imported before it are kept, and running the "
+                "same import again completes it"
+            ) from None
     bar.close()
     return summary
 
@@ -178,23 +194,48 @@ def _snapshot_events(files: list[Path], batch_size: int, parallel: bool) -> Iter
                 yield "done", path, None
         return
     context = multiprocessing.get_context("spawn")  # no inherited database connections
-    queue = context.Queue(maxsize=3)  # bounded: the reader waits for the writer, memory stays flat
-    worker = context.Process(target=snapshot.read_in_worker, args=(files, batch_size, queue), daemon=True)
+    # A pipe, not a multiprocessing.Queue: a reader killed in the middle of a message left the
+    # Queue's reader waiting for the rest forever. Here the reader holds the only writing end, so
+    # its death reads as the end of the pipe. Bounded too: the reader parses at most
+    # reader_process.AHEAD batches ahead of the writer, and memory stays flat.
+    receiving, sending = context.Pipe(duplex=False)
+    worker = context.Process(
+        target=reader_process.read,
+        args=(files, batch_size, sending, os.getpid(), threading.current_thread() is threading.main_thread()),
+        daemon=True,
+    )
     worker.start()
+    sending.close()
     try:
         while True:
+            # The end of the pipe tells at once; the exit code covers a writing end held elsewhere.
+            while not receiving.poll(READER_CHECK_SECONDS):
+                if worker.exitcode is not None:
+                    raise ReaderDied(_how_it_ended(worker))
             try:
-                message = queue.get(timeout=5)
-            except Empty:
-                if not worker.is_alive():
-                    raise snapshot.SnapshotError(
-                        f"the reader process died (exit code {worker.exitcode})"
-                    ) from None
-                continue
+                message = receiving.recv()
+            except (EOFError, OSError):
+                raise ReaderDied(_how_it_ended(worker)) from None
             if message[0] == "end":
                 break
             yield message[0], message[1], message[2] if len(message) > 2 else None
     finally:
+        receiving.close()  # a reader still sending gets a broken pipe and stops
+        worker.join(timeout=READER_CHECK_SECONDS)
         if worker.is_alive():
             worker.terminate()
-        worker.join()
+            worker.join()
+
+
+def _how_it_ended(worker: multiprocessing.process.BaseProcess) -> str:
+    worker.join(timeout=READER_CHECK_SECONDS)  # it closed the pipe: it is ending, if not yet gone
+    code = worker.exitcode
+    if code is None:
+        return "the reader process closed its pipe and did not exit"
+    if code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        return f"the reader process was killed by {name}"
+    return f"the reader process exited with code {code}"

@@ -115,7 +115,9 @@ def upsert(records: Iterable[PaperRecord]) -> UpsertResult:
             categories = record.categories
             if (
                 categories
-                and sorted(categories) != sorted(current_categories)
+                # As sets: the paper holds each code once, and a source may repeat one (the arXiv
+                # snapshot's "68T45, 68T05 68T45, 68T05"), which read as a change on every rerun.
+                and set(categories) != set(current_categories)
                 and not (outdated and current_categories)
             ):
                 new_category_lists[arxiv_id] = categories

@@ -9,7 +9,7 @@ from django.core.management.base import CommandError, CommandParser
 from dailypapers.core.schema import DatabaseCommand
 from dailypapers.papers.signals import batched_changes
 from dailypapers.sources import hf_daily
-from dailypapers.sources.bulk import ImportSummary, import_hf_daily, import_snapshot
+from dailypapers.sources.bulk import ImportSummary, ReaderDied, import_hf_daily, import_snapshot
 
 NO_INDEX_HELP = "leave the search index for a later `dailypapers index`"
 
@@ -56,13 +56,16 @@ class Command(DatabaseCommand):
                     raise CommandError(f"{path}: no such file")
             if options["batch_size"] < 1:
                 raise CommandError("--batch-size must be at least 1")
-            return import_snapshot(
-                files,
-                report=self.stderr.write,
-                progress=progress,
-                batch_size=options["batch_size"],
-                parallel=not options["serial"],
-            )
+            try:
+                return import_snapshot(
+                    files,
+                    report=self.stderr.write,
+                    progress=progress,
+                    batch_size=options["batch_size"],
+                    parallel=not options["serial"],
+                )
+            except ReaderDied as exc:
+                raise CommandError(str(exc)) from None
         try:
             files = hf_daily.find_files(paths)
         except FileNotFoundError as exc:
