@@ -141,6 +141,21 @@ def test_a_batch_sends_its_changes_once_at_its_end_and_reports_failures(sent, mo
     assert Paper.objects.filter(arxiv_id="2611.00708").exists()
 
 
+def test_a_failed_batch_still_sends_what_it_committed(sent):
+    """An import that dies half way (a killed reader) keeps its committed papers; a rerun finds them
+    unchanged and would never send them, so the failed run does. An interrupt does not."""
+    with pytest.raises(RuntimeError), batched_changes():
+        add_paper("2611.00711", "Committed before the failure")
+        raise RuntimeError("the reader process was killed")
+    assert len(sent) == 1 and sent[0]["paper_ids"] == {Paper.objects.get(arxiv_id="2611.00711").pk}
+
+    sent.clear()
+    with pytest.raises(KeyboardInterrupt), batched_changes():
+        add_paper("2611.00712", "Interrupted")
+        raise KeyboardInterrupt
+    assert sent == []
+
+
 def test_a_batch_too_large_to_list_asks_for_every_paper(sent, monkeypatch):
     from dailypapers.papers import signals
 

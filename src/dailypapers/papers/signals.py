@@ -75,16 +75,24 @@ def batched_changes(
 ) -> Iterator[None]:
     """Within this block (an import, a harvest), committed changes are gathered and sent once at its
     end, with wait=True, so that receivers do all their work before the command returns. Failures
-    are passed to `report`. With notify=False nothing is sent (`import --no-index`). Nothing is sent
-    when the block ends with an exception either: rerunning the import sends it."""
+    are passed to `report`. With notify=False nothing is sent (`import --no-index`). A block that
+    fails still sends what it committed before failing: a rerun finds those papers unchanged and
+    would not send them. An interrupt (Ctrl-C) sends nothing; `dailypapers index` catches up."""
     batch = _Batch()
     token = _batch.set(batch)
+    interrupted = False
     try:
         yield
+    except (KeyboardInterrupt, SystemExit):
+        interrupted = True
+        raise
     finally:
         _batch.reset(token)
-    if not notify or batch.paper_ids == set():
-        return
+        if notify and not interrupted and batch.paper_ids != set():
+            _send_batch(batch, report, progress)  # send_robust: never masks the block's own error
+
+
+def _send_batch(batch: _Batch, report: Callable[[str], object] | None, progress: bool) -> None:
     ids = None if batch.paper_ids is None else frozenset(batch.paper_ids)
     for _, exc in _send(ids, wait=True, progress=progress):
         if report is not None:
