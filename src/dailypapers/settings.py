@@ -209,6 +209,38 @@ STORAGES = {
     },
 }
 
+# --- Cache and sessions (several web nodes: README, "Running several nodes") ---
+# Without a URL each process keeps its own small in-memory cache: nothing to set up. With Redis the
+# nodes share one; an unreachable Redis is a cache that misses (core/cache.py), never a 500.
+CACHE_URL = env.text(
+    "CACHE_URL",
+    "",
+    "`redis://host:6379/0`: the site's cache in Redis, shared by every process and node; empty: "
+    "each process caches in its own memory",
+)
+if CACHE_URL and not CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    raise ImproperlyConfigured(
+        f"DAILYPAPERS_CACHE_URL must be a redis://, rediss:// or unix:// URL, not {CACHE_URL[:80]!r}."
+    )
+CACHES = {
+    "default": {"BACKEND": "dailypapers.core.cache.TolerantRedisCache", "LOCATION": CACHE_URL}
+    if CACHE_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
+SESSIONS_IN_CACHE = env.flag(
+    "SESSIONS_IN_CACHE",
+    False,
+    "sessions read from the cache (Redis) and written through to the database, which stays their "
+    "truth (Django's `cached_db`); only with `DAILYPAPERS_CACHE_URL`",
+)
+if SESSIONS_IN_CACHE and not CACHE_URL:
+    raise ImproperlyConfigured("DAILYPAPERS_SESSIONS_IN_CACHE needs DAILYPAPERS_CACHE_URL (a Redis).")
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if SESSIONS_IN_CACHE
+    else "django.contrib.sessions.backends.db"
+)
+
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -275,6 +307,15 @@ SEARCH_LEXICAL_WEIGHT = env.number(
     "SEARCH_LEXICAL_WEIGHT", 0.4, "share of the hybrid score from BM25 (the rest from embedding cosine)"
 )
 SEARCH_SEMANTIC = env.flag("SEARCH_SEMANTIC", True, "off: BM25 only, no model loaded, nothing embedded")
+# Each node keeps its own index files; with several nodes on one PostgreSQL each must follow what the
+# others change (search/follow.py). One node alone needs no follower, hence the default.
+SEARCH_FOLLOW = env.flag(
+    "SEARCH_FOLLOW",
+    DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql",
+    "`serve` starts `dailypapers index --follow` beside the server: this node's search index follows "
+    "papers changed through any node sharing the database",
+    shown="on with PostgreSQL",
+)
 
 # --- Accounts and community (dailypapers.accounts, dailypapers.community) ---
 # Argon2 first: new passwords and every sign-in upgrade to it; the others read older hashes.

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from dailypapers.digests.models import Delivery, Subscription
 from dailypapers.digests.schedule import last_due_at_or_before, next_due_after, period_due_at
-from dailypapers.digests.sending import HOST, Journal, Sender
+from dailypapers.digests.sending import HOST, Journal, Sender, host_identity
 from tests.digests.helpers import active_subscribers, due_period
 from tests.support.factories import add_paper
 
@@ -64,6 +64,19 @@ def test_a_live_worker_elsewhere_keeps_its_claim_until_the_timeout(smtp_server, 
         claimed_at=timezone.now() - dt.timedelta(seconds=settings.DIGEST_CLAIM_TIMEOUT + 1)
     )
     assert Sender().run_pass().sent == 1
+
+
+def test_a_dead_worker_of_another_node_on_this_machine_is_left_to_the_timeout(smtp_server, tmp_path):
+    # Two nodes on one machine with separate homes: the other node's journal (which may say the
+    # server accepted the digest) is out of this sender's reach, so its pid alone must not requeue it.
+    other_node = host_identity(tmp_path / "other-home")
+    assert other_node != HOST and other_node.split("~")[0] == HOST.split("~")[0]
+    add_paper("2601.00404", "A paper", day=due_period().start, votes=1)
+    [sub] = active_subscribers(1)
+    Subscription.objects.update(next_due=timezone.now() + dt.timedelta(days=1))
+    _left_sending(sub, f"{other_node}:{_dead_pid()}:feedbeef", timezone.now())
+    assert Sender().run_pass().recovered == 0
+    assert smtp_server.messages == []
 
 
 def test_unsubscribing_after_the_claim_cancels_the_digest(smtp_server):

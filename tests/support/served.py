@@ -76,12 +76,18 @@ class Served:
 
 @contextlib.contextmanager
 def serve(
-    home: Path, database_url: str | None, *extra: str, timeout: float = 90, semantic_search: bool = False
+    home: Path,
+    database_url: str | None,
+    *extra: str,
+    timeout: float = 90,
+    semantic_search: bool = False,
+    env: dict[str, str] | None = None,
 ) -> Iterator[Served]:
     """The real site in a subprocess. Its search indexes the demo by keywords only, unless asked:
-    embedding the 440 demo papers at every start would cost each test many seconds."""
+    embedding the 440 demo papers at every start would cost each test many seconds. `env` adds
+    to its environment (DAILYPAPERS_* settings); no search follower is started unless it asks."""
     port = free_port()
-    env = _site_environment(home, database_url, semantic_search)
+    env = {**_site_environment(home, database_url, semantic_search), **(env or {})}
     process = subprocess.Popen(
         [sys.executable, "-m", "dailypapers", "serve", "--port", str(port), "--workers", "1", *extra],
         stdout=subprocess.PIPE,
@@ -125,6 +131,7 @@ def _site_environment(home: Path, database_url: str | None, semantic_search: boo
     env["DAILYPAPERS_HOME"] = str(home)
     env["DAILYPAPERS_SEARCH_SEMANTIC"] = "1" if semantic_search else "0"
     env["PYTHONUNBUFFERED"] = "1"
+    env["DAILYPAPERS_SEARCH_FOLLOW"] = "0"  # one node: nothing to follow, one process less
     if database_url:
         env["DATABASE_URL"] = database_url
     return env

@@ -60,7 +60,26 @@ log = logging.getLogger("dailypapers.digests")
 CHUNK = 200
 SEND_CHUNK = 500
 MAX_BACKOFF = 6 * 3600.0
-HOST = socket.gethostname()[:60]
+
+
+def host_identity(home: Path) -> str:
+    """Who may judge a sender gone by its pid, and read its journal: the processes that share this
+    machine, its pid numbering (a container has its own) and this home's journal folder. Two nodes
+    on one machine with separate homes, or two containers that share a host name, are different
+    "hosts": neither resets the other's sends by pid (its journal, which says what the server
+    accepted, is out of reach); only DIGEST_CLAIM_TIMEOUT does."""
+    try:
+        boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+        pid_space = os.stat("/proc/self/ns/pid").st_ino
+    except OSError:  # not Linux: the host name and home alone
+        boot, pid_space = "", 0
+    where = os.path.realpath(Path(home) / "digest-accepted")
+    tag = hashlib.blake2b(f"{boot}\0{pid_space}\0{where}".encode(), digest_size=4).hexdigest()
+    # "host:pid:nonce" must fit claimed_by (100); a host name has no ":".
+    return f"{socket.gethostname()[:50]}~{tag}"
+
+
+HOST = host_identity(settings.HOME)
 # How long a `sent` mark waits for an unreachable database (a restart takes seconds; a failover
 # a minute or two). The journal keeps the 250 meanwhile, so giving up never re-sends.
 SENT_MARK_PATIENCE = 600.0

@@ -26,3 +26,17 @@ class PaperEmbedding(models.Model):
 
     def as_array(self) -> np.ndarray:
         return np.frombuffer(bytes(self.vector), dtype=np.float32)
+
+
+class CatalogueChange(models.Model):
+    """A committed change to the catalogue, as papers.signals announced it to the process that made
+    it. Several nodes share one database but each keeps its own index files: every node's index
+    follower (`dailypapers index --follow`) reads the changes made on the others from here."""
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)  # for pruning old rows only
+    # Row ids of the papers (at most search.follow.IDS_PER_ROW of them); null: any paper may have changed.
+    paper_ids = models.JSONField(null=True)
+
+    def __str__(self) -> str:
+        count = "every paper" if self.paper_ids is None else f"{len(self.paper_ids)} paper(s)"
+        return f"change {self.pk}: {count}"

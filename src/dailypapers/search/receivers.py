@@ -10,6 +10,9 @@ papers.signals.catalogue_changed, sent when papers are added, changed, hidden or
   So is everything when more than INLINE_PAPERS papers changed at once (the 440 demo papers
   `serve` loads before forking its workers, which must not inherit an open index) or when another
   process holds the index for longer than LOCK_WAIT.
+
+Every change is also appended to the change log (search/follow.py), from which the index
+followers of other nodes sharing the database learn of it.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from collections.abc import Collection
 from django.conf import settings
 
 from .engine import IndexBusy
+from .follow import record_change
 from .indexing import index_keywords, update_index
 
 log = logging.getLogger(__name__)
@@ -44,6 +48,10 @@ def index_changed_papers(
     sender, paper_ids: Collection[int] | None, wait: bool = False, progress: bool = False, **kwargs
 ) -> None:
     """Receiver of catalogue_changed (connected in SearchConfig.ready)."""
+    try:
+        record_change(paper_ids)
+    except Exception as exc:  # this node's index is still updated below; other nodes' wait for a rerun
+        log.warning("search: the change to %s was not logged for other nodes: %s", _count(paper_ids), exc)
     try:
         if wait:
             update_index(paper_ids, progress=progress)
@@ -78,9 +86,12 @@ def index_in_background(paper_ids: Collection[int] | None) -> subprocess.Popen:
         _running[:] = [p for p in _running if p.poll() is None]  # reaps the finished ones
         process = subprocess.Popen(command, env=env)
         _running.append(process)
-    count = "every paper" if paper_ids is None else f"{len(paper_ids)} paper(s)"
-    log.info("indexing %s for search in a background process (pid %d)", count, process.pid)
+    log.info("indexing %s for search in a background process (pid %d)", _count(paper_ids), process.pid)
     return process
+
+
+def _count(paper_ids: Collection[int] | None) -> str:
+    return "every paper" if paper_ids is None else f"{len(paper_ids)} paper(s)"
 
 
 @atexit.register

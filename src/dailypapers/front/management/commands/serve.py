@@ -76,6 +76,12 @@ class Command(BaseCommand):
             atexit.register(worker.terminate)
             self.stdout.write(f"Fetching new papers from arXiv every 30 minutes (worker pid {worker.pid}).")
 
+        if settings.SEARCH_FOLLOW:
+            # Papers changed through other nodes sharing the database reach this node's index.
+            follower = subprocess.Popen([sys.executable, "-m", "dailypapers", "index", "--follow"])
+            atexit.register(follower.terminate)
+            self.stdout.write(f"The search index follows the database (follower pid {follower.pid}).")
+
         self.stdout.write(f"{settings.SITE_NAME} is running at {address}/ (Ctrl-C to stop)")
         self.stdout.flush()
         _Gunicorn(

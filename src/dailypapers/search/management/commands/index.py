@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 
 from django.conf import settings
-from django.core.management.base import CommandParser
+from django.core.management.base import CommandError, CommandParser
 
 from dailypapers.core.schema import DatabaseCommand
 from dailypapers.search import indexing
+from dailypapers.search.follow import follow as follow_catalogue
 
 
 def _row_ids(text: str) -> list[int]:
@@ -38,6 +39,15 @@ class Command(DatabaseCommand):
             help="only these papers (database row ids; what the site hands over when it indexes a "
             "large batch beside the server)",
         )
+        parser.add_argument(
+            "--follow",
+            action="store_true",
+            help="keep this node's index following the database: poll the change log every "
+            "--interval seconds and index what any node changed (what `serve` starts beside the server)",
+        )
+        parser.add_argument(
+            "--interval", type=float, default=5.0, help="seconds between polls with --follow (default 5)"
+        )
         parser.add_argument("--no-progress", action="store_true", help="no progress bars")
         parser.add_argument(
             "--batch-size", type=int, default=128, help="papers embedded per batch (default 128)"
@@ -50,9 +60,18 @@ class Command(DatabaseCommand):
         papers: list[int] | None = None,
         no_progress: bool = False,
         batch_size: int = 128,
+        follow: bool = False,
+        interval: float = 5.0,
         **opts,
     ):
         progress = not no_progress
+        if follow:
+            if rebuild or papers is not None:
+                raise CommandError("--follow takes neither --rebuild nor --papers")
+            if not interval > 0:
+                raise CommandError(f"--interval must be more than 0 seconds, not {interval}")
+            follow_catalogue(interval)
+            return
         if rebuild:
             indexing.rebuild_index(progress=progress)
         else:
