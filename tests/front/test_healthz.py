@@ -21,9 +21,13 @@ from tests.support.served import serve, server_database
 def _health(url: str) -> tuple[int, dict]:
     try:
         with urllib.request.urlopen(url + "/healthz", timeout=10) as response:
-            return response.status, json.loads(response.read())
+            status, headers, body = response.status, response.headers, response.read()
     except urllib.error.HTTPError as exc:
-        return exc.code, json.loads(exc.read())
+        status, headers, body = exc.code, exc.headers, exc.read()
+    # A load balancer's answer too carries the security headers, and is never cached.
+    assert headers["X-Content-Type-Options"] == "nosniff" and headers["Referrer-Policy"] == "same-origin"
+    assert "no-store" in headers["Cache-Control"]
+    return status, json.loads(body)
 
 
 def _until(url: str, done, timeout: float = 30) -> tuple[int, dict]:
