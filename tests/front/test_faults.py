@@ -5,6 +5,7 @@ The measured figures are in bench/worker_kill.py and the README's "Reliability" 
 from __future__ import annotations
 
 import contextlib
+import http.client
 import json
 import os
 import signal
@@ -49,7 +50,7 @@ def _status(request: urllib.request.Request | str) -> int:
             return response.status
     except urllib.error.HTTPError as exc:
         return exc.code
-    except OSError:
+    except (OSError, http.client.HTTPException):
         return 0  # the connection broke: the request was in flight in the killed worker
 
 
