@@ -246,6 +246,8 @@ CSRF_COOKIE_HTTPONLY = False
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# A load balancer's health check may ask over plain HTTP on the private side of the TLS proxy.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 if HTTPS:
     SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -424,3 +426,15 @@ API_MAX_LIMIT = 100
 API_SEARCH_MAX_LIMIT = 120
 API_MAX_TOKENS = env.integer("API_MAX_TOKENS", 10, "live API tokens per member")
 FEED_ITEMS = env.integer("FEED_ITEMS", 50, "entries in each RSS and Atom feed")
+
+# --- Health (/healthz, dailypapers.front.health) ---
+HEALTH_INDEX_LAG = env.number(
+    "HEALTH_INDEX_LAG",
+    600,
+    "/healthz fails when the newest paper has waited this many seconds for the search index",
+)
+HEALTH_HEARTBEAT_GRACE = env.number(
+    "HEALTH_HEARTBEAT_GRACE",
+    900,
+    "/healthz fails when a `--loop` worker on this node is this many seconds late for its next heartbeat",
+)

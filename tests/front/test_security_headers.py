@@ -129,3 +129,17 @@ def test_the_deployment_check_leaves_only_what_the_readme_explains(tmp_path):
         "dailypapers: error: DAILYPAPERS_HSTS_SECONDS must be 0 or more, not -1. "
         "(DAILYPAPERS_DEBUG=1 shows the traceback)"
     ]
+
+
+@pytest.mark.django_db
+def test_every_kind_of_response_carries_referrer_nosniff_and_frame_headers(client):
+    """Pages, JSON, the admin, a 404 and the health check: none may be framed or sniffed, nor tell
+    another site the address it came from. (The health check's 503 is checked on the served site.)"""
+    paths = ("/", "/api/daily_papers", "/admin/login/", "/no/such", "/healthz")
+    responses = [client.get(path) for path in paths]
+    assert [r.status_code for r in responses] == [200, 200, 200, 404, 200]
+    for response in responses:
+        assert response.headers["Referrer-Policy"] == "same-origin"
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["X-Frame-Options"] == "DENY"
+        assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]

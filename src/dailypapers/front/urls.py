@@ -1,11 +1,12 @@
 from django.urls import path, re_path
 
-from dailypapers.front import views
+from dailypapers.front import health, views
 
 app_name = "front"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("healthz", health.healthz, name="healthz"),
     path("papers/week", views.latest, {"kind": "week"}, name="latest_week"),
     path("papers/month", views.latest, {"kind": "month"}, name="latest_month"),
     re_path(r"^papers/date/(?P<slug>\d{4}-\d{2}-\d{2})/?$", views.day_feed, name="day"),

@@ -12,9 +12,13 @@ What calls update_index is search/receivers.py (papers as they change) and `dail
 from __future__ import annotations
 
 import hashlib
+import os
+import time
 from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
 
 import numpy as np
+from django.conf import settings
 from django.db import transaction
 
 from dailypapers.papers.models import Authorship, Paper, PaperCategory
@@ -132,6 +136,7 @@ def _ids_to_index(paper_ids: Iterable[int] | None) -> list[int]:
 def _index_keywords(engine: Engine, ids: list[int], progress: bool) -> list[int]:
     """Index the new and changed papers of `ids` for keywords and drop the hidden and deleted ones
     from the keyword index; the ids that stay visible."""
+    started = time.time()
     indexed = engine.doc_sigs()
     visible: list[int] = []
     bar = _progress(len(ids), "keywords", progress)
@@ -139,7 +144,27 @@ def _index_keywords(engine: Engine, ids: list[int], progress: bool) -> list[int]
         visible += _index_keyword_chunk(engine, chunk, indexed)
         bar.update(len(chunk))
     bar.close()
+    _mark_pass(engine.root, started)
     return visible
+
+
+PASS_MARK = "keywords_pass"  # its mtime: when the last keyword pass began (/healthz reads it)
+
+
+def _mark_pass(root: Path, started: float) -> None:
+    # The start, not the end: a paper committed during the pass may have been missed by it.
+    mark = root / PASS_MARK
+    mark.touch()
+    os.utime(mark, (started, started))
+
+
+def last_keyword_pass() -> float | None:
+    """When the newest keyword pass (or rebuild) of the index began, as a Unix time; None: never.
+    One stat, without opening the index: cheap enough for every health check."""
+    try:
+        return (Path(settings.SEARCH_DIR) / PASS_MARK).stat().st_mtime
+    except OSError:
+        return None
 
 
 def _index_keyword_chunk(engine: Engine, chunk: Sequence[int], indexed: dict[int, int]) -> list[int]:
@@ -237,6 +262,7 @@ def rebuild_index(*, progress: bool = False) -> None:
 
 
 def _rebuild_locked(engine: Engine, progress: bool) -> None:
+    started = time.time()
     model_now = embedder()
     model = model_now.name if model_now else engine.model
     staging = engine.start_rebuild()
@@ -247,6 +273,7 @@ def _rebuild_locked(engine: Engine, progress: bool) -> None:
     if model:
         _rebuild_vectors(staging, ids, model, progress)
     engine.finish_rebuild(staging)
+    _mark_pass(engine.root, started)
 
 
 def _rebuild_keywords(staging: Engine, ids: list[int], progress: bool) -> None:

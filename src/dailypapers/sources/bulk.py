@@ -6,6 +6,7 @@ import gc
 import multiprocessing
 import os
 import signal
+import sqlite3
 import sys
 import threading
 import time
@@ -13,7 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from django.db import connection
+from django.db import OperationalError, connection
 from tqdm import tqdm
 
 from dailypapers.sources import hf_daily, reader_process, snapshot
@@ -24,6 +25,22 @@ READER_CHECK_SECONDS = 1.0  # how often a waiting import checks that its reader 
 
 class ReaderDied(RuntimeError):
     """The reader process ended before the last file was read (killed, out of memory, a crash)."""
+
+
+class WriteFailed(RuntimeError):
+    """The database could not be written (a full disk, a file size limit): the import stops."""
+
+
+def write_failure(exc: OperationalError) -> str | None:
+    """What a database error says when it means the disk (or a file size limit) is full; None when it
+    means anything else. SQLite reports a write refused by the system as SQLITE_FULL or, writing its
+    WAL, as an I/O error; PostgreSQL as SQLSTATE class 53 (insufficient resources: 53100 disk full)."""
+    cause = exc.__cause__
+    if isinstance(cause, sqlite3.Error):
+        name = getattr(cause, "sqlite_errorname", "")
+        return f"SQLite: {cause} ({name})" if name.startswith(("SQLITE_FULL", "SQLITE_IOERR")) else None
+    sqlstate = getattr(cause, "sqlstate", None) or ""
+    return f"PostgreSQL: {' '.join(str(cause).split())[:200]}" if sqlstate.startswith("53") else None
 
 
 class ImportSummary(UpsertResult):
@@ -112,6 +129,17 @@ def import_snapshot(
                 f"{exc} after {summary.records:,} records; the {summary.new:,} new and "
                 f"{summary.updated:,} updated papers imported before it are kept, and running the "
                 "same import again completes it"
+            ) from None
+        except OperationalError as exc:
+            reason = write_failure(exc)
+            if reason is None:
+                raise
+            bar.close()
+            # The batch being written was rolled back whole; the batches before it are committed.
+            raise WriteFailed(
+                f"writing the database failed ({reason}): is the disk full? The {summary.new:,} new "
+                f"and {summary.updated:,} updated papers of the batches committed before it are kept; "
+                "free some space and run the same import again to complete it"
             ) from None
     bar.close()
     return summary

@@ -15,6 +15,7 @@ import time
 from django.core.management.base import CommandError, CommandParser
 from django.db import close_old_connections
 
+from dailypapers.core import heartbeat
 from dailypapers.core.schema import DatabaseCommand
 from dailypapers.digests.sending import DatabaseDown, Sender
 
@@ -107,6 +108,8 @@ class Command(DatabaseCommand):
                             raise CommandError("the SMTP server could not be reached; digests stay queued")
                         return
                 close_old_connections()
+                if loop:
+                    heartbeat.beat("digest", interval)  # /healthz: alive, and back within `interval`
                 sender.stopping.wait(interval)
         except KeyboardInterrupt:
             self.stderr.write("Stopped.")

@@ -9,7 +9,7 @@ from django.core.management.base import CommandError, CommandParser
 from dailypapers.core.schema import DatabaseCommand
 from dailypapers.papers.signals import batched_changes
 from dailypapers.sources import hf_daily
-from dailypapers.sources.bulk import ImportSummary, ReaderDied, import_hf_daily, import_snapshot
+from dailypapers.sources.bulk import ImportSummary, ReaderDied, WriteFailed, import_hf_daily, import_snapshot
 
 NO_INDEX_HELP = "leave the search index for a later `dailypapers index`"
 
@@ -64,7 +64,7 @@ class Command(DatabaseCommand):
                     batch_size=options["batch_size"],
                     parallel=not options["serial"],
                 )
-            except ReaderDied as exc:
+            except (ReaderDied, WriteFailed) as exc:
                 raise CommandError(str(exc)) from None
         try:
             files = hf_daily.find_files(paths)

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.management.base import CommandError, CommandParser
 from django.db import close_old_connections
 
+from dailypapers.core import heartbeat
 from dailypapers.core.schema import DatabaseCommand
 from dailypapers.papers.signals import batched_changes
 from dailypapers.sources.fetching import Fetcher, SourceError
@@ -65,7 +66,9 @@ class Command(DatabaseCommand):
                     if name in failed:
                         log.warning("sync %s: next try in %.1f s", name, wait)
                 close_old_connections()  # a database restart between passes must not end the worker
-                time.sleep(max(0.0, min(next_try.values()) - time.monotonic()))
+                wait = max(0.0, min(next_try.values()) - time.monotonic())
+                heartbeat.beat("sync", wait)  # /healthz: alive, and back within `wait` (+ a pass)
+                time.sleep(wait)
         except KeyboardInterrupt:
             self.stderr.write("Stopped.")
         finally:
