@@ -23,6 +23,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+# The importer's own rule for which files a folder holds (re-exported for the script and tests).
+from dailypapers.sources.hf_daily import find_files as find_files
+
 # Key paths ([] = every element of a list) whose values differ on purpose; excluded from the counts
 # that must become zero, but printed with their counts.
 SEVERAL_DAYS = "paper.* (on several days)"
@@ -58,20 +61,6 @@ class SourceDay:
 class Skipped:
     path: Path
     reason: str
-
-
-def find_files(paths: Iterable[str | Path]) -> list[Path]:
-    """The files named, and the .json / .json.gz files in the folders named, in name order."""
-    found: list[Path] = []
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            found.extend(sorted(p for p in path.iterdir() if p.name.endswith((".json", ".json.gz"))))
-        elif path.is_file():
-            found.append(path)
-        else:
-            raise FileNotFoundError(f"{path}: no such file or folder")
-    return found
 
 
 def _item(raw: object) -> dict:
