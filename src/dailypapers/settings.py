@@ -269,12 +269,27 @@ SEARCH_MODEL_THREADS = env.integer("SEARCH_MODEL_THREADS", 1, "onnxruntime threa
 # An exact scan of 100k vectors reads 150 MB per query (~80 ms on a shared 2-core machine); the graph
 # answers in about a millisecond with recall ~0.98.
 SEARCH_HNSW_THRESHOLD = env.integer(
-    "SEARCH_HNSW_THRESHOLD", 20000, "from this many papers on, nearest neighbours come from an hnswlib graph"
+    "SEARCH_HNSW_THRESHOLD", 20000, "from this many papers on, nearest neighbours come from a usearch graph"
 )
 SEARCH_LEXICAL_WEIGHT = env.number(
     "SEARCH_LEXICAL_WEIGHT", 0.4, "share of the hybrid score from BM25 (the rest from embedding cosine)"
 )
 SEARCH_SEMANTIC = env.flag("SEARCH_SEMANTIC", True, "off: BM25 only, no model loaded, nothing embedded")
+# Searches past these wait briefly, then get 503 + Retry-After (search/admission.py): on a 2-core
+# machine two at a time per process keep both cores busy without queueing hundreds behind them.
+SEARCH_CONCURRENCY = env.integer(
+    "SEARCH_CONCURRENCY", 2, "searches one server process runs at once; more wait, then get 503 + Retry-After"
+)
+SEARCH_QUEUE_WAIT = env.number(
+    "SEARCH_QUEUE_WAIT", 0.25, "seconds a search waits for a free slot before the 503 (busy) answer"
+)
+# A query's ranking is kept per process for this long (and never past a change to the index), so the
+# same search repeated, or its next page, skips the embedding and both indexes.
+SEARCH_CACHE_SECONDS = env.integer(
+    "SEARCH_CACHE_SECONDS",
+    60,
+    "how long a query's ranking is reused (0: never); a change to the index ends it",
+)
 
 # --- Accounts and community (dailypapers.accounts, dailypapers.community) ---
 # Argon2 first: new passwords and every sign-in upgrade to it; the others read older hashes.

@@ -264,6 +264,7 @@ def paper_search(request: HttpRequest) -> HttpResponse:
     """Hybrid search (words and meaning), shaped like Hugging Face's /api/papers/search. Without `q`
     (`HfApi().list_papers()` sends none), the latest papers, as Hugging Face answers then."""
     from dailypapers.search import query
+    from dailypapers.search.admission import SearchBusy
 
     q = (request.GET.get("q") or "").strip()
     limit = limit_param(request, settings.API_SEARCH_MAX_LIMIT)
@@ -280,7 +281,12 @@ def paper_search(request: HttpRequest) -> HttpResponse:
         "has_code": _bool_param(request, "has_code"),
     }
     if q:
-        result = query.search_papers(q, limit=limit, offset=offset, **filters)
+        try:
+            result = query.search_papers(q, limit=limit, offset=offset, **filters)
+        except SearchBusy as busy:
+            # Shed, not queued: a client told to come back in a second beats 200 that all time out.
+            wait = {"Retry-After": str(busy.retry_after), "Cache-Control": "no-store"}
+            return error_response(503, str(busy), wait, code="search_busy")
     else:
         result = query.latest_papers(limit=limit, offset=offset, **filters)
     prefetch_cards((hit.paper for hit in result.hits), listings=True)

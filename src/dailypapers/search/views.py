@@ -11,6 +11,7 @@ from django.shortcuts import render
 from dailypapers.papers.arxiv_ids import parse_arxiv_id
 from dailypapers.papers.models import Category, Paper
 
+from .admission import SearchBusy
 from .forms import PER_PAGE, SearchForm
 from .query import MAX_QUERY_CHARS, search_papers, similar_papers
 
@@ -37,15 +38,18 @@ def search(request: HttpRequest) -> HttpResponse:
             f"Your search was {len(q):,} characters long; only its first {MAX_QUERY_CHARS:,} were used."
         )
     page = data["page"]
-    results = search_papers(
-        q,
-        since=data["since"],
-        until=data["until"],
-        categories=data["category"] or None,
-        has_code=form.has_code(),
-        limit=PER_PAGE,
-        offset=(page - 1) * PER_PAGE,
-    )
+    try:
+        results = search_papers(
+            q,
+            since=data["since"],
+            until=data["until"],
+            categories=data["category"] or None,
+            has_code=form.has_code(),
+            limit=PER_PAGE,
+            offset=(page - 1) * PER_PAGE,
+        )
+    except SearchBusy as busy:
+        return busy_page(request, q, busy.retry_after)
     if results.arxiv_ref and not results.hits:
         context["missing_ref"] = results.arxiv_ref
     if results.mode == "lexical" and not results.arxiv_ref:
@@ -67,6 +71,15 @@ def search(request: HttpRequest) -> HttpResponse:
         context["past_the_end"] = True
         return render(request, "search/results.html", context, status=404)
     return render(request, "search/results.html", context)
+
+
+def busy_page(request: HttpRequest, q: str, retry_after: int) -> HttpResponse:
+    """503 + Retry-After while this process runs as many searches as it may (admission.py)."""
+    context = {"q": q, "retry_after": retry_after, "retry_url": request.get_full_path()}
+    response = render(request, "search/busy.html", context, status=503)
+    response["Retry-After"] = str(retry_after)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def _similar(request: HttpRequest, raw: str, context: dict) -> HttpResponse:
