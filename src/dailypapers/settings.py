@@ -281,14 +281,13 @@ SEARCH_CONCURRENCY = env.integer(
     "SEARCH_CONCURRENCY", 2, "searches one server process runs at once; more wait, then get 503 + Retry-After"
 )
 SEARCH_QUEUE_WAIT = env.number(
-    "SEARCH_QUEUE_WAIT", 0.25, "seconds a search waits for a free slot before the 503 (busy) answer"
+    "SEARCH_QUEUE_WAIT", 0.1, "seconds a search waits for a free slot before the 503 (busy) answer"
 )
-# A query's ranking is kept per process for this long (and never past a change to the index), so the
-# same search repeated, or its next page, skips the embedding and both indexes.
+# A query's ranking (per process) and its result pages for visitors without a session (in the site's
+# cache) are reused for this long, and never past a change to the index: the same search repeated, or
+# its next page, skips the embedding and both indexes. Vote counts on cached pages may lag this much.
 SEARCH_CACHE_SECONDS = env.integer(
-    "SEARCH_CACHE_SECONDS",
-    60,
-    "how long a query's ranking is reused (0: never); a change to the index ends it",
+    "SEARCH_CACHE_SECONDS", 30, "how long a search's ranking and anonymous result pages are reused (0: never)"
 )
 
 # --- Accounts and community (dailypapers.accounts, dailypapers.community) ---

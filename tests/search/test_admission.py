@@ -7,10 +7,12 @@ the one slot, as a search in progress would, so which requests are shed does not
 
 from __future__ import annotations
 
+import re
 import threading
 
 import httpx
 import pytest
+from django.test import override_settings
 
 from dailypapers.search.admission import search_slot
 from dailypapers.search.indexing import update_index
@@ -51,9 +53,7 @@ def test_searches_past_the_limit_get_503_with_retry_after_and_a_cached_one_is_se
     api = [("/api/papers/search", {"q": f"speech recognition {i}"}) for i in range(4)]
     with search_slot():  # a slow search holds the only slot
         responses = _all_at_once(busy_site, page + api)
-        again = httpx.get(
-            f"{busy_site}/papers/search", params={"q": "language models", "page": 1}, timeout=30
-        )
+        again = httpx.get(f"{busy_site}/papers/search", params={"q": "language models"}, timeout=30)
     for response in responses:
         assert response.status_code == 503, response.text[:300]
         assert response.headers["Retry-After"] == "1"
@@ -62,7 +62,7 @@ def test_searches_past_the_limit_get_503_with_retry_after_and_a_cached_one_is_se
     assert 'href="/papers/search?q=vision+transformers+0"' in html  # the same search, to retry by hand
     assert responses[-1].headers["Content-Type"].startswith("application/json")
     assert responses[-1].json()["code"] == "search_busy"
-    # The repeated search needed no slot: its ranking was kept, with the index unchanged.
+    # The repeated search needed no slot: its page was kept, with the index unchanged.
     assert again.status_code == 200 and "Search is busy" not in again.text
 
     # Slot free again: a burst of distinct searches is served or shed, never a 500.
@@ -70,3 +70,29 @@ def test_searches_past_the_limit_get_503_with_retry_after_and_a_cached_one_is_se
     assert {r.status_code for r in burst} <= {200, 503}
     assert any(r.status_code == 200 for r in burst)
     assert all(r.headers.get("Retry-After") == "1" for r in burst if r.status_code == 503)
+
+
+def test_anonymous_result_pages_are_cached_with_each_visitors_token_and_follow_the_index(transactional_db):
+    """A page rendered for one visitor is served to the next with the next one's CSRF token (their
+    votes post without a CSRF failure), and a paper indexed since shows at once (the key holds the
+    index manifest)."""
+    from django.test import Client
+
+    from dailypapers.papers.models import Paper
+    from tests.support.factories import add_paper
+
+    papers = load_corpus(embed=False, limit=6)
+    update_index()
+    q = {"q": papers[0].title}
+    first, second = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    assert first.get("/papers/search", q).status_code == 200
+    with search_slot(), override_settings(SEARCH_CONCURRENCY=1, SEARCH_QUEUE_WAIT=0):
+        page = second.get("/papers/search", q)  # no slot free: only the cache can answer
+    assert page.status_code == 200
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.content.decode()).group(1)
+    vote = second.post(f"/papers/{papers[0].arxiv_id}/upvote", {"csrfmiddlewaretoken": token})
+    assert vote.status_code != 403  # the sign-in redirect, not a CSRF failure
+
+    add_paper("2601.09999", title=papers[0].title + " revisited", abstract=papers[0].abstract)
+    update_index([Paper.objects.get(arxiv_id="2601.09999").pk])
+    assert "2601.09999" in second.get("/papers/search", q).content.decode()

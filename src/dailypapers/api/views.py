@@ -286,7 +286,9 @@ def paper_search(request: HttpRequest) -> HttpResponse:
         except SearchBusy as busy:
             # Shed, not queued: a client told to come back in a second beats 200 that all time out.
             wait = {"Retry-After": str(busy.retry_after), "Cache-Control": "no-store"}
-            return error_response(503, str(busy), wait, code="search_busy")
+            response = error_response(503, str(busy), wait, code="search_busy")
+            response._has_been_logged = True  # shed load is expected: no ERROR line for each
+            return response
     else:
         result = query.latest_papers(limit=limit, offset=offset, **filters)
     prefetch_cards((hit.paper for hit in result.hits), listings=True)

@@ -43,15 +43,29 @@ def _current() -> threading.BoundedSemaphore:
         return _semaphore
 
 
+_held = threading.local()  # how deep this thread is in search_slot()
+
+
 @contextmanager
 def search_slot() -> Iterator[None]:
     """Hold one of this process's search slots, waiting at most SEARCH_QUEUE_WAIT seconds for one.
 
-    Raises SearchBusy when none came free in that time."""
+    Raises SearchBusy when none came free in that time. A thread already holding one (a view that
+    holds a slot for its whole page, then ranks) takes no second."""
+    depth = getattr(_held, "depth", 0)
+    if depth:
+        _held.depth = depth + 1
+        try:
+            yield
+        finally:
+            _held.depth = depth
+        return
     semaphore = _current()
     if not semaphore.acquire(timeout=max(0.0, float(settings.SEARCH_QUEUE_WAIT))):
         raise SearchBusy()
+    _held.depth = 1
     try:
         yield
     finally:
+        _held.depth = 0
         semaphore.release()
