@@ -159,7 +159,7 @@ def main() -> int:
     env = {
         **os.environ,
         "DAILYPAPERS_HOME": str(home),
-        "DAILYPAPERS_API_READ_RATE": "",  # measure search, not the API's per-client limit
+        "DAILYPAPERS_API_READ_RATE": "0/m",  # measure search, not the API's per-client limit
         "PYTHONPATH": str(REPO / "src") + os.pathsep + os.environ.get("PYTHONPATH", ""),
     }
     env.pop("DATABASE_URL", None)

@@ -275,10 +275,11 @@ SEARCH_LEXICAL_WEIGHT = env.number(
     "SEARCH_LEXICAL_WEIGHT", 0.4, "share of the hybrid score from BM25 (the rest from embedding cosine)"
 )
 SEARCH_SEMANTIC = env.flag("SEARCH_SEMANTIC", True, "off: BM25 only, no model loaded, nothing embedded")
-# Searches past these wait briefly, then get 503 + Retry-After (search/admission.py): on a 2-core
-# machine two at a time per process keep both cores busy without queueing hundreds behind them.
+# Searches past these wait briefly, then get 503 + Retry-After (search/admission.py). One at a time
+# per process: rendering a result page holds the GIL, so a second one only slows the first, and the
+# process's other threads stay free to answer cached pages and 503s at once.
 SEARCH_CONCURRENCY = env.integer(
-    "SEARCH_CONCURRENCY", 2, "searches one server process runs at once; more wait, then get 503 + Retry-After"
+    "SEARCH_CONCURRENCY", 1, "searches one server process runs at once; more wait, then get 503 + Retry-After"
 )
 SEARCH_QUEUE_WAIT = env.number(
     "SEARCH_QUEUE_WAIT", 0.1, "seconds a search waits for a free slot before the 503 (busy) answer"

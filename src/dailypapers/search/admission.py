@@ -30,16 +30,17 @@ class SearchBusy(Exception):
 
 _lock = threading.Lock()
 _semaphore: threading.BoundedSemaphore | None = None
-_key: tuple[int, int] | None = None  # (pid, size) the semaphore was made for
+_key: tuple[int, int] = (0, 0)  # (pid, size) the semaphore was made for
+_waiting = 0  # threads of this process waiting for a slot
 
 
 def _current() -> threading.BoundedSemaphore:
-    global _semaphore, _key
+    global _semaphore, _key, _waiting
     key = (os.getpid(), max(1, int(settings.SEARCH_CONCURRENCY)))
     with _lock:
         # A forked server worker starts its own count; a changed setting (tests) a new one.
         if _semaphore is None or _key != key:
-            _semaphore, _key = threading.BoundedSemaphore(key[1]), key
+            _semaphore, _key, _waiting = threading.BoundedSemaphore(key[1]), key, 0
         return _semaphore
 
 
@@ -48,10 +49,11 @@ _held = threading.local()  # how deep this thread is in search_slot()
 
 @contextmanager
 def search_slot() -> Iterator[None]:
-    """Hold one of this process's search slots, waiting at most SEARCH_QUEUE_WAIT seconds for one.
+    """Hold one of this process's search slots, waiting at most SEARCH_QUEUE_WAIT seconds for one
+    when fewer than SEARCH_CONCURRENCY others are waiting already.
 
-    Raises SearchBusy when none came free in that time. A thread already holding one (a view that
-    holds a slot for its whole page, then ranks) takes no second."""
+    Raises SearchBusy when none came free in that time, or the queue was full. A thread already
+    holding one (a view that holds a slot for its whole page, then ranks) takes no second."""
     depth = getattr(_held, "depth", 0)
     if depth:
         _held.depth = depth + 1
@@ -60,9 +62,23 @@ def search_slot() -> Iterator[None]:
         finally:
             _held.depth = depth
         return
+    global _waiting
     semaphore = _current()
-    if not semaphore.acquire(timeout=max(0.0, float(settings.SEARCH_QUEUE_WAIT))):
-        raise SearchBusy()
+    if not semaphore.acquire(blocking=False):
+        # A short queue, as long as the slots: a thread waiting here serves nobody else, so past
+        # it requests are shed at once, which keeps the server's threads turning over.
+        with _lock:
+            queue_full = _waiting >= _key[1]
+            _waiting += 0 if queue_full else 1
+        if queue_full:
+            raise SearchBusy()
+        try:
+            admitted = semaphore.acquire(timeout=max(0.0, float(settings.SEARCH_QUEUE_WAIT)))
+        finally:
+            with _lock:
+                _waiting -= 1
+        if not admitted:
+            raise SearchBusy()
     _held.depth = 1
     try:
         yield
