@@ -282,6 +282,7 @@ def memory(args, papers: list[dict], base: np.ndarray, queries: np.ndarray) -> i
         store.finish_rows()  # builds the usearch graph
         build_s = time.perf_counter() - t0
         (root / "meta.json").write_text(json.dumps({"dim": base.shape[1], "rows": store.rows}))
+        store_vectors = store.vectors  # ids are row numbers here
         # Exact top 10 by a full scan, in chunks.
         sims = np.full((len(queries), 10), -np.inf, dtype=np.float32)
         best = np.zeros((len(queries), 10), dtype=np.int64)
@@ -294,9 +295,17 @@ def memory(args, papers: list[dict], base: np.ndarray, queries: np.ndarray) -> i
             top = np.argsort(-both, axis=1)[:, :10]
             sims, best = np.take_along_axis(both, top, 1), np.take_along_axis(both_ids, top, 1)
         truth = [set(r) for r in best.tolist()]
+        tenth = sims[:, 9]
 
-        def recall(found: list[list[int]], truth: list[set[int]] = truth) -> float:
-            return sum(len(set(f) & t) for f, t in zip(found, truth, strict=True)) / (10 * len(truth))
+        def recall(found: list[list[int]], truth=truth, tenth=tenth, vectors=store_vectors) -> str:
+            """Recall@10 of the ids, then as ann-benchmarks counts it: a result is right when its
+            cosine is within 1e-3 of the 10th best's or above (the noisy copies of one real vector are
+            near-ties that no graph orders exactly)."""
+            ids = sum(len(set(f) & t) for f, t in zip(found, truth, strict=True)) / (10 * len(truth))
+            near = 0
+            for f, q, t in zip(found, queries, tenth, strict=True):
+                near += int((np.asarray(vectors[np.asarray(f)]) @ q >= t - 1e-3).sum())
+            return f"{ids:.3f} / {near / (10 * len(truth)):.3f}"
 
         row = {
             "size": size,
@@ -358,19 +367,22 @@ def memory(args, papers: list[dict], base: np.ndarray, queries: np.ndarray) -> i
         rows.append(row)
         if not args.keep:
             shutil.rmtree(root, ignore_errors=True)
-    print("\n| vectors | graph | build | on disk | recall@10 vs exact | PSS, 2 workers | PSS, 4 workers |")
+    print(
+        "\n| vectors | graph | build | on disk | recall@10 vs exact (ids / within 1e-3) "
+        "| PSS, 2 workers | PSS, 4 workers |"
+    )
     print("|---|---|---|---|---|---|---|")
     for r in rows:
         u2, u4 = r["usearch_2"][0], r["usearch_4"][0]
         print(
             f"| {r['size']:,} | usearch (mapped) | {r['build_s']:.0f} s | {r['graph_mb']:,.0f} MB | "
-            f"{r['recall']:.3f} | {u2:,.0f} MB | {u4:,.0f} MB |"
+            f"{r['recall']} | {u2:,.0f} MB | {u4:,.0f} MB |"
         )
         if "hnswlib_2" in r:
             h2, h4 = r["hnswlib_2"][0], r["hnswlib_4"][0]
             print(
                 f"| {r['size']:,} | hnswlib (loaded) | {r['hnswlib_build_s']:.0f} s | | "
-                f"{r['hnswlib_recall']:.3f} | {h2:,.0f} MB | {h4:,.0f} MB |"
+                f"{r['hnswlib_recall']} | {h2:,.0f} MB | {h4:,.0f} MB |"
             )
     return 0
 
