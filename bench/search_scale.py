@@ -3,6 +3,14 @@
     python bench/search_scale.py                  # 100k and 1M
     python bench/search_scale.py --sizes 100000   # one size
     python bench/search_scale.py --embed 5000     # embed more real abstracts (default 3000)
+    python bench/search_scale.py --memory --sizes 1000000   # vectors only: recall and workers' PSS
+
+--memory builds only the vector store (the same vectors as below) and reports, per size: recall@10
+of the usearch graph against exact search (and of an hnswlib graph with the same M / ef, when hnswlib
+is installed, for comparison), and the total memory (PSS, from /proc/<pid>/smaps_rollup) of 2 and 4
+server-like worker processes that each open the store as a server worker does and answer 200 real
+query embeddings. PSS divides each shared page among the processes mapping it, so the sum over the
+workers is what the node really spends.
 
 Documents: the real papers of ../shared/data/arxiv-snapshot (74,728), replicated under new ids to reach
 each size (so the index holds realistic term statistics, with each text ~N/74,728 times).
@@ -137,7 +145,7 @@ def build(root: Path, papers: list[dict], size: int, base: np.ndarray) -> dict:
     timings["build_s"] = timings["lexical_s"] + timings["vectors_s"] + timings["graph_s"]
     timings["size_mb"] = sum(f.stat().st_size for f in root.rglob("*") if f.is_file()) / 1e6
     timings["lexical_mb"] = sum(f.stat().st_size for f in root.rglob("lexical/*") if f.is_file()) / 1e6
-    timings["graph"] = "hnsw" if (engine.gen_path / "hnsw.bin").exists() else "exact"
+    timings["graph"] = "hnsw" if (engine.gen_path / "graph.usearch").exists() else "exact"
     return timings
 
 
@@ -221,6 +229,164 @@ def _status(key: str) -> int:
     return 0
 
 
+def _pss_mb(pid: int) -> tuple[float, float]:
+    """(PSS, RSS) of a process in MB, from /proc/<pid>/smaps_rollup."""
+    fields = {}
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        parts = line.split()
+        if len(parts) >= 3 and parts[0].endswith(":"):
+            fields[parts[0][:-1]] = int(parts[1])
+    return fields["Pss"] / 1024, fields["Rss"] / 1024
+
+
+def memory_worker(root: Path, qfile: Path, kind: str) -> None:
+    """One server-like worker: open the store, answer the queries (neighbours and the exact cosines of
+    100 candidates, as Engine.search does), say "ready" and wait, holding what it loaded."""
+    from dailypapers.search.dense import HNSW_EF_SEARCH, VectorStore
+
+    meta = json.loads((root / "meta.json").read_text())
+    queries = np.load(qfile)
+    if kind == "hnswlib":
+        import hnswlib
+
+        index = hnswlib.Index(space="ip", dim=meta["dim"])
+        index.load_index(str(root / "hnsw.bin"))  # read into this process: what each worker used to hold
+        index.set_ef(HNSW_EF_SEARCH)
+        for q in queries:
+            labels, _ = index.knn_query(q.reshape(1, -1), k=100)
+            index.get_items(labels[0])
+    else:
+        store = VectorStore(root, meta["dim"], meta["rows"], HNSW_THRESHOLD)
+        assert store.hnsw is not None
+        for q in queries:
+            store.scores(q, [i for i, _ in store.search(q, 100)])
+    print("ready", flush=True)
+    sys.stdin.read()
+
+
+def memory(args, papers: list[dict], base: np.ndarray, queries: np.ndarray) -> int:
+    from dailypapers.search.dense import HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH, HNSW_M, VectorStore
+
+    qfile = args.cache / "query-vectors.npy"
+    np.save(qfile, queries)
+    rows = []
+    for size in [int(s) for s in args.sizes.split(",") if s]:
+        root = args.cache / f"dense-{size}"
+        shutil.rmtree(root, ignore_errors=True)
+        print(f"\n== {size:,} vectors", flush=True)
+        store = VectorStore(root, base.shape[1], 0, HNSW_THRESHOLD)
+        for start in range(0, size, 100_000):
+            ids = np.arange(start, min(size, start + 100_000), dtype=np.int64)
+            store.append_rows(ids, vectors_for(ids, base, seed=start))
+        t0 = time.perf_counter()
+        store.finish_rows()  # builds the usearch graph
+        build_s = time.perf_counter() - t0
+        (root / "meta.json").write_text(json.dumps({"dim": base.shape[1], "rows": store.rows}))
+        store_vectors = store.vectors  # ids are row numbers here
+        # Exact top 10 by a full scan, in chunks.
+        sims = np.full((len(queries), 10), -np.inf, dtype=np.float32)
+        best = np.zeros((len(queries), 10), dtype=np.int64)
+        for start in range(0, size, 100_000):
+            block = np.asarray(store.vectors[start : start + 100_000]) @ queries.T  # rows × queries
+            both = np.concatenate([sims, block.T], axis=1)
+            both_ids = np.concatenate(
+                [best, np.broadcast_to(np.arange(start, start + len(block)), both[:, 10:].shape)], axis=1
+            )
+            top = np.argsort(-both, axis=1)[:, :10]
+            sims, best = np.take_along_axis(both, top, 1), np.take_along_axis(both_ids, top, 1)
+        truth = [set(r) for r in best.tolist()]
+        tenth = sims[:, 9]
+
+        def recall(found: list[list[int]], truth=truth, tenth=tenth, vectors=store_vectors) -> str:
+            """Recall@10 of the ids, then as ann-benchmarks counts it: a result is right when its
+            cosine is within 1e-3 of the 10th best's or above (the noisy copies of one real vector are
+            near-ties that no graph orders exactly)."""
+            ids = sum(len(set(f) & t) for f, t in zip(found, truth, strict=True)) / (10 * len(truth))
+            near = 0
+            for f, q, t in zip(found, queries, tenth, strict=True):
+                near += int((np.asarray(vectors[np.asarray(f)]) @ q >= t - 1e-3).sum())
+            return f"{ids:.3f} / {near / (10 * len(truth)):.3f}"
+
+        row = {
+            "size": size,
+            "build_s": build_s,
+            "recall": recall([[i for i, _ in store.search(q, 10)] for q in queries]),
+        }
+        row["graph_mb"] = store.hnsw_path.stat().st_size / 1e6
+        kinds = ["usearch"]
+        try:
+            import hnswlib
+
+            t0 = time.perf_counter()
+            index = hnswlib.Index(space="ip", dim=base.shape[1])
+            index.init_index(max_elements=size, ef_construction=HNSW_EF_CONSTRUCTION, M=HNSW_M)
+            index.set_num_threads(os.cpu_count() or 1)
+            for start in range(0, size, 100_000):
+                ids = np.arange(start, min(size, start + 100_000))
+                index.add_items(np.asarray(store.vectors[start : start + len(ids)]), ids)
+            row["hnswlib_build_s"] = time.perf_counter() - t0
+            index.set_ef(HNSW_EF_SEARCH)
+            row["hnswlib_recall"] = recall(index.knn_query(queries, k=10)[0].tolist())
+            index.save_index(str(root / "hnsw.bin"))
+            del index
+            kinds.append("hnswlib")
+        except ImportError:
+            pass
+        del store
+        for kind in kinds:
+            for workers in (2, 4):
+                procs = [
+                    subprocess.Popen(
+                        [
+                            sys.executable,
+                            __file__,
+                            "--memory-worker",
+                            str(root),
+                            "--query-file",
+                            str(qfile),
+                            "--kind",
+                            kind,
+                        ],
+                        stdin=subprocess.PIPE,
+                        stdout=subprocess.PIPE,
+                        text=True,
+                    )
+                    for _ in range(workers)
+                ]
+                for p in procs:
+                    assert p.stdout is not None and p.stdout.readline().strip() == "ready"
+                pss, rss = map(sum, zip(*(_pss_mb(p.pid) for p in procs), strict=True))
+                for p in procs:
+                    p.communicate("")
+                row[f"{kind}_{workers}"] = (pss, rss)
+                print(
+                    f"{kind}, {workers} workers: PSS {pss:,.0f} MB in all (RSS summed {rss:,.0f} MB)",
+                    flush=True,
+                )
+        print(json.dumps(row), flush=True)
+        rows.append(row)
+        if not args.keep:
+            shutil.rmtree(root, ignore_errors=True)
+    print(
+        "\n| vectors | graph | build | on disk | recall@10 vs exact (ids / within 1e-3) "
+        "| PSS, 2 workers | PSS, 4 workers |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    for r in rows:
+        u2, u4 = r["usearch_2"][0], r["usearch_4"][0]
+        print(
+            f"| {r['size']:,} | usearch (mapped) | {r['build_s']:.0f} s | {r['graph_mb']:,.0f} MB | "
+            f"{r['recall']} | {u2:,.0f} MB | {u4:,.0f} MB |"
+        )
+        if "hnswlib_2" in r:
+            h2, h4 = r["hnswlib_2"][0], r["hnswlib_4"][0]
+            print(
+                f"| {r['size']:,} | hnswlib (loaded) | {r['hnswlib_build_s']:.0f} s | | "
+                f"{r['hnswlib_recall']} | {h2:,.0f} MB | {h4:,.0f} MB |"
+            )
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -239,12 +405,18 @@ def main() -> int:
         default=HNSW_THRESHOLD,
         help="graph from this many vectors on (site default)",
     )
+    parser.add_argument("--memory", action="store_true", help="vectors only: recall and workers' PSS")
     parser.add_argument("--serve", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--memory-worker", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--kind", default="usearch", help=argparse.SUPPRESS)
     parser.add_argument("--query-file", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     globals()["HNSW_THRESHOLD"] = args.hnsw_threshold
     if args.serve:
         serve(args.serve, args.query_file)
+        return 0
+    if args.memory_worker:
+        memory_worker(args.memory_worker, args.query_file, args.kind)
         return 0
 
     print(
@@ -256,8 +428,11 @@ def main() -> int:
     print(f"read {len(papers)} real papers in {time.perf_counter() - t0:.1f} s")
     embedder = Embedder(BUNDLED_MODEL_DIR, threads=os.cpu_count() or 1)
     base = real_vectors(papers, min(args.embed, len(papers)), args.cache, embedder)
-    del embedder
     queries = make_queries(papers, args.queries)
+    if args.memory:
+        args.cache.mkdir(parents=True, exist_ok=True)
+        return memory(args, papers, base, embedder.embed(queries[:200]))
+    del embedder
     qfile = args.cache / "queries.json"
     args.cache.mkdir(parents=True, exist_ok=True)
     qfile.write_text(json.dumps(queries))
@@ -266,7 +441,10 @@ def main() -> int:
         root = args.cache / f"index-{size}"
         if args.reuse and (root / "current.json").exists():
             print(f"\n== {size:,} papers: reusing {root}", flush=True)
-            built = {"build_s": float("nan"), "graph": "hnsw" if any(root.glob("g-*/hnsw.bin")) else "exact"}
+            built = {
+                "build_s": float("nan"),
+                "graph": "hnsw" if any(root.glob("g-*/graph.usearch")) else "exact",
+            }
             built["size_mb"] = sum(f.stat().st_size for f in root.rglob("*") if f.is_file()) / 1e6
         else:
             shutil.rmtree(root, ignore_errors=True)

@@ -303,7 +303,7 @@ SEARCH_MODEL_THREADS = env.integer("SEARCH_MODEL_THREADS", 1, "onnxruntime threa
 # An exact scan of 100k vectors reads 150 MB per query (~80 ms on a shared 2-core machine); the graph
 # answers in about a millisecond with recall ~0.98.
 SEARCH_HNSW_THRESHOLD = env.integer(
-    "SEARCH_HNSW_THRESHOLD", 20000, "from this many papers on, nearest neighbours come from an hnswlib graph"
+    "SEARCH_HNSW_THRESHOLD", 20000, "from this many papers on, nearest neighbours come from a usearch graph"
 )
 SEARCH_LEXICAL_WEIGHT = env.number(
     "SEARCH_LEXICAL_WEIGHT", 0.4, "share of the hybrid score from BM25 (the rest from embedding cosine)"
@@ -317,6 +317,21 @@ SEARCH_FOLLOW = env.flag(
     "`serve` starts `dailypapers index --follow` beside the server: this node's search index follows "
     "papers changed through any node sharing the database",
     shown="on with PostgreSQL",
+)
+# Searches past these wait briefly, then get 503 + Retry-After (search/admission.py). One at a time
+# per process: rendering a result page holds the GIL, so a second one only slows the first, and the
+# process's other threads stay free to answer cached pages and 503s at once.
+SEARCH_CONCURRENCY = env.integer(
+    "SEARCH_CONCURRENCY", 1, "searches one server process runs at once; more wait, then get 503 + Retry-After"
+)
+SEARCH_QUEUE_WAIT = env.number(
+    "SEARCH_QUEUE_WAIT", 0.1, "seconds a search waits for a free slot before the 503 (busy) answer"
+)
+# A query's ranking (per process) and its result pages for visitors without a session (in the site's
+# cache) are reused for this long, and never past a change to the index: the same search repeated, or
+# its next page, skips the embedding and both indexes. Vote counts on cached pages may lag this much.
+SEARCH_CACHE_SECONDS = env.integer(
+    "SEARCH_CACHE_SECONDS", 30, "how long a search's ranking and anonymous result pages are reused (0: never)"
 )
 
 # --- Accounts and community (dailypapers.accounts, dailypapers.community) ---

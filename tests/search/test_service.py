@@ -268,7 +268,7 @@ def test_rebuild_with_the_hnsw_graph_gives_the_same_neighbours(corpus, settings)
     settings.SEARCH_HNSW_THRESHOLD = 10  # the graph from 10 vectors on
     instance.reset()
     rebuild_index()
-    assert list(settings.SEARCH_DIR.glob("g-*/hnsw.bin"))
+    assert list(settings.SEARCH_DIR.glob("g-*/graph.usearch"))
     assert [p.arxiv_id for p in similar_papers(paper, limit=5)] == exact
     # With a graph, vectors are read from it rather than from the mapped file: the same values.
     store = instance.get_engine().vectors

@@ -332,6 +332,9 @@ def schema(base_url: str = "") -> dict[str, Any]:
                         },
                     ),
                     **COMMON_ERRORS,
+                    "503": _error(
+                        "Search is busy (too many searches at once); try again as Retry-After says.", RETRY
+                    ),
                 },
             }
         },

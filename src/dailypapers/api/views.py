@@ -264,6 +264,7 @@ def paper_search(request: HttpRequest) -> HttpResponse:
     """Hybrid search (words and meaning), shaped like Hugging Face's /api/papers/search. Without `q`
     (`HfApi().list_papers()` sends none), the latest papers, as Hugging Face answers then."""
     from dailypapers.search import query
+    from dailypapers.search.admission import SearchBusy, search_slot
 
     q = (request.GET.get("q") or "").strip()
     limit = limit_param(request, settings.API_SEARCH_MAX_LIMIT)
@@ -279,17 +280,26 @@ def paper_search(request: HttpRequest) -> HttpResponse:
         "categories": codes or None,
         "has_code": _bool_param(request, "has_code"),
     }
-    if q:
-        result = query.search_papers(q, limit=limit, offset=offset, **filters)
-    else:
-        result = query.latest_papers(limit=limit, offset=offset, **filters)
-    prefetch_cards((hit.paper for hit in result.hits), listings=True)
+    try:
+        # The search and the serialising of its results hold one of the process's search slots.
+        with search_slot():
+            if q:
+                result = query.search_papers(q, limit=limit, offset=offset, **filters)
+            else:
+                result = query.latest_papers(limit=limit, offset=offset, **filters)
+            prefetch_cards((hit.paper for hit in result.hits), listings=True)
+            # A listing has no relevance to score.
+            items = [search_item_json(h.paper, request, h.score if q else None) for h in result.hits]
+    except SearchBusy as busy:
+        # Shed, not queued: a client told to come back in a second beats 200 that all time out.
+        wait = {"Retry-After": str(busy.retry_after), "Cache-Control": "no-store"}
+        response = error_response(503, str(busy), wait, code="search_busy")
+        response._has_been_logged = True  # shed load is expected: no ERROR line for each
+        return response
     headers = {"X-Total-Count": str(result.total)}
     # Pages are slices of one ranking (a query's, or newest first): the next one starts where this ends.
     if offset + limit < result.ranked:
         headers["Link"] = next_link(request, offset=offset + limit)
-    # A listing has no relevance to score.
-    items = [search_item_json(h.paper, request, h.score if q else None) for h in result.hits]
     return json_response(items, headers=headers)
 
 

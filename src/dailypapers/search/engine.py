@@ -7,7 +7,7 @@ Layout of the folder:
   current.json     manifest: the generation folder in use, its vector row count, the model
   lock             held by the one writer at a time (flock)
   g-<n>/lexical/   tantivy index
-  g-<n>/vectors.f32, ids.i64, hnsw.bin   vector store (see dense.py)
+  g-<n>/vectors.f32, ids.i64, graph.usearch   vector store (see dense.py)
   g-<n>/docsig.*, vecsig.*               what was indexed for each id, to find what changed
 """
 

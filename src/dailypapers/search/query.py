@@ -13,17 +13,24 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 import re
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import partial
 
 import numpy as np
+from django.conf import settings
 from django.utils.html import escape
 
 from dailypapers.papers.arxiv_ids import ArxivRef, parse_arxiv_id
 from dailypapers.papers.models import Paper
 
+from .admission import search_slot
+from .embedding import Embedder
 from .engine import RANK_DEPTH, Candidate, Ranking
 from .instance import EPOCH, embedder, get_engine
 from .lexical import PLAINER, STEMMER, Filters, keywords
@@ -140,9 +147,10 @@ def search_papers(
         results.arxiv_ref, results.mode = ref, "lexical"
         ordered = _by_arxiv_id(ref, f)
     else:
-        ranking = _rank(topic, f, mode)
+        ranking = _ranked(q, topic, f, mode)
         results.mode, results.total_exact = ranking.mode, ranking.total_exact
-        ordered = _visible(_with_exact_titles(ranking.candidates, q, f))
+        # Visibility is checked on every call: a paper hidden a moment ago leaves a cached ranking too.
+        ordered = _visible(ranking.candidates)
         at_least = 0 if ranking.total_exact else ranking.total
     results.ranked = len(ordered)
     results.total = max(at_least, len(ordered))
@@ -197,10 +205,65 @@ def _by_arxiv_id(ref: ArxivRef, f: Filters) -> list[Candidate]:
     return [Candidate(paper.id, score=1.0, match="arXiv id")]
 
 
+_RANKINGS_KEPT = 128  # rankings per process (each up to RANK_DEPTH candidates, ~0.2 MB)
+_EMBEDDINGS_KEPT = 2048  # query embeddings per process (1.5 KB each)
+_rankings: OrderedDict[tuple, tuple[float, Ranking]] = OrderedDict()
+_embeddings: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
+_cache_lock = threading.Lock()
+
+
+def _ranked(q: str, topic: str, f: Filters, mode: str) -> Ranking:
+    """The ranking of `q` with exact titles first, from this process's cache while the index is
+    unchanged and SEARCH_CACHE_SECONDS have not passed; otherwise computed in a search slot
+    (admission.py: raises SearchBusy when the process is running as many searches as it may).
+
+    The cache is per process, beside the index files it was computed from: each web node has its own
+    index, so a ranking is not shared through the site's cache. The key holds the index manifest,
+    which every write to the index changes, so a new paper is never missing from a cached ranking."""
+    engine = get_engine()
+    categories = tuple(f.categories or ())
+    key = (str(engine.root), json.dumps(engine.manifest, sort_keys=True), q, mode, f.since_day, f.until_day)
+    key += (categories, f.has_code)
+    ttl = settings.SEARCH_CACHE_SECONDS
+    now = time.monotonic()
+    with _cache_lock:
+        kept = _rankings.get(key)
+        if kept and kept[0] > now:
+            _rankings.move_to_end(key)
+            return kept[1]
+    with search_slot():
+        ranking = _rank(topic, f, mode)
+        ranking = dataclasses.replace(ranking, candidates=_with_exact_titles(ranking.candidates, q, f))
+    if ttl > 0:
+        with _cache_lock:
+            _rankings[key] = (now + ttl, ranking)
+            _rankings.move_to_end(key)
+            while len(_rankings) > _RANKINGS_KEPT:
+                _rankings.popitem(last=False)
+    return ranking
+
+
+def _embed_query(model: Embedder, text: str) -> np.ndarray:
+    """The model's embedding of `text`, kept per process: the same words with other filters, or in
+    another phrasing ("papers on X" is X), cost no second run of the model."""
+    key = (model.name, text)
+    with _cache_lock:
+        if (vector := _embeddings.get(key)) is not None:
+            _embeddings.move_to_end(key)
+            return vector
+    vector = model.embed_query(text)
+    vector.setflags(write=False)  # shared between threads
+    with _cache_lock:
+        _embeddings[key] = vector
+        while len(_embeddings) > _EMBEDDINGS_KEPT:
+            _embeddings.popitem(last=False)
+    return vector
+
+
 def _rank(topic: str, f: Filters, mode: str) -> Ranking:
     """The one ranking of a query's topic, BM25 beside the embedding of the same words."""
     model = embedder() if mode != "lexical" else None
-    embed = partial(model.embed_query, topic) if model else None  # beside BM25 (Engine.search)
+    embed = partial(_embed_query, model, topic) if model else None  # beside BM25 (Engine.search)
     return get_engine().search(topic, embed, f, depth=RANK_DEPTH, mode=mode)
 
 
