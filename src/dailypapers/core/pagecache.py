@@ -25,7 +25,9 @@ import functools
 import hashlib
 import logging
 import secrets
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.conf import settings
@@ -162,6 +164,43 @@ def _stored(response: HttpResponse, reader: int, per_member: bool, shortcut: boo
     return (response.status_code, headers, body, etag, per_member, shortcut)
 
 
+_render_locks: dict[str, threading.Lock] = {}
+_render_locks_guard = threading.Lock()
+
+
+@contextmanager
+def _render_lock(key: str) -> Iterator[None]:
+    with _render_locks_guard:
+        lock = _render_locks.get(key)
+        if lock is None:
+            if len(_render_locks) >= 1000:  # keys die with their stamp; a lock lost costs a render
+                _render_locks.clear()
+            lock = _render_locks[key] = threading.Lock()
+    # Never wait for ever behind a render that hangs: render alongside it after a while.
+    acquired = lock.acquire(timeout=10)
+    try:
+        yield
+    finally:
+        if acquired:
+            lock.release()
+
+
+def _cache_get(key: str) -> tuple | None:
+    # A cache that cannot be reached (a Redis down) costs renders, never an error page.
+    try:
+        return cache.get(key)
+    except Exception:
+        log.warning("page cache unreachable; rendering afresh", exc_info=True)
+        return None
+
+
+def _cache_set(key: str, stored: tuple) -> None:
+    try:
+        cache.set(key, stored, settings.PAGE_CACHE_SECONDS)
+    except Exception:
+        log.warning("page cache unreachable; the page is not kept", exc_info=True)
+
+
 def _fill(request: HttpRequest, body: bytes) -> bytes:
     if _PLACEHOLDER_BYTES in body:
         body = body.replace(_PLACEHOLDER_BYTES, get_token(request).encode())
@@ -208,21 +247,26 @@ def cached_page(view: Callable | None = None, *, per_member: bool = True, shortc
             if reader is None:
                 return view(request, *args, **kwargs)
             key = _key(request, content_version(), reader)
-            stored = cache.get(key)
+            stored = _cache_get(key)
             if stored is None:
-                request._page_cache_render = True
-                try:
-                    response = view(request, *args, **kwargs)
-                finally:
-                    request._page_cache_render = False
-                stored = _stored(response, reader, per_member, shortcut)
-                if stored is None:  # not one to share: this reader's own answer, token filled in
-                    if not response.streaming:
-                        response.content = _fill(request, response.content)
-                    return response
-                cache.set(key, stored, settings.PAGE_CACHE_SECONDS)
-                if shortcut and reader == 0:
-                    _remember_shortcut(request)
+                # One render per copy and process: the other threads asking for it wait for that
+                # one (after a vote every reader misses at once, and renders cost ~25x a copy).
+                with _render_lock(key):
+                    stored = _cache_get(key)
+                    if stored is None:
+                        request._page_cache_render = True
+                        try:
+                            response = view(request, *args, **kwargs)
+                        finally:
+                            request._page_cache_render = False
+                        stored = _stored(response, reader, per_member, shortcut)
+                        if stored is None:  # not one to share: this reader's own answer, token filled in
+                            if not response.streaming:
+                                response.content = _fill(request, response.content)
+                            return response
+                        _cache_set(key, stored)
+                        if shortcut and reader == 0:
+                            _remember_shortcut(request)
             return _answer(request, stored)
 
         return wrapper
@@ -285,7 +329,7 @@ class SharedPageMiddleware:
             return None
         if where not in _shortcut_paths:
             return None
-        stored = cache.get(_key(request, content_version(), 0))
+        stored = _cache_get(_key(request, content_version(), 0))
         if stored is None or not stored[5]:
             return None
         return stored
