@@ -223,6 +223,7 @@ def signed_in_run(site: Site, members: list[Member], papers: list[str], feed: st
     for i, member in enumerate(members):
         assert member.vote(papers[i % len(papers)], True) == 200
     script = cookie_script(members, feed)
+    wrk(site.url + feed, 3, 50, script)  # every member's copy made in both processes first
     result = wrk(site.url + feed, args.seconds, args.connections, script)
     os.unlink(script)
     for i, member in enumerate(members):
@@ -346,8 +347,8 @@ def main() -> None:
             "/feeds/daily.rss",
         ]
         urls = [u for u in urls if not args.only or any(o in u for o in args.only)]
-        for url in urls:  # each copy made once before the clock starts
-            urllib.request.urlopen(site.url + url, timeout=60).read()
+        for url in urls:  # both processes keep their copies before the clock starts
+            wrk(site.url + url, 2, 20)
         print(
             f"{'PostgreSQL' if args.database_url else 'SQLite'}, page cache "
             f"{'off' if args.no_page_cache else 'on'}, API read rate {args.api_rate or 'off'}: "
