@@ -12,7 +12,7 @@ and each address's req/s as a share of the baseline (the mean of the two static 
 
 API reads are limited per client address (DAILYPAPERS_API_READ_RATE, 300/m); wrk is one address, so
 the limit is raised to 100,000,000/m here (--api-rate): every read is still counted, none refused;
-`--api-rate ""` turns it off.
+`--api-rate 0/m` turns it off.
 
 --signed-in N: N members sign in; wrk rotates their session cookies (a Lua script) on the day feed;
 each member voted on a paper of their own first, and every member's page is checked to mark theirs.
@@ -318,7 +318,7 @@ def main() -> None:
         "--api-rate",
         default="100000000/m",
         help="DAILYPAPERS_API_READ_RATE: raised so that one address is never refused (every read is "
-        "still counted); empty: no limit",
+        "still counted); 0/m: no limit",
     )
     parser.add_argument("--only", nargs="*", default=[], help="only addresses holding one of these")
     args = parser.parse_args()
@@ -351,7 +351,7 @@ def main() -> None:
             wrk(site.url + url, 2, 20)
         print(
             f"{'PostgreSQL' if args.database_url else 'SQLite'}, page cache "
-            f"{'off' if args.no_page_cache else 'on'}, API read rate {args.api_rate or 'off'}: "
+            f"{'off' if args.no_page_cache else 'on'}, API read rate {args.api_rate}: "
             f"wrk -t2 -c{args.connections} -d{args.seconds}s, "
             f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}",
             flush=True,
