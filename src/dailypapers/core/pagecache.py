@@ -32,7 +32,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
@@ -329,7 +329,12 @@ class SharedPageMiddleware:
             return None
         if where not in _shortcut_paths:
             return None
-        stored = _cache_get(_key(request, content_version(), 0))
+        try:
+            stamp = content_version()
+        except DatabaseError:
+            # The database is away: the view meets it too, and answers the 503 page without a traceback.
+            return None
+        stored = _cache_get(_key(request, stamp, 0))
         if stored is None or not stored[5]:
             return None
         return stored
