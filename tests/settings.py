@@ -16,3 +16,8 @@ STORAGES = {
     **SITE_STORAGES,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# Test transactions are rolled back, never committed, so the content stamp (moved on commit) never
+# moves inside this process: pages here are rendered afresh. The served-site tests (tests/front/
+# test_page_cache.py) run the cache as a site does.
+PAGE_CACHE_SECONDS = 0

@@ -136,6 +136,8 @@ MIDDLEWARE = [
     "dailypapers.core.user_text.RefuseBadInput",
     # 503 + Retry-After while the database is away (a restart), in place of a 500.
     "dailypapers.core.db_unavailable.DatabaseUnavailableMiddleware",
+    # Anonymous readers' shared pages, before sessions and the view (dailypapers.core.pagecache).
+    "dailypapers.core.pagecache.SharedPageMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -159,6 +161,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "dailypapers.front.context_processors.site",
+                # After Django's own csrf processor: a page rendered to be shared gets a placeholder.
+                "dailypapers.core.pagecache.csrf_placeholder",
             ],
         },
     },
@@ -173,7 +177,8 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Kept open like PostgreSQL's (a minute, per server thread): opening a SQLite connection (its
+    # pragmas, Django's functions) cost more than serving a cached page (core.pagecache) does.
     # Tests that run our commands in subprocesses need a database file they can open too.
     DATABASES["default"]["TEST"] = {"NAME": str(HOME / "test-dailypapers.sqlite3")}
     # WAL lets readers (the web server) carry on while an import writes. 16 KiB pages (for a new
@@ -184,6 +189,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Rendered pages shared by many readers (dailypapers.core.pagecache). Local memory in each server
+# process: nothing to set up, and correct across processes and nodes because every key holds the
+# content stamp read from the database.
+PAGE_CACHE_SECONDS = env.integer(
+    "PAGE_CACHE_SECONDS",
+    60,
+    "longest a rendered feed, paper page, API or RSS answer is reused (any vote, comment or listing "
+    "renews it at once; this bounds what changes with the clock alone); 0: no page cache",
+)
+if PAGE_CACHE_SECONDS < 0:
+    raise ImproperlyConfigured(f"DAILYPAPERS_PAGE_CACHE_SECONDS must be 0 or more, not {PAGE_CACHE_SECONDS}.")
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -225,7 +242,11 @@ if CACHE_URL and not CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
 CACHES = {
     "default": {"BACKEND": "dailypapers.core.cache.TolerantRedisCache", "LOCATION": CACHE_URL}
     if CACHE_URL
-    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    else {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "dailypapers",
+        "OPTIONS": {"MAX_ENTRIES": 1000},
+    }
 }
 SESSIONS_IN_CACHE = env.flag(
     "SESSIONS_IN_CACHE",

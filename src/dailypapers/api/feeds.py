@@ -13,6 +13,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.http import urlencode
 
+from dailypapers.core.pagecache import cached_page
 from dailypapers.core.timestamps import day_start
 from dailypapers.papers.models import Category, Listing, Paper, one_line, prefetch_cards
 from dailypapers.papers.periods import Period, feed_day
@@ -267,4 +268,5 @@ def formats(feed_class: type[PaperFeed]):
         return instances[fmt](request, **kwargs)
 
     view.feed_kind = feed_class.kind
-    return view
+    # A search feed follows the search index, which moves apart from the content stamp.
+    return view if feed_class.kind == "search" else cached_page(view, per_member=False)

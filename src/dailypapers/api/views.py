@@ -27,6 +27,7 @@ from dailypapers.api.serializers import (
     search_item_json,
     user_json,
 )
+from dailypapers.core.pagecache import cached_page
 from dailypapers.core.timestamps import iso
 from dailypapers.papers.arxiv_ids import parse_arxiv_id
 from dailypapers.papers.models import Listing, Paper, prefetch_cards
@@ -153,6 +154,7 @@ def daily_listings(request: HttpRequest):
 
 
 @endpoint("GET")
+@cached_page(per_member=False, shortcut=False)  # the rate limit counts every read first
 def daily_papers(request: HttpRequest) -> HttpResponse:
     limit = limit_param(request)
     page = int_param(request, "p", 0, 0, MAX_PAGE)
@@ -178,6 +180,7 @@ def get_paper(ref: str) -> Paper:
 
 
 @endpoint("GET")
+@cached_page(per_member=False, shortcut=False)  # the rate limit counts every read first
 def paper_detail(request: HttpRequest, ref: str) -> HttpResponse:
     paper = get_paper(ref)
     prefetch_cards([paper], listings=True)
@@ -185,6 +188,7 @@ def paper_detail(request: HttpRequest, ref: str) -> HttpResponse:
 
 
 @endpoint("GET")
+@cached_page(per_member=False, shortcut=False)  # the rate limit counts every read first
 def paper_list(request: HttpRequest) -> HttpResponse:
     """Every paper in the catalogue, newest arrival first, paged by an opaque cursor."""
     limit = limit_param(request)
@@ -222,6 +226,7 @@ def _base36(number: int) -> str:
 
 
 @csrf_exempt  # read-only: any other method gets the 405 below, never a CSRF page
+@cached_page(per_member=False)
 def paper_markdown(request: HttpRequest, ref: str) -> HttpResponse:
     """`/papers/{id}.md`: the paper page as Markdown (what huggingface_hub's read_paper reads)."""
     if request.method not in ("GET", "HEAD"):
@@ -332,6 +337,7 @@ def _comment_json(comment, request: HttpRequest) -> dict[str, Any]:
 
 
 @endpoint("GET", "POST")
+@cached_page(per_member=False, shortcut=False)  # the rate limit counts every read first
 def comments(request: HttpRequest, ref: str) -> HttpResponse:
     """GET: the discussion here (top-level comments, each with its replies). POST: add a comment."""
     from dailypapers.community.models import Comment

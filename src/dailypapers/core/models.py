@@ -70,3 +70,17 @@ class RateCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}: {self.count}"
+
+
+class ContentVersion(models.Model):
+    """A stamp that moves whenever what the shared pages show changes (core.pagecache): a vote, a
+    comment, a listing, a paper edited or hidden. Cached pages are keyed by it, so one indexed row read
+    tells every server process, on every node, whether its copy is still right."""
+
+    name = models.CharField(max_length=40, primary_key=True)
+    # Random per row: a stamp recreated (a flushed or restored database) never meets an older copy.
+    epoch = models.CharField(max_length=32)
+    value = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.epoch}.{self.value}"

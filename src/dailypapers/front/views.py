@@ -13,6 +13,7 @@ from django.urls import NoReverseMatch, reverse
 
 from dailypapers.accounts.models import display_name
 from dailypapers.community.models import Comment, Upvote
+from dailypapers.core.pagecache import cached_page
 from dailypapers.core.user_text import BadInput
 from dailypapers.papers import ranking
 from dailypapers.papers.arxiv_ids import parse_arxiv_id
@@ -21,6 +22,7 @@ from dailypapers.papers.periods import Period
 from dailypapers.papers.submitters import imported_submitter, member_named
 
 
+@cached_page
 def home(request: HttpRequest) -> HttpResponse:
     latest = Listing.objects.visible().aggregate(day=Max("day"))["day"]
     if latest is None:
@@ -37,14 +39,17 @@ def latest(request: HttpRequest, kind: str) -> HttpResponse:
     return redirect(period.url())
 
 
+@cached_page
 def day_feed(request: HttpRequest, slug: str) -> HttpResponse:
     return _feed(request, _period("day", slug))
 
 
+@cached_page
 def week_feed(request: HttpRequest, slug: str) -> HttpResponse:
     return _feed(request, _period("week", slug))
 
 
+@cached_page
 def month_feed(request: HttpRequest, slug: str) -> HttpResponse:
     return _feed(request, _period("month", slug))
 
@@ -106,6 +111,7 @@ def render_listings(request: HttpRequest, listings, template: str, context: dict
     )
 
 
+@cached_page
 def paper_detail(request: HttpRequest, ref: str) -> HttpResponse:
     parsed = parse_arxiv_id(ref)
     if parsed is None:
@@ -135,6 +141,7 @@ def discussion_context(request: HttpRequest, paper: Paper) -> dict:
     }
 
 
+@cached_page
 def trending_page(request: HttpRequest) -> HttpResponse:
     listings = Listing.objects.visible().trending_window().latest_per_paper().ranked("trending")
     return render_listings(

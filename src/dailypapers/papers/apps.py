@@ -7,7 +7,12 @@ class PapersConfig(AppConfig):
     verbose_name = "Papers"
 
     def ready(self) -> None:
+        from dailypapers.core import pagecache
         from dailypapers.core.member_data import register
         from dailypapers.papers import member_data
+        from dailypapers.papers.signals import catalogue_changed
 
         register(self.label, export=member_data.export, erase=member_data.erase)
+        # Feeds, paper pages, the API and RSS show these rows: a change renews the shared pages.
+        pagecache.watch(*self.get_models())
+        catalogue_changed.connect(pagecache._changed, weak=False, dispatch_uid="pagecache-catalogue")

@@ -23,6 +23,7 @@ from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import DateTimeField, JSONField
 from django.utils import timezone
 
+from dailypapers.core import pagecache
 from dailypapers.papers.authors import author_key
 from dailypapers.papers.models import Author, Authorship, Category, Listing, Paper
 from dailypapers.papers.signals import catalogue_changed_on_commit
@@ -136,6 +137,7 @@ def upsert(records: Iterable[PaperRecord]) -> UpsertResult:
             pks, new_category_lists, replacing={i for i in new_category_lists if i in changed}
         )
         result.listings_new = _add_listings(pks, batch)
+        pagecache.bump()  # bulk writes send no model signals: the shared pages are renewed here
         catalogue_changed_on_commit(result.paper_ids)  # the search index follows, once committed
     return result
 
