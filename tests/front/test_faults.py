@@ -150,9 +150,15 @@ def test_no_vote_that_got_a_2xx_is_lost_while_postgresql_restarts(tmp_path, monk
         attempted: set[tuple[str, str]] = set()
         statuses: list[tuple[float, int]] = []
 
+        stop = threading.Event()
+
         def voter(number: int) -> None:
-            for n in range(40):
-                paper = f"2601.{n:05d}"
+            # Votes on until told to stop, well after the outage: on a fast machine 40 votes would
+            # all be over before the database came back.
+            n = 0
+            while not stop.is_set():
+                paper = f"2601.{n % 40:05d}"
+                n += 1
                 request = urllib.request.Request(
                     f"{site.url}/api/papers/{paper}/upvote",
                     data=b'{"on": true}',
@@ -173,6 +179,8 @@ def test_no_vote_that_got_a_2xx_is_lost_while_postgresql_restarts(tmp_path, monk
         with proxy.outage(1.5):
             pass
         restored_at = time.monotonic()
+        time.sleep(1.5)
+        stop.set()
         for thread in voters:
             thread.join(timeout=60)
 
