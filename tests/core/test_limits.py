@@ -184,3 +184,16 @@ def test_processes_get_exactly_the_limit():
     allowed = [a for result in results for a in result]
     assert len(allowed) == 4 * HITS and allowed.count(True) == LIMIT
     assert RateCounter.objects.get().count == 4 * HITS
+
+
+@pytest.mark.django_db
+def test_counters_skip_the_write_ahead_log_on_postgresql():
+    """Every API read is counted: on PostgreSQL the counters' table is UNLOGGED, so a count commits
+    without waiting for the log to reach the disk (a crash only starts every window afresh)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has no unlogged tables; its counts commit in WAL mode without a sync")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT relpersistence FROM pg_class WHERE relname = 'core_ratecounter'")
+        assert cursor.fetchone() == ("u",)
