@@ -84,14 +84,23 @@ def test_recorded_oai_texts_keep_their_line_breaks():
 
 
 def api_files() -> list[str]:
+    """The recorded API answers that hold papers (error answers and empty pages have none to check)."""
+    if not API.is_dir():
+        return []
+    return [
+        p.name
+        for p in sorted(API.glob("*.json"))
+        if json.loads(p.read_text())["status_code"] == 200 and b"<entry>" in body(p.name)
+    ]
+
+
+def test_the_recordings_hold_api_answers_with_papers():
     need(API.is_dir(), f"the recorded arXiv API traffic is not at {API}")
-    return [p.name for p in sorted(API.glob("*.json"))]
+    assert len(api_files()) >= 3
 
 
 @pytest.mark.parametrize("name", api_files())
 def test_every_recorded_api_entry_is_stored_as_given(name):
-    if json.loads((API / name).read_text())["status_code"] != 200:
-        pytest.skip("an error answer")
     content = body(name)
     root = ET.fromstring(content)
     expected = {}
@@ -101,8 +110,7 @@ def test_every_recorded_api_entry_is_stored_as_given(name):
         names = [" ".join(a.findtext("atom:name", "", ATOM).split()) for a in authors]
         title, summary = entry.findtext("atom:title", "", ATOM), entry.findtext("atom:summary", "", ATOM)
         expected[arxiv_id] = (title.strip(), summary.strip(), names)
-    if not expected:
-        pytest.skip("no entries")
+    assert expected
     records, _, _ = arxiv_api.parse_feed(content, name)
     assert_stored_as_given(records, expected)
 
