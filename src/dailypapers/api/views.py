@@ -6,8 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.conf import settings
-from django.db.models import F, Max, Q
-from django.db.models.functions import Coalesce
+from django.db.models import Max, Q
 from django.http import HttpRequest, HttpResponse
 from django.utils.http import urlencode
 from django.views.decorators.csrf import csrf_exempt
@@ -137,19 +136,7 @@ def daily_listings(request: HttpRequest):
     if (categories := category_filter(request)) != Q():
         listings = listings.filter(paper__in=Paper.objects.filter(categories).values("id"))
     listings = listings.latest_per_paper()
-    if sort == "trending":
-        listings = trending_listings(listings)
-    else:
-        # Each day's order is Hugging Face's: that day's votes, then the latest listed first. Its
-        # data has no key for the ties that remain (submission times explain most, not all), so
-        # they keep the order in which they reached the catalogue: an import keeps its source's.
-        day_votes = F("paper__upvote_count") + Coalesce("imported_upvotes", "paper__imported_upvotes")
-        listings = listings.annotate(votes=day_votes).order_by(
-            "-day",
-            "-votes",
-            F("listed_at").desc(nulls_last=True),
-            "id",
-        )
+    listings = trending_listings(listings) if sort == "trending" else listings.by_day_as_listed()
     return listings.select_related("paper__primary_category", "submitted_by")
 
 

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Prefetch, prefetch_related_objects
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 
 from dailypapers.core.timestamps import utc_date
@@ -259,6 +260,16 @@ class ListingQuerySet(models.QuerySet):
         if sort == "new":
             return qs.order_by(F("submitted_at").desc(nulls_last=True), "-day", "-votes", "paper__arxiv_id")
         return qs.order_by("-votes", "-day", F("submitted_at").desc(nulls_last=True), "paper__arxiv_id")
+
+    def by_day_as_listed(self) -> ListingQuerySet:
+        """Newest day first, each day in Hugging Face's order (the API's daily feed): that day's votes
+        (local ones plus the imported figures of that listing), then the latest listed first. Its
+        data has no key for the ties that remain (submission times explain most, not all), so they
+        keep the order in which they reached the catalogue: an import keeps its source's."""
+        day_votes = F("paper__upvote_count") + Coalesce("imported_upvotes", "paper__imported_upvotes")
+        return self.annotate(votes=day_votes).order_by(
+            "-day", "-votes", F("listed_at").desc(nulls_last=True), "id"
+        )
 
     def trending(self, now: dt.datetime | None = None) -> ListingQuerySet:
         """Highest trending score first (see dailypapers.papers.ranking)."""
