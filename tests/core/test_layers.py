@@ -1,6 +1,7 @@
 """The apps form layers, bottom up; no module of a lower app imports a higher one, at module level or
-inside a function. Apps on one floor (sources and search; community, accounts and digests) don't import
-each other either: what they share lives below them."""
+inside a function. Apps on one floor (sources and search; community and accounts) don't import each
+other either: what they share lives below them. Recommendations learn from community signals and feed
+personal digests, so they sit between the two."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ FLOORS = [
     {"core"},
     {"papers"},
     {"sources", "search"},
-    {"community", "accounts", "digests"},
+    {"community", "accounts"},
+    {"recommend"},
+    {"digests"},
     {"api"},
     {"front"},
 ]

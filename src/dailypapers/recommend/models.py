@@ -1,0 +1,1 @@
+"""A member's signals and what the model learned from them."""
