@@ -54,6 +54,12 @@ def test_the_export_has_every_apps_part_in_order():
         "submissions",
         "upvotes",
         "comments",
+        "savedPapers",
+        "notInterested",
+        "follows",
+        "mutes",
+        "ratings",
+        "taste",
         "digestSubscriptions",
         "apiTokens",
     ]

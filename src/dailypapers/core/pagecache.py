@@ -16,7 +16,9 @@ alone (trending scores) is at most that old.
 What differs between readers never enters a shared copy: a page is stored with a placeholder where
 the reader's CSRF token goes, filled for each request; pages of signed-in members are kept per member
 (their vote marks, their name); anonymous readers share one copy. Requests that carry something to
-show once (a flash message, a comment draft) are rendered afresh.
+show once (a flash message, a comment draft) are rendered afresh. A member's copies are also keyed
+by a stamp of their own (`bump_reader`), which moves when something only they see changes (a paper
+they saved or hid from their feeds), so their next page shows it and nobody else's copy is retired.
 """
 
 from __future__ import annotations
@@ -64,8 +66,24 @@ def _table() -> str:
     return connection.ops.quote_name(ContentVersion._meta.db_table)
 
 
-def content_version() -> str:
-    """The current stamp, "<epoch>.<value>": one primary-key read (a first read creates the row)."""
+def _reader_stamp(reader: int) -> str:
+    return f"reader:{reader}"
+
+
+def content_version(reader: int = 0) -> str:
+    """The current stamp, "<epoch>.<value>", with the member's own stamp after it for a member's
+    copies: one indexed read (a first read creates the shared row)."""
+    if reader:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT name, epoch, value FROM {_table()} WHERE name IN (%s, %s)",
+                [STAMP, _reader_stamp(reader)],
+            )
+            rows = {name: (epoch, value) for name, epoch, value in cursor.fetchall()}
+        if STAMP in rows:
+            own = rows.get(_reader_stamp(reader), ("", 0))
+            return f"{rows[STAMP][0]}.{rows[STAMP][1]}.{own[1]}"
+        return f"{content_version()}.0"
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT epoch, value FROM {_table()} WHERE name = %s", [STAMP])
         row = cursor.fetchone()
@@ -107,6 +125,23 @@ def bump() -> None:
             if func is _bump_now and set(sids) <= current:
                 return
     transaction.on_commit(_bump_now, robust=True)
+
+
+def _bump_reader_now(reader: int) -> None:
+    q = connection.ops.quote_name
+    table = _table()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({q('name')}, {q('epoch')}, {q('value')}) VALUES (%s, '', 1) "
+            f"ON CONFLICT ({q('name')}) DO UPDATE SET {q('value')} = {table}.{q('value')} + 1",
+            [_reader_stamp(reader)],
+        )
+
+
+def bump_reader(reader: int) -> None:
+    """Retire one member's own copies of pages, once the current transaction commits: for changes
+    only they see (their saved and dismissed papers). The shared copies stay."""
+    transaction.on_commit(functools.partial(_bump_reader_now, reader), robust=True)
 
 
 def _changed(sender: type, **kwargs: Any) -> None:
@@ -246,7 +281,7 @@ def cached_page(view: Callable | None = None, *, per_member: bool = True, shortc
             reader = _reader(request, per_member)
             if reader is None:
                 return view(request, *args, **kwargs)
-            key = _key(request, content_version(), reader)
+            key = _key(request, content_version(reader), reader)
             stored = _cache_get(key)
             if stored is None:
                 # One render per copy and process: the other threads asking for it wait for that
