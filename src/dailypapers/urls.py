@@ -5,6 +5,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     # Each app owns its own addresses; front comes last because /papers/<id> catches the rest.
     path("", include("dailypapers.api.urls")),
+    path("", include("dailypapers.recommend.onboarding_urls")),
     path("", include("dailypapers.accounts.urls")),
     path("", include("dailypapers.digests.urls")),
     path("", include("dailypapers.community.urls")),

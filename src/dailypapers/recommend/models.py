@@ -125,6 +125,32 @@ class Save(models.Model):
             _changed(user)
         return save
 
+    @classmethod
+    def add_many(cls, user: Any, papers: list[Paper]) -> int:
+        """Save many papers at once (an imported library), all or none: one transaction, a few
+        queries whatever the number. Papers saved already keep their tags and notes; dismissals of
+        the others are withdrawn, as `add` does. Returns how many were newly saved."""
+        _require_member(user, "save papers")
+        by_pk = {paper.pk: paper for paper in papers}
+        hidden = [paper for paper in by_pk.values() if paper.hidden]
+        if hidden:
+            raise PermissionDenied(f"arXiv:{hidden[0].arxiv_id} is hidden; it cannot be saved.")
+        if not by_pk:
+            return 0
+        pks = list(by_pk)
+        with transaction.atomic():
+            have: set[int] = set()
+            for start in range(0, len(pks), 500):  # SQLite's limit on a query's parameters
+                chunk = pks[start : start + 500]
+                Dismissal.objects.filter(user=user, paper__in=chunk).delete()
+                have.update(cls.objects.filter(user=user, paper__in=chunk).values_list("paper_id", flat=True))
+            now = timezone.now()
+            new = [cls(user=user, paper_id=pk, saved_at=now) for pk in pks if pk not in have]
+            # A racing save of one of them keeps its own row (and its tags).
+            cls.objects.bulk_create(new, batch_size=500, ignore_conflicts=True)
+            _changed(user)
+        return len(new)
+
     def edit(self, user: Any, tags: str | list[str] | None = None, note: str | None = None) -> None:
         """The member rewrites the tags and note of their own save."""
         if not (user and user.is_authenticated and user.pk == self.user_id):

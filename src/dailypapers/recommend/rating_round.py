@@ -1,0 +1,106 @@
+"""The cold start's rating round: about ten recent papers the member's model is least sure about
+(recommend.learning.uncertain), each rated "more like this", "less like this" or skipped.
+
+A rating there teaches the model most: a paper it already places with confidence would only tell it
+what it knows. A member with no signals yet has no model to be unsure with; they are shown the
+most-voted recent papers of their followed categories (else of all), which the round then learns from.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import F
+from django.utils import timezone
+
+from dailypapers.papers.models import Paper, prefetch_cards
+from dailypapers.recommend.models import Dismissal, Follow, Rating, Save, _require_member
+
+log = logging.getLogger("dailypapers.recommend")
+
+ROUND = 10  # papers a round asks about
+POOL = 300  # recent papers the model chooses them from
+RECENT_DAYS = 30
+MAX_RATED_AT_ONCE = 50  # a hand-made form cannot rate the catalogue in one request
+VALUES = {"up": Rating.UP, "down": Rating.DOWN}
+
+
+def pool(user: Any, size: int = POOL, now: dt.datetime | None = None) -> list[Paper]:
+    """Recent visible papers the member has not saved, dismissed or rated: the newest `size` of the
+    last RECENT_DAYS days (of the newest papers there are, on a site whose last papers are older)."""
+    now = now or timezone.now()
+    seen = (
+        set(Save.objects.filter(user=user).values_list("paper_id", flat=True))
+        | set(Dismissal.objects.filter(user=user).values_list("paper_id", flat=True))
+        | set(Rating.objects.filter(user=user).values_list("paper_id", flat=True))
+    )
+    papers = Paper.objects.visible().filter(published_at__isnull=False)
+    newest = papers.order_by("-published_at").values_list("published_at", flat=True).first()
+    if newest is None:
+        return []
+    since = min(now, newest) - dt.timedelta(days=RECENT_DAYS)
+    recent = papers.filter(published_at__gte=since).order_by("-published_at", "-id")
+    chosen: list[Paper] = []
+    # Read a little more than asked: some of the newest may be ones the member has seen.
+    for paper in recent[: size + len(seen)]:
+        if paper.pk not in seen:
+            chosen.append(paper)
+            if len(chosen) == size:
+                break
+    return chosen
+
+
+def choose(user: Any, k: int = ROUND) -> list[Paper]:
+    """The papers of this round: the `k` of the pool the member's model is least sure about."""
+    _require_member(user, "rate papers")
+    candidates = pool(user)
+    if not candidates:
+        return []
+    picked = _least_sure(user, candidates, k)
+    if picked is None:
+        picked = _most_voted(user, candidates, k)
+    return prefetch_cards(picked)
+
+
+def _least_sure(user: Any, candidates: list[Paper], k: int) -> list[Paper] | None:
+    """The `k` candidates nearest the model's threshold; None without a model to ask."""
+    return None
+
+
+def _most_voted(user: Any, candidates: list[Paper], k: int) -> list[Paper]:
+    follows = Follow.objects.filter(user=user, kind=Follow.Kind.CATEGORY)
+    followed = {code.lower() for code in follows.values_list("target", flat=True)}
+    ids = [p.pk for p in candidates]
+    votes = dict(
+        Paper.objects.filter(pk__in=ids)
+        .annotate(v=F("upvote_count") + F("imported_upvotes"))
+        .values_list("pk", "v")
+    )
+    in_followed: set[int] = set()
+    if followed:
+        through = Paper.categories.through.objects.filter(paper_id__in=ids)
+        pairs = through.values_list("paper_id", "category_id")
+        in_followed = {pid for pid, code in pairs if code.lower() in followed}
+    ranked = sorted(candidates, key=lambda p: (p.pk not in in_followed, -votes.get(p.pk, 0), -p.pk))
+    return ranked[:k]
+
+
+def record(user: Any, shown: list[str], answers: dict[str, str]) -> dict[str, int]:
+    """Rate the shown papers as answered ("up", "down", anything else: skipped). `shown` are the
+    papers' ids as the form sent them; unknown or hidden papers are passed over. Returns how many
+    were rated up and down."""
+    _require_member(user, "rate papers")
+    ids = list(dict.fromkeys(int(s) for s in shown if s.isascii() and s.isdigit() and len(s) <= 12))
+    if len(ids) > MAX_RATED_AT_ONCE:
+        raise ValidationError(f"At most {MAX_RATED_AT_ONCE} papers can be rated at once.", code="too_many")
+    papers = {p.pk: p for p in Paper.objects.visible().filter(pk__in=ids)}
+    counts = {"up": 0, "down": 0}
+    for pk in ids:
+        answer = answers.get(str(pk), "")
+        if pk in papers and answer in VALUES:
+            Rating.rate(user, papers[pk], VALUES[answer])
+            counts[answer] += 1
+    return counts
