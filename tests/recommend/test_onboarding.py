@@ -306,7 +306,9 @@ def test_the_steps_end_on_for_you(member, ada, catalogue):
     response = member.post("/for-you/start", {"category": ["cs.LG", "stat.ML"]})
     assert response["Location"] == "/for-you/start/papers"
     assert onboarding.followed_categories(ada) == ["cs.LG", "stat.ML"]
-    assert 'value="cs.LG" checked' in member.get("/for-you/start").content.decode()
+    page = member.get("/for-you/start").content.decode()
+    assert 'value="cs.LG" checked' in page and 'value="stat.ML" checked' in page
+    assert '<details class="start-group" open>\n      <summary>Statistics</summary>' in page
 
     library = SimpleUploadedFile("My Library.bib", (FILES / "zotero.bib").read_bytes())
     response = member.post("/for-you/start/papers/upload", {"library": library})

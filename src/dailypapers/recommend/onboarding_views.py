@@ -84,7 +84,11 @@ def start(request: HttpRequest) -> HttpResponse:
         {
             "step": 1,
             "popular": popular,
-            "groups": sorted(groups.items(), key=lambda g: (g[0] == "Other archives", g[0])),
+            # (archive, its categories, whether one is followed: that group is shown open)
+            "groups": [
+                (archive, codes, any(code.lower() in followed for code, _ in codes))
+                for archive, codes in sorted(groups.items(), key=lambda g: (g[0] == "Other archives", g[0]))
+            ],
             "followed": followed,
             "for_you_url": for_you_url(),
         },
