@@ -120,7 +120,8 @@ def test_scoring_many_members_is_scoring_each(model):
 
 
 def test_explain_names_the_nearest_saved_papers_and_the_strongest_terms(model):
-    candidate = Papers(LIBRARY.vectors[3:4], [["nobody"]], [["cs.LG"]], ["graph message passing for molecules"])
+    text = "graph message passing for molecules"
+    candidate = Papers(LIBRARY.vectors[3:4], [["nobody"]], [["cs.LG"]], [text])
     why = learning.explain(model, candidate, LIBRARY)
     assert why.nearest[0][0] == 3 and why.nearest[0][1] == pytest.approx(1.0, abs=1e-5)
     assert {t for t, _ in why.terms} >= {"graph", "message", "passing"}
