@@ -415,6 +415,17 @@ TRENDING_DAYS = env.integer(
     "`/papers/trending` ranks papers listed within this many days up to the latest feed day",
 )
 
+# --- "For you" (dailypapers.recommend.ranking, `dailypapers recommend`) ---
+RECOMMEND_WORKER = env.flag(
+    "RECOMMEND_WORKER", True, "`serve` runs the `recommend --loop` worker (members' models) beside the server"
+)
+RECOMMEND_INTERVAL = env.number(
+    "RECOMMEND_INTERVAL", 10, "seconds between the recommend worker's passes (also --loop's default)"
+)
+RECOMMEND_CLAIM_TIMEOUT = env.number(
+    "RECOMMEND_CLAIM_TIMEOUT", 60, "seconds after which a member held by a vanished trainer is trained again"
+)
+
 # --- Digests (dailypapers.digests) ---
 DIGEST_SEND_HOUR = env.integer(
     "DIGEST_SEND_HOUR",

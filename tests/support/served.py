@@ -132,6 +132,7 @@ def _site_environment(home: Path, database_url: str | None, semantic_search: boo
     env["DAILYPAPERS_SEARCH_SEMANTIC"] = "1" if semantic_search else "0"
     env["PYTHONUNBUFFERED"] = "1"
     env["DAILYPAPERS_SEARCH_FOLLOW"] = "0"  # one node: nothing to follow, one process less
+    env["DAILYPAPERS_RECOMMEND_WORKER"] = "0"  # pages train members' models themselves: one process less
     if database_url:
         env["DATABASE_URL"] = database_url
     return env

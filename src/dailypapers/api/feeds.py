@@ -255,6 +255,61 @@ class SearchFeed(PaperFeed):
         return [Entry(paper) for paper in papers]
 
 
+class ForYouFeed(PaperFeed):
+    """`/feeds/for-you/<key>.rss`: a member's private feed, their "For you" ranking of the papers
+    listed in the FOR_YOU_DAYS feed days up to the latest one. The key (Taste.feed_key) is the only
+    credential: the member regenerates it on their settings page, and the old address answers 404
+    at once (these answers are never cached)."""
+
+    kind = "for_you"
+
+    def __call__(self, request: HttpRequest, *args, **kwargs):
+        response = Feed.__call__(self, request, *args, **kwargs)  # no CORS: one reader's own
+        response["Cache-Control"] = "private, no-cache"
+        response["X-Robots-Tag"] = "noindex"
+        return response
+
+    def lookup(self, request: HttpRequest, key: str = "", **kwargs):
+        from dailypapers.recommend.models import Taste
+
+        taste = Taste.by_feed_key(key)
+        if taste is None:
+            raise Http404("No feed at this address (a new address may have replaced it).")
+        return taste
+
+    def title(self, taste) -> str:
+        return f"{settings.SITE_NAME}: for {taste.user.get_username()}"
+
+    def link(self, taste) -> str:
+        return reverse("front:for_you")
+
+    def description(self, taste) -> str:
+        return (
+            f"The papers of the last {FOR_YOU_DAYS} feed days, ranked for {taste.user.get_username()} "
+            "by their saves, votes and follows mixed with the community's votes. Private: anyone with "
+            "this address can read it; make a new address on your For you settings page to retire it."
+        )
+
+    def items(self, taste) -> list[Entry]:
+        from dailypapers.api.views import latest_day
+        from dailypapers.recommend.ranking import rank
+
+        latest = latest_day()
+        if latest is None:
+            return []
+        listings = (
+            Listing.objects.visible()
+            .between(latest - dt.timedelta(days=FOR_YOU_DAYS - 1), latest)
+            .latest_per_paper()
+        )
+        picks = rank(taste.user, listings).picks[: self.limit()]
+        prefetch_cards(pick.listing.paper for pick in picks)
+        return [Entry(pick.listing.paper, pick.listing) for pick in picks]
+
+
+FOR_YOU_DAYS = 7
+
+
 def formats(feed_class: type[PaperFeed]):
     """The feed's RSS 2.0 and Atom views, for the URLs `<...>.rss` and `<...>.atom`."""
     atom = type(
@@ -268,5 +323,6 @@ def formats(feed_class: type[PaperFeed]):
         return instances[fmt](request, **kwargs)
 
     view.feed_kind = feed_class.kind
-    # A search feed follows the search index, which moves apart from the content stamp.
-    return view if feed_class.kind == "search" else cached_page(view, per_member=False)
+    # A search feed follows the search index, which moves apart from the content stamp; a private
+    # feed must stop answering the moment its key is replaced.
+    return view if feed_class.kind in ("search", "for_you") else cached_page(view, per_member=False)

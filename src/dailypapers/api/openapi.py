@@ -172,6 +172,23 @@ DAILY_ITEM = {
         "submitterOrganization": {**ORGANIZATION, "description": _IMPORTED},
         "mediaUrls": IMPORTED_PAPER_FIELDS["mediaUrls"],
         "mediaUrl": {"type": "string", "description": _IMPORTED},
+        "forYou": {
+            "type": "object",
+            "description": "With sort=for_you only: where the member's ranking puts the paper, and why.",
+            "properties": {
+                "score": {
+                    "type": "number",
+                    "description": "The member's share mixed with the community's (0 to 1); higher first.",
+                },
+                "personalRank": _nullable(
+                    "integer",
+                    description="Its place by the member's taste alone (null: nothing learned yet).",
+                ),
+                "communityRank": {"type": "integer", "description": "Its place by the community's votes."},
+                "reasons": {"type": "array", "items": {"type": "string"}, "description": '"Why here?"'},
+            },
+            "required": ["score", "communityRank", "reasons"],
+        },
     },
     "required": ["paper", "publishedAt", "title", "summary", "numComments"],
 }
@@ -257,16 +274,29 @@ def schema(base_url: str = "") -> dict[str, Any]:
                         "The order of the items. `publishedAt` (the default): newest feed day first, "
                         "most upvoted first within a day. `trending`: highest trending score first, "
                         "the score being votes and comments weighed down by age, as on the site's "
-                        "Trending page (see /about/ranking).",
-                        {"type": "string", "enum": ["publishedAt", "trending"], "default": "publishedAt"},
+                        "Trending page (see /about/ranking). `for_you`: the token's member's own "
+                        "ranking, as on their For you page (their taste mixed with the community's "
+                        "votes; papers they hid or muted left out), of the span asked for (with no "
+                        "`date`, `week`, `month`, `since` or `until`: the latest feed day); it needs "
+                        "`Authorization: Bearer <token>` (401 without), and each item carries `forYou`.",
+                        {
+                            "type": "string",
+                            "enum": ["publishedAt", "trending", "for_you"],
+                            "default": "publishedAt",
+                        },
                     ),
                     CATEGORY,
                     _param("p", "Page, from 0.", {"type": "integer", "minimum": 0, "maximum": 100000}),
                     _limit(settings.API_MAX_LIMIT),
                 ],
+                # A token is needed only for sort=for_you: anonymous reads are fine otherwise.
+                "security": [{}, *BEARER],
                 "responses": {
                     "200": _json({"type": "array", "items": _ref("DailyItem")}, "Feed items.", LINK),
                     **COMMON_ERRORS,
+                    "401": _error(
+                        "sort=for_you without an API token, or with one that is unknown or revoked."
+                    ),
                 },
             }
         },

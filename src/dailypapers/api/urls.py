@@ -42,6 +42,12 @@ urlpatterns = [
     re_path(
         rf"^feeds/users/(?P<username>[\w.@+-]+)\.{FMT}$", feeds.formats(feeds.UserFeed), name="feed-user"
     ),
+    # A member's private "For you" feed: the key in the address is its only credential.
+    re_path(
+        rf"^feeds/for-you/(?P<key>[\w-]{{1,64}})\.{FMT}$",
+        feeds.formats(feeds.ForYouFeed),
+        name="feed-for-you",
+    ),
     # The account page's API tokens (the page itself belongs to accounts).
     path("account/api-tokens/new", tokens.create_token, name="token-create"),
     path("account/api-tokens/<int:token_id>/revoke", tokens.revoke_token, name="token-revoke"),

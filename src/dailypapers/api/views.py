@@ -14,6 +14,7 @@ from django.views.decorators.csrf import csrf_exempt
 from dailypapers.api.paper_markdown import as_markdown
 from dailypapers.api.plumbing import (
     ApiError,
+    authenticate,
     bad_request,
     endpoint,
     error_response,
@@ -33,7 +34,7 @@ from dailypapers.papers.models import Listing, Paper, prefetch_cards
 from dailypapers.papers.periods import Period
 
 MAX_PAGE = 100_000  # p beyond this is refused rather than turned into a huge OFFSET
-DAILY_SORTS = ("publishedAt", "trending")
+DAILY_SORTS = ("publishedAt", "trending", "for_you")
 
 
 # --- parameters -------------------------------------------------------------------------------------
@@ -136,13 +137,21 @@ def daily_listings(request: HttpRequest):
     if (categories := category_filter(request)) != Q():
         listings = listings.filter(paper__in=Paper.objects.filter(categories).values("id"))
     listings = listings.latest_per_paper()
+    if sort == "for_you":
+        return listings  # ranked per member (_daily_for_you)
     listings = trending_listings(listings) if sort == "trending" else listings.by_day_as_listed()
     return listings.select_related("paper__primary_category", "submitted_by")
 
 
 @endpoint("GET")
-@cached_page(per_member=False, shortcut=False)  # the rate limit counts every read first
 def daily_papers(request: HttpRequest) -> HttpResponse:
+    if request.GET.get("sort") == "for_you":
+        return _daily_for_you(request)
+    return _daily_shared(request)
+
+
+@cached_page(per_member=False, shortcut=False)  # the rate limit counts every read first
+def _daily_shared(request: HttpRequest) -> HttpResponse:
     limit = limit_param(request)
     page = int_param(request, "p", 0, 0, MAX_PAGE)
     rows = list(daily_listings(request)[page * limit : page * limit + limit + 1])
@@ -151,6 +160,38 @@ def daily_papers(request: HttpRequest) -> HttpResponse:
     prefetch_cards(listing.paper for listing in rows)  # each item has its listing
     headers = {"Link": next_link(request, p=page + 1)} if more else {}
     return json_response([daily_item_json(listing, request) for listing in rows], headers=headers)
+
+
+def _daily_for_you(request: HttpRequest) -> HttpResponse:
+    """`sort=for_you`: the token's member's ranking ("For you", see recommend.ranking) of the span
+    asked for (with no date, week, month, since or until: the latest feed day), each item with its
+    combined score and reasons. Per member, so never a shared copy."""
+    from dailypapers.recommend.ranking import rank
+
+    authenticate(request)  # 401 without a valid token: the ranking is the token member's own
+    limit = limit_param(request)
+    page = int_param(request, "p", 0, 0, MAX_PAGE)
+    listings = daily_listings(request)
+    if not any(typed_param(request, name) for name in ("date", "week", "month", "since", "until")):
+        listings = listings.filter(day=latest_day() or dt.date.min)
+    ranking = rank(request.api_user, listings)
+    picks = ranking.picks[page * limit : page * limit + limit]
+    prefetch_cards(pick.listing.paper for pick in picks)
+    ranking.explain(picks)
+    items = []
+    for pick in picks:
+        item = daily_item_json(pick.listing, request)
+        item["forYou"] = {
+            "score": round(pick.combined, 4),
+            "personalRank": pick.personal_rank,
+            "communityRank": pick.community_rank,
+            "reasons": pick.listing.placement.sentences(),
+        }
+        items.append(item)
+    more = len(ranking.picks) > page * limit + limit
+    headers = {"Link": next_link(request, p=page + 1)} if more else {}
+    headers.update({"Cache-Control": "private, no-cache", "Vary": "Authorization"})
+    return json_response(items, headers=headers)
 
 
 # --- papers -----------------------------------------------------------------------------------------

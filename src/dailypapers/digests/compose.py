@@ -106,6 +106,10 @@ class PeriodPapers:
                 topic_ids |= self.matching_search(subscription.search_query)
         has_topic = bool(want.categories) or topic_ids is not None
 
+        papers = self.papers
+        if subscription.ranked_for_you:
+            papers = self.ranked_for(subscription.user)
+
         def wanted(pk: int) -> bool:
             if want.authors and want.by_authors(self.author_keys[pk]):
                 return True
@@ -116,12 +120,22 @@ class PeriodPapers:
             return topic_ids is None or pk in topic_ids
 
         chosen = []
-        for paper in self.papers:
+        for paper in papers:
             if wanted(paper.pk):
                 chosen.append(paper)
                 if len(chosen) == subscription.max_papers:
                     break
         return chosen
+
+    def ranked_for(self, user) -> list[Paper]:
+        """The period's papers in the member's "For you" order, without those they hid or muted."""
+        from dailypapers.recommend.ranking import for_you
+
+        if not user.is_active:
+            return []
+        by_id = {paper.pk: paper for paper in self.papers}
+        picks = for_you(user, self.period).picks
+        return [by_id[pick.listing.paper_id] for pick in picks if pick.listing.paper_id in by_id]
 
     def item(self, paper: Paper) -> tuple[str, str]:
         """A paper's entry, text and HTML, with RANK where its number goes (rendered once)."""

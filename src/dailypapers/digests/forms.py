@@ -22,7 +22,7 @@ class SubscribeForm(forms.Form):
 class SettingsForm(forms.ModelForm):
     class Meta:
         model = Subscription
-        fields = ["frequency", "max_papers", "categories", "keywords", "search_query", "authors"]
+        fields = ["frequency", "for_you", "max_papers", "categories", "keywords", "search_query", "authors"]
         widgets = {
             "frequency": forms.RadioSelect,
             "keywords": forms.Textarea(attrs={"rows": 3, "placeholder": "retrieval\nlarge language model"}),
@@ -37,6 +37,8 @@ class SettingsForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if not search_available:
             del self.fields["search_query"]
+        if self.instance.user_id is None:
+            del self.fields["for_you"]  # no account, no taste to rank by
 
     def clean_categories(self) -> str:
         return normalise_categories(self.cleaned_data["categories"])

@@ -96,6 +96,14 @@ class Subscription(models.Model):
     )
     search_query = models.CharField("saved search", max_length=300, blank=True)
     authors = models.TextField("followed authors", blank=True, help_text="One name per line.")
+    # A member's own digest: the period's papers in their "For you" order (recommend.ranking), with
+    # what they hid or muted left out; the filters above still apply. Only for a subscription made
+    # from an account (there is no taste to rank by otherwise).
+    for_you = models.BooleanField(
+        "ranked for you",
+        default=False,
+        help_text="Your “For you” order (your saves, votes and follows mixed with the community’s votes).",
+    )
 
     next_due = models.DateTimeField(null=True, blank=True, db_index=True)
     # The worker that last claimed this subscription's schedule, and when (for the operator).
@@ -141,6 +149,11 @@ class Subscription(models.Model):
         )
 
     @property
+    def ranked_for_you(self) -> bool:
+        """A personal digest, of an account that can still have one."""
+        return self.for_you and self.user_id is not None
+
+    @property
     def has_filters(self) -> bool:
         return bool(self.category_list or self.keyword_list or self.author_list or self.search_query.strip())
 
@@ -152,6 +165,7 @@ class Subscription(models.Model):
             tuple(sorted(self.paper_filter.authors)),
             " ".join(self.search_query.split()).casefold(),
             self.max_papers,
+            self.user_id if self.ranked_for_you else None,
         )
 
     def describe_filters(self) -> str:
@@ -165,6 +179,8 @@ class Subscription(models.Model):
         if self.author_list:
             by = "by " + ", ".join(self.author_list)
             text = f"{text}, and anything {by}" if text else f"only papers {by}"
+        if self.ranked_for_you:
+            return f"ranked for you, {text}" if text else "the papers ranked for you"
         return text or "the top papers by votes"
 
     # --- life cycle ----------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from dailypapers.front import health, views
+from dailypapers.front import for_you, health, views
 
 app_name = "front"
 
@@ -9,6 +9,13 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("papers/week", views.latest, {"kind": "week"}, name="latest_week"),
     path("papers/month", views.latest, {"kind": "month"}, name="latest_month"),
+    # "For you": the same spans as the feeds, ranked for the signed-in member.
+    path("for-you", for_you.for_you_home, name="for_you"),
+    path("for-you/week", for_you.for_you_latest, {"kind": "week"}, name="for_you_latest_week"),
+    path("for-you/month", for_you.for_you_latest, {"kind": "month"}, name="for_you_latest_month"),
+    re_path(r"^for-you/date/(?P<slug>\d{4}-\d{2}-\d{2})/?$", for_you.for_you_day, name="for_you_day"),
+    re_path(r"^for-you/week/(?P<slug>\d{4}-W\d{2})/?$", for_you.for_you_week, name="for_you_week"),
+    re_path(r"^for-you/month/(?P<slug>\d{4}-\d{2})/?$", for_you.for_you_month, name="for_you_month"),
     re_path(r"^papers/date/(?P<slug>\d{4}-\d{2}-\d{2})/?$", views.day_feed, name="day"),
     re_path(r"^papers/week/(?P<slug>\d{4}-W\d{2})/?$", views.week_feed, name="week"),
     re_path(r"^papers/month/(?P<slug>\d{4}-\d{2})/?$", views.month_feed, name="month"),

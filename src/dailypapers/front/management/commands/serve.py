@@ -76,6 +76,13 @@ class Command(BaseCommand):
             atexit.register(worker.terminate)
             self.stdout.write(f"Fetching new papers from arXiv every 30 minutes (worker pid {worker.pid}).")
 
+        if settings.RECOMMEND_WORKER:
+            # Members' "For you" models are retrained here as their signals change; a page that finds
+            # a member's model out of date before the worker gets to it trains it itself.
+            trainer = subprocess.Popen([sys.executable, "-m", "dailypapers", "recommend", "--loop"])
+            atexit.register(trainer.terminate)
+            self.stdout.write(f"Members' recommendations are kept up to date (worker pid {trainer.pid}).")
+
         if settings.SEARCH_FOLLOW:
             # Papers changed through other nodes sharing the database reach this node's index.
             follower = subprocess.Popen([sys.executable, "-m", "dailypapers", "index", "--follow"])
