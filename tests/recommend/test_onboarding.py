@@ -17,11 +17,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dailypapers.papers.models import Paper
-from dailypapers.recommend import onboarding, rating_round
+from dailypapers.recommend import learning, onboarding, ranking, rating_round
 from dailypapers.recommend.library_files import MAX_BYTES, Reference
 from dailypapers.recommend.models import Dismissal, Follow, Rating, Save, Taste
 from dailypapers.search.indexing import update_index
-from tests.support.factories import add_paper, add_user, recent_paper
+from tests.recommend import corpus
+from tests.support.factories import add_paper, add_user, listed_paper, recent_paper
 
 pytestmark = pytest.mark.django_db
 FILES = Path(__file__).parent / "files"
@@ -243,15 +244,15 @@ def test_categories_followed_are_exactly_those_picked(ada, catalogue):
 # --- The rating round -------------------------------------------------------------------------
 
 
-def test_the_round_rates_recent_papers_it_has_not_seen(ada):
+def test_the_round_asks_about_the_latest_listed_papers_not_seen_yet(ada):
     for n in range(14):
-        recent_paper(f"2606.{n:05d}", f"Recent paper number {n}", days_old=n + 1)
-    recent_paper("2606.99999", "Too old for the round", days_old=90)
+        listed_paper(f"2606.{n:05d}", f"Listed paper number {n}", day=DAY - dt.timedelta(days=n))
+    recent_paper("2606.99999", "In the catalogue, never listed", days_old=90)
     Save.add(ada, Paper.objects.get(arxiv_id="2606.00000"))
+    assert [p.arxiv_id for p in rating_round.pool(ada, size=3)] == ["2606.00001", "2606.00002", "2606.00003"]
+    assert [p.arxiv_id for p in rating_round.pool(ada, size=14)][-1] == "2606.99999"  # filling up
     papers = rating_round.choose(ada)
-    assert len(papers) == rating_round.ROUND
-    ids = {p.arxiv_id for p in papers}
-    assert "2606.00000" not in ids and "2606.99999" not in ids
+    assert len(papers) == rating_round.ROUND and "2606.00000" not in {p.arxiv_id for p in papers}
     shown = [str(p.pk) for p in papers]
     answers = {shown[0]: "up", shown[1]: "down", shown[2]: "skip", shown[3]: "sideways"}
     assert rating_round.record(ada, shown, answers) == {"up": 1, "down": 1}
@@ -260,6 +261,39 @@ def test_the_round_rates_recent_papers_it_has_not_seen(ada):
         papers[1].pk: -1,
     }
     assert {p.pk for p in rating_round.choose(ada)}.isdisjoint({papers[0].pk, papers[1].pk})
+    with pytest.raises(ValidationError, match="At most 50"):
+        rating_round.record(ada, [str(n) for n in range(51)], {})
+    with pytest.raises(PermissionDenied):
+        rating_round.record(AnonymousUser(), shown, answers)
+
+
+def test_without_a_model_the_round_is_the_most_voted_of_the_followed_categories_first(ada):
+    listed_paper("2606.00001", "Plenty of votes elsewhere", day=DAY, votes=50)
+    add_paper("2606.00002", "Few votes, followed", day=DAY, votes=2, categories=["hep-th"])
+    add_paper("2606.00003", "More votes, followed", day=DAY, votes=5, categories=["hep-th"])
+    # No signal at all: no model to be unsure with.
+    assert [p.arxiv_id for p in rating_round.choose(ada, k=3)] == ["2606.00001", "2606.00003", "2606.00002"]
+    # A model not trained yet (a worker holds the member): followed categories come first.
+    Follow.add(ada, Follow.Kind.CATEGORY, "hep-th")
+    candidates = rating_round.pool(ada)
+    picked = rating_round._most_voted(ada, candidates, 3)
+    assert [p.arxiv_id for p in picked] == ["2606.00003", "2606.00002", "2606.00001"]
+
+
+def test_the_round_is_what_the_model_is_least_sure_of_after_the_import(ada):
+    papers = corpus.load()
+    taste_before = Taste.objects.filter(user=ada).first()
+    assert taste_before is None
+    # A library import just now: the model that chooses the round has learned from it.
+    Save.add_many(ada, [papers[corpus.arxiv_id("protein", n)] for n in (3, 4)])
+    picked = rating_round.choose(ada)
+    taste, model = ranking.current_model(ada, train=False)
+    assert model is not None and taste.trained_at >= taste.signals_changed_at
+    candidates = rating_round.pool(ada)
+    batch = ranking.paper_batch([p.pk for p in candidates], dim=len(model.vector))
+    expected = [candidates[int(i)].arxiv_id for i in learning.uncertain(model, batch, k=rating_round.ROUND)]
+    assert [p.arxiv_id for p in picked] == expected
+    assert not {p.arxiv_id for p in picked} & {corpus.arxiv_id("protein", n) for n in (3, 4)}
 
 
 # --- The pages --------------------------------------------------------------------------------

@@ -44,7 +44,7 @@ def _url(name: str, fallback: str) -> str:
 
 def for_you_url() -> str:
     """The For you page (recommend's feed), where the cold start ends."""
-    return _url("recommend:for_you", "/for-you")
+    return _url("front:for_you", "/for-you")
 
 
 def _signin(request: HttpRequest) -> HttpResponse:

@@ -8,49 +8,39 @@ most-voted recent papers of their followed categories (else of all), which the r
 
 from __future__ import annotations
 
-import datetime as dt
-import logging
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import F
-from django.utils import timezone
 
-from dailypapers.papers.models import Paper, prefetch_cards
+from dailypapers.papers.models import Listing, Paper, prefetch_cards
+from dailypapers.recommend import learning, ranking
 from dailypapers.recommend.models import Dismissal, Follow, Rating, Save, _require_member
-
-log = logging.getLogger("dailypapers.recommend")
 
 ROUND = 10  # papers a round asks about
 POOL = 300  # recent papers the model chooses them from
-RECENT_DAYS = 30
 MAX_RATED_AT_ONCE = 50  # a hand-made form cannot rate the catalogue in one request
 VALUES = {"up": Rating.UP, "down": Rating.DOWN}
 
 
-def pool(user: Any, size: int = POOL, now: dt.datetime | None = None) -> list[Paper]:
-    """Recent visible papers the member has not saved, dismissed or rated: the newest `size` of the
-    last RECENT_DAYS days (of the newest papers there are, on a site whose last papers are older)."""
-    now = now or timezone.now()
+def pool(user: Any, size: int = POOL) -> list[Paper]:
+    """Recent papers the member has not saved, dismissed or rated: the latest listed on the feed
+    (what For you ranks), then, on a site with too few listings, the newest published."""
     seen = (
         set(Save.objects.filter(user=user).values_list("paper_id", flat=True))
         | set(Dismissal.objects.filter(user=user).values_list("paper_id", flat=True))
         | set(Rating.objects.filter(user=user).values_list("paper_id", flat=True))
     )
-    papers = Paper.objects.visible().filter(published_at__isnull=False)
-    newest = papers.order_by("-published_at").values_list("published_at", flat=True).first()
-    if newest is None:
-        return []
-    since = min(now, newest) - dt.timedelta(days=RECENT_DAYS)
-    recent = papers.filter(published_at__gte=since).order_by("-published_at", "-id")
-    chosen: list[Paper] = []
-    # Read a little more than asked: some of the newest may be ones the member has seen.
-    for paper in recent[: size + len(seen)]:
-        if paper.pk not in seen:
-            chosen.append(paper)
-            if len(chosen) == size:
-                break
-    return chosen
+    # Read a little more than asked: a paper listed twice, or one the member has seen, is passed over.
+    listed = Listing.objects.visible().order_by("-day", "-id").values_list("paper_id", flat=True)
+    ids = [pk for pk in dict.fromkeys(listed[: 2 * size + len(seen)]) if pk not in seen][:size]
+    if len(ids) < size:
+        newest = Paper.objects.visible().filter(published_at__isnull=False).order_by("-published_at", "-id")
+        taken = seen | set(ids)
+        more = newest.values_list("id", flat=True)[: size + len(taken)]
+        ids += [pk for pk in more if pk not in taken][: size - len(ids)]
+    papers = Paper.objects.in_bulk(ids)
+    return [papers[pk] for pk in ids if pk in papers]
 
 
 def choose(user: Any, k: int = ROUND) -> list[Paper]:
@@ -66,8 +56,14 @@ def choose(user: Any, k: int = ROUND) -> list[Paper]:
 
 
 def _least_sure(user: Any, candidates: list[Paper], k: int) -> list[Paper] | None:
-    """The `k` candidates nearest the model's threshold; None without a model to ask."""
-    return None
+    """The `k` candidates nearest the model's threshold; None without a model to ask. The model is
+    brought up to date first (the member may have just imported a library): a round chosen by the
+    model of before the import would ask about what the import already answered."""
+    _taste, model = ranking.current_model(user, train=True)
+    if model is None:
+        return None
+    batch = ranking.paper_batch([p.pk for p in candidates], dim=len(model.vector))
+    return [candidates[int(i)] for i in learning.uncertain(model, batch, k=k)]
 
 
 def _most_voted(user: Any, candidates: list[Paper], k: int) -> list[Paper]:
