@@ -27,7 +27,7 @@ from tests.support.factories import add_paper, add_user
 # The query parameters the views read (request.GET and the search form's fields); add new ones here.
 QUERY_NAMES = [
     "sort", "page", "p", "q", "date", "week", "month", "since", "until", "limit", "offset", "cursor",
-    "category", "code", "has_code", "submitter", "similar_to", "s", "c", "paper", "next",
+    "category", "code", "has_code", "submitter", "similar_to", "s", "c", "paper", "next", "tag",
 ]  # fmt: skip
 
 # Values that name real rows of the catalogue below, so that some requests get past "not found".

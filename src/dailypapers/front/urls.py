@@ -21,6 +21,7 @@ urlpatterns = [
     re_path(r"^papers/month/(?P<slug>\d{4}-\d{2})/?$", views.month_feed, name="month"),
     path("papers/trending", views.trending_page, name="trending"),
     path("about/ranking", views.about_ranking, name="about_ranking"),
+    path("authors/<path:key>", views.author_page, name="author"),
     path("u/<str:username>", views.profile, name="profile"),
     # The imported site's submitter of that name, even where a member holds the name above.
     path("u/<str:username>/huggingface", views.imported_submitter_page, name="imported_submitter"),

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
-from django.db.models import Max
+from django.db.models import F, Max
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -17,9 +17,11 @@ from dailypapers.core.pagecache import cached_page
 from dailypapers.core.user_text import BadInput
 from dailypapers.papers import ranking
 from dailypapers.papers.arxiv_ids import parse_arxiv_id
-from dailypapers.papers.models import Listing, Paper, listed_day_near, prefetch_cards
+from dailypapers.papers.authors import author_key
+from dailypapers.papers.models import Author, Authorship, Listing, Paper, listed_day_near, prefetch_cards
 from dailypapers.papers.periods import Period
 from dailypapers.papers.submitters import imported_submitter, member_named
+from dailypapers.recommend.models import Dismissal, Follow, Save
 
 
 @cached_page
@@ -90,7 +92,9 @@ def _feed(request: HttpRequest, period: Period, is_home: bool = False) -> HttpRe
 
 
 def render_listings(request: HttpRequest, listings, template: str, context: dict, sort: str) -> HttpResponse:
-    """One page of ranked listings as cards: votes of the reader, and why each card is where it is."""
+    """One page of ranked listings as cards: votes and saves of the reader, and why each card is where
+    it is. Papers the reader marked "Not interested" are left out."""
+    listings = Dismissal.exclude_from(listings, request.user)
     listings = listings.select_related("paper__primary_category", "submitted_by__profile")
     page = Paginator(listings, settings.PAPERS_PER_PAGE).get_page(request.GET.get("page"))
     papers = prefetch_cards(listing.paper for listing in page)
@@ -107,6 +111,7 @@ def render_listings(request: HttpRequest, listings, template: str, context: dict
             "sorts": ranking.SORTS,
             "rank_offset": rank_offset,
             "voted_ids": Upvote.voted_ids(request.user, papers),
+            "saved_ids": Save.saved_ids(request.user, papers),
         },
     )
 
@@ -130,9 +135,13 @@ def paper_detail(request: HttpRequest, ref: str) -> HttpResponse:
 
 
 def discussion_context(request: HttpRequest, paper: Paper) -> dict:
-    """What the paper page's discussion and vote button need."""
+    """What the paper page's discussion, vote, save and follow buttons need."""
     moderator = request.user.is_authenticated and request.user.is_staff
+    member = request.user.is_authenticated
     return {
+        "saved": member and Save.objects.filter(user=request.user, paper=paper).exists(),
+        "dismissed": member and Dismissal.objects.filter(user=request.user, paper=paper).exists(),
+        "followed_categories": Follow.targets(request.user, Follow.Kind.CATEGORY),
         "threads": Comment.objects.threads(paper, include_hidden=moderator),
         # Moderators also see what they hid; the heading counts it apart from what readers see.
         "held_back": Comment.objects.filter(paper=paper).held_back().count() if moderator else 0,
@@ -150,6 +159,38 @@ def trending_page(request: HttpRequest) -> HttpResponse:
         "front/trending.html",
         {"days": settings.TRENDING_DAYS},
         sort="trending",
+    )
+
+
+@cached_page
+def author_page(request: HttpRequest, key: str) -> HttpResponse:
+    """An author's papers here, newest first, with their votes; a Follow button."""
+    author = Author.objects.filter(key=key).first()
+    if author is None:
+        # A name typed or linked in another spelling: to the page under its matching key.
+        normal = author_key(key)
+        if normal != key and Author.objects.filter(key=normal).exists():
+            return redirect("front:author", key=normal)
+        raise Http404(f"No papers here are by “{key[:150]}”.")
+    papers = Paper.objects.visible().filter(
+        pk__in=Authorship.objects.filter(author=author).values("paper_id")
+    )  # a subquery: two co-authors of one name are one paper
+    papers = Dismissal.exclude_from(papers, request.user, paper_field="pk")
+    newest_first = F("published_at").desc(nulls_last=True)
+    papers = papers.select_related("primary_category").order_by(newest_first, "-id")
+    page = Paginator(papers, settings.PAPERS_PER_PAGE).get_page(request.GET.get("page"))
+    cards = prefetch_cards(page)
+    return render(
+        request,
+        "front/author.html",
+        {
+            "author": author,
+            "page": page,
+            "rank_offset": page.start_index() - 1 if page.paginator.count else 0,
+            "following": Follow.follows(request.user, Follow.Kind.AUTHOR, author.key),
+            "voted_ids": Upvote.voted_ids(request.user, cards),
+            "saved_ids": Save.saved_ids(request.user, cards),
+        },
     )
 
 
@@ -204,6 +245,7 @@ def profile(request: HttpRequest, username: str) -> HttpResponse:
             "comments": Paginator(comments, 50).get_page(request.GET.get("c")),
             # Someone else under the same name on the imported site: say so, and where they are.
             "namesake": imported_submitter(user.get_username()),
+            "following": Follow.follows(request.user, Follow.Kind.MEMBER, user.get_username()),
         },
     )
 

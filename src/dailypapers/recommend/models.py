@@ -18,7 +18,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import IntegrityError, models, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from dailypapers.core import pagecache
@@ -233,6 +233,15 @@ class Dismissal(models.Model):
         return bool(deleted)
 
     @classmethod
+    def exclude_from(cls, queryset: QuerySet, user: Any, paper_field: str = "paper") -> QuerySet:
+        """`queryset` (of listings, papers, ... whose `paper_field` is a paper) without the papers
+        this member dismissed; unchanged for anonymous readers. A subquery, so paging counts right."""
+        if user is None or not user.is_authenticated:
+            return queryset
+        dismissed = cls.objects.filter(user=user).values("paper_id")
+        return queryset.exclude(**{f"{paper_field}__in": dismissed})
+
+    @classmethod
     def hidden_ids(cls, user: Any) -> set[int]:
         """The papers this member dismissed (none for anonymous readers)."""
         if user is None or not user.is_authenticated:
@@ -309,6 +318,13 @@ class Follow(models.Model):
         if deleted:
             _changed(user)
         return bool(deleted)
+
+    @classmethod
+    def targets(cls, user: Any, kind: str) -> set[str]:
+        """Everything of one kind the member follows (nothing for anonymous readers)."""
+        if user is None or not user.is_authenticated:
+            return set()
+        return set(cls.objects.filter(user=user, kind=kind).values_list("target", flat=True))
 
     @classmethod
     def follows(cls, user: Any, kind: str, target: str) -> bool:
