@@ -1,6 +1,7 @@
 """ "For you" in headless Chromium against the real server (the demo papers): a new member signs up
-(the link comes by e-mail through a real SMTP server), imports a BibTeX file, rates a round of papers
-and sees For you change from the community's order. Screenshots go to test-artifacts/."""
+(the link comes by e-mail through a real SMTP server), imports a BibTeX file, rates a round of papers,
+sees For you change from the community's order, and mutes an author. Screenshots go to
+test-artifacts/."""
 
 from __future__ import annotations
 
@@ -74,7 +75,9 @@ def cards(page) -> list[str]:
     ]
 
 
-def test_new_member_imports_a_library_rates_and_sees_for_you_change(site, browser, mail, tmp_path):
+def test_new_member_imports_a_library_rates_sees_for_you_change_and_mutes_an_author(
+    site, browser, mail, tmp_path
+):
     from playwright.sync_api import expect
 
     ARTIFACTS.mkdir(exist_ok=True)
@@ -137,4 +140,18 @@ def test_new_member_imports_a_library_rates_and_sees_for_you_change(site, browse
     for item in imported:
         assert ranked.index(item["paper"]["id"]) < community.index(item["paper"]["id"])
     page.screenshot(path=ARTIFACTS / "for-you-ranked.png", full_page=True)
+
+    # Mute the first author of the top card on the "Your taste" page: their papers leave For you.
+    top = page.locator(".card").first
+    author = top.locator(".authors a").first.inner_text()
+    page.get_by_role("link", name="Account").click()
+    page.get_by_role("link", name=re.compile("follows, mutes")).click()
+    page.locator("#mute-kind").select_option("author")
+    page.locator("#mute-value").fill(author)
+    page.locator("#mutes").get_by_role("button", name="Mute").click()
+    expect(page.get_by_test_id("mutes")).to_contain_text(re.compile(re.escape(author), re.IGNORECASE))
+    page.goto(site.url + "/for-you")
+    after = cards(page)
+    assert ranked[0] not in after and set(after) < set(ranked)
+    expect(page.locator(".toolbar")).to_contain_text("hidden by your “not interested” and mutes")
     assert problems == []
