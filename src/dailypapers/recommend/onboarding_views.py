@@ -11,7 +11,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from dailypapers.recommend import onboarding, rating_round
@@ -35,16 +35,9 @@ ARCHIVES = {
 POPULAR = 12  # categories shown first, the catalogue's largest
 
 
-def _url(name: str, fallback: str) -> str:
-    try:
-        return reverse(name)
-    except NoReverseMatch:
-        return fallback
-
-
 def for_you_url() -> str:
-    """The For you page (recommend's feed), where the cold start ends."""
-    return _url("front:for_you", "/for-you")
+    """The For you page (front's), where the cold start ends."""
+    return reverse("front:for_you")
 
 
 def _signin(request: HttpRequest) -> HttpResponse:
@@ -110,7 +103,6 @@ def papers(request: HttpRequest) -> HttpResponse:
             "summary": onboarding.ImportSummary.from_dict(summary) if summary else None,
             "max_mb": MAX_BYTES // (1024 * 1024),
             "library_count": request.user.saves.count(),
-            "library_url": _url("recommend:library", "/library"),
             "for_you_url": for_you_url(),
         },
     )
