@@ -14,8 +14,9 @@ a page, the private feed, the API or a digest. Both claim the member with Taste.
 member is never trained twice at once.
 
 Ranking (`rank`): the span's papers are scored by the model in one matrix product; each paper's
-place by that score and its place by the community's votes (the feed's "Most votes" order) are
-turned into shares of the span (1 = first, 0 = last) and mixed with the member's Taste.mix:
+place by that score and its place by the community's votes (the feed's "Most votes" order; equal
+votes share their places' mean) are turned into shares of the span (1 = first, 0 = last) and mixed
+with the member's Taste.mix:
 
     combined = mix × personal share + (1 - mix) × community share
 
