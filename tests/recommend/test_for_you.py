@@ -250,3 +250,33 @@ def test_hidden_papers_are_counted_on_the_page(client, ada, papers):
     client.force_login(ada)
     html = client.get("/for-you/date/2026-06-19").content.decode()
     assert arxiv_id("galaxies", 1) not in _cards(html) and "1 hidden" in html
+
+
+def test_with_the_page_cache_each_member_has_their_own_copy_and_strangers_none(
+    client, papers, settings, django_capture_on_commit_callbacks
+):
+    settings.PAGE_CACHE_SECONDS = 60
+    ada, bob = add_user("ada"), add_user("bob")
+    with django_capture_on_commit_callbacks(execute=True):
+        for paper in earlier(papers, "protein"):
+            Save.add(ada, paper)
+        for paper in earlier(papers, "galaxies"):
+            Save.add(bob, paper)
+    url = "/for-you/date/2026-06-19"
+    client.force_login(ada)
+    first = client.get(url)
+    assert first["Cache-Control"] == "private, no-cache" and "Cookie" in first["Vary"]
+    assert corpus.topic_of_id(_cards(first.content.decode())[0]) == "protein"
+    assert client.get(url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304  # her stored copy
+    client.force_login(bob)
+    assert corpus.topic_of_id(_cards(client.get(url).content.decode())[0]) == "galaxies"
+    client.logout()
+    assert client.get(url).status_code == 302  # never a member's copy, never a shared one
+    # A new signal retires the member's copies (their own stamp): the next page shows it.
+    client.force_login(ada)
+    with django_capture_on_commit_callbacks(execute=True):
+        for paper in earlier(papers, "robots"):
+            Save.add(ada, paper)
+        for paper in earlier(papers, "protein"):
+            Save.remove(ada, paper)
+    assert corpus.topic_of_id(_cards(client.get(url).content.decode())[0]) == "robots"

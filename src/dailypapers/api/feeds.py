@@ -302,8 +302,8 @@ class ForYouFeed(PaperFeed):
             .between(latest - dt.timedelta(days=FOR_YOU_DAYS - 1), latest)
             .latest_per_paper()
         )
-        picks = rank(taste.user, listings).picks[: self.limit()]
-        prefetch_cards(pick.listing.paper for pick in picks)
+        ranking = rank(taste.user, listings)
+        picks = ranking.load(ranking.picks[: self.limit()])
         return [Entry(pick.listing.paper, pick.listing) for pick in picks]
 
 

@@ -175,8 +175,7 @@ def _daily_for_you(request: HttpRequest) -> HttpResponse:
     if not any(typed_param(request, name) for name in ("date", "week", "month", "since", "until")):
         listings = listings.filter(day=latest_day() or dt.date.min)
     ranking = rank(request.api_user, listings)
-    picks = ranking.picks[page * limit : page * limit + limit]
-    prefetch_cards(pick.listing.paper for pick in picks)
+    picks = ranking.load(ranking.picks[page * limit : page * limit + limit])
     ranking.explain(picks)
     items = []
     for pick in picks:

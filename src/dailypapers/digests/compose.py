@@ -135,7 +135,7 @@ class PeriodPapers:
             return []
         by_id = {paper.pk: paper for paper in self.papers}
         picks = for_you(user, self.period).picks
-        return [by_id[pick.listing.paper_id] for pick in picks if pick.listing.paper_id in by_id]
+        return [by_id[pick.paper_id] for pick in picks if pick.paper_id in by_id]
 
     def item(self, paper: Paper) -> tuple[str, str]:
         """A paper's entry, text and HTML, with RANK where its number goes (rendered once)."""

@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from dailypapers.community.models import Upvote
 from dailypapers.core.pagecache import cached_page
-from dailypapers.papers.models import Listing, listed_day_near, prefetch_cards
+from dailypapers.papers.models import Listing, listed_day_near
 from dailypapers.papers.periods import Period
 from dailypapers.recommend.models import Save
 from dailypapers.recommend.ranking import for_you
@@ -77,8 +77,8 @@ def _page(request: HttpRequest, period: Period, is_home: bool = False) -> HttpRe
     ranking = for_you(request.user, period)
     page = Paginator(ranking.picks, settings.PAPERS_PER_PAGE).get_page(request.GET.get("page"))
     rank_offset = page.start_index() - 1 if page.paginator.count else 0
-    picks = list(page.object_list)
-    papers = prefetch_cards(pick.listing.paper for pick in picks)
+    picks = ranking.load(page.object_list)
+    papers = [pick.listing.paper for pick in picks]
     ranking.explain(picks)
     before = listed_day_near(period.start, before=True)
     after = listed_day_near(period.end, before=False)

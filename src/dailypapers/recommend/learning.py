@@ -141,6 +141,47 @@ class Papers:
             self._terms = cached
         return cached
 
+    def key_matrix(self, name: str, norm: str = "") -> tuple[dict[str, int], object]:
+        """(key -> row, keys × papers sparse matrix) of the papers' authors, categories or terms,
+        each paper's column weighted 1, 1/count ("mean") or 1/√count ("sqrt"); built once."""
+        from scipy import sparse
+
+        cache = self.__dict__.setdefault("_matrices", {})
+        if (name, norm) in cache:
+            return cache[(name, norm)]
+        if name == "authors":
+            lists = self.authors
+        elif name == "categories":
+            lists = self.categories
+        else:
+            lists = self.term_lists()
+        vocab: dict[str, int] = {}
+        rows, cols, vals = [], [], []
+        for j, keys in enumerate(lists):
+            keys = list(dict.fromkeys(keys))
+            if not keys:
+                continue
+            v = {"mean": 1.0 / len(keys), "sqrt": 1.0 / math.sqrt(len(keys))}.get(norm, 1.0)
+            for k in keys:
+                rows.append(vocab.setdefault(k, len(vocab)))
+                cols.append(j)
+                vals.append(v)
+        matrix = sparse.csr_matrix((vals, (rows, cols)), shape=(len(vocab), len(self)), dtype=np.float64)
+        cache[(name, norm)] = (vocab, matrix)
+        return vocab, matrix
+
+    def counts(self, name: str) -> Counter:
+        """How many of the papers have each category ("categories") or word ("terms"); built once
+        (a background sample is shared by every member trained against it)."""
+        cache = self.__dict__.setdefault("_counts", {})
+        if name not in cache:
+            lists = self.categories if name == "categories" else self.term_lists()
+            counter: Counter = Counter()
+            for keys in lists:
+                counter.update(set(keys))
+            cache[name] = counter
+        return cache[name]
+
     @staticmethod
     def empty(dim: int) -> Papers:
         return Papers(np.zeros((0, dim), np.float32), [], [], [])
@@ -171,7 +212,7 @@ class MemberModel:
     terms: dict[str, float] = field(default_factory=dict)  # word -> log-odds
     muted_authors: list[str] = field(default_factory=list)
     muted_categories: list[str] = field(default_factory=list)
-    threshold: float = 0.0  # the score halfway between the positives' and the background's mean
+    threshold: float = 0.0  # halfway between the positives' mean text part and the background's
     positives: int = 0
 
     def to_json(self) -> dict:
@@ -293,7 +334,7 @@ def train(data: TrainingInput) -> MemberModel:
     for cats in neg.categories:
         for c in dict.fromkeys(cats):
             cat_pos[c] -= NEGATIVE_WEIGHT * 0.5
-    cat_bg: Counter = Counter(c for cats in bg.categories for c in dict.fromkeys(cats))
+    cat_bg = bg.counts("categories")
     categories = _log_odds(
         Counter({c: max(v, 0.0) for c, v in cat_pos.items()}), wsum, cat_bg, len(bg), prior=0.5
     )
@@ -311,7 +352,7 @@ def train(data: TrainingInput) -> MemberModel:
             for t in words:
                 if t in term_pos:
                     term_pos[t] -= 0.5
-        term_bg: Counter = Counter(t for words in bg.term_lists() for t in words)
+        term_bg = bg.counts("terms")
         odds = _log_odds(
             Counter({t: v for t, v in term_pos.items() if v > 0}), wsum, term_bg, len(bg), prior=0.5
         )
@@ -331,8 +372,9 @@ def train(data: TrainingInput) -> MemberModel:
         muted_categories=sorted(set(data.muted_categories)),
         positives=n_pos,
     )
-    if n_pos and len(bg):
-        model.threshold = float((score(model, pos).mean() + score(model, bg).mean()) / 2)
+    if n_pos:
+        # Halfway between the positives' text part and the background's (0 once standardised).
+        model.threshold = float((pos.vectors @ vector + model.bias).mean() / 2)
     return model
 
 
@@ -378,23 +420,12 @@ def score_many(models: Sequence[MemberModel], candidates: Papers, mix: Mix | Non
     out = (w @ candidates.vectors.T).astype(np.float64)
     out += np.array([mm.bias for mm in models])[:, None]
 
-    def part(keys_per_paper: Sequence[Sequence[str]], weights_of, norm: str = "") -> np.ndarray:
+    def part(name: str, weights_of, norm: str = "") -> np.ndarray:
         """members × candidates: Σ over each candidate's keys of the member's weight of the key,
         times 1 (norm ""), 1/count ("mean") or 1/√count ("sqrt") of the candidate's keys."""
-        vocab: dict[str, int] = {}
-        rows, cols, vals = [], [], []
-        for j, keys in enumerate(keys_per_paper):
-            keys = list(dict.fromkeys(keys))
-            if not keys:
-                continue
-            v = {"mean": 1.0 / len(keys), "sqrt": 1.0 / math.sqrt(len(keys))}.get(norm, 1.0)
-            for k in keys:
-                rows.append(vocab.setdefault(k, len(vocab)))
-                cols.append(j)
-                vals.append(v)
+        vocab, cand = candidates.key_matrix(name, norm)
         if not vocab:
             return np.zeros((m, n))
-        cand = sparse.csr_matrix((vals, (rows, cols)), shape=(len(vocab), n), dtype=np.float64)
         mr, mc, mv = [], [], []
         for i, mm in enumerate(models):
             for k, val in weights_of(mm).items():
@@ -409,11 +440,11 @@ def score_many(models: Sequence[MemberModel], candidates: Papers, mix: Mix | Non
         return (mem @ cand).toarray()
 
     if mix.authors and any(mm.authors for mm in models):
-        out += mix.authors * np.log1p(np.maximum(part(candidates.authors, lambda mm: mm.authors), 0))
+        out += mix.authors * np.log1p(np.maximum(part("authors", lambda mm: mm.authors), 0))
     if mix.categories and any(mm.categories for mm in models):
-        out += mix.categories * part(candidates.categories, lambda mm: mm.categories, "mean")
+        out += mix.categories * part("categories", lambda mm: mm.categories, "mean")
     if mix.terms and candidates.texts is not None and any(mm.terms for mm in models):
-        out += mix.terms * part(candidates.term_lists(), lambda mm: mm.terms, "sqrt")
+        out += mix.terms * part("terms", lambda mm: mm.terms, "sqrt")
     if any(mm.muted_authors or mm.muted_categories for mm in models):
 
         def muted(mm: MemberModel) -> dict[str, float]:
@@ -422,7 +453,7 @@ def score_many(models: Sequence[MemberModel], candidates: Papers, mix: Mix | Non
         def muted_cats(mm: MemberModel) -> dict[str, float]:
             return dict.fromkeys(mm.muted_categories, 1.0)
 
-        hits = part(candidates.authors, muted) + part(candidates.categories, muted_cats)
+        hits = part("authors", muted) + part("categories", muted_cats)
         out += MUTE * (hits > 0)
     return out
 

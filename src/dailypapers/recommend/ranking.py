@@ -14,8 +14,9 @@ a page, the private feed, the API or a digest. Both claim the member with Taste.
 member is never trained twice at once.
 
 Ranking (`rank`): the span's papers are scored by the model in one matrix product; each paper's
-place by that score and its place by the community's votes (the feed's "Most votes" order) are
-turned into shares of the span (1 = first, 0 = last) and mixed with the member's Taste.mix:
+place by that score and its place by the community's votes (the feed's "Most votes" order; equal
+votes share their places' mean) are turned into shares of the span (1 = first, 0 = last) and mixed
+with the member's Taste.mix:
 
     combined = mix × personal share + (1 - mix) × community share
 
@@ -42,7 +43,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from dailypapers.community.models import Upvote
-from dailypapers.papers.models import Authorship, Listing, Paper, PaperCategory
+from dailypapers.papers.models import Authorship, Listing, Paper, PaperCategory, prefetch_cards
 from dailypapers.papers.periods import Period
 from dailypapers.recommend import learning
 from dailypapers.recommend.models import Dismissal, Follow, Mute, Rating, Save, Taste
@@ -67,6 +68,64 @@ NEAREST_MIN_COSINE = 0.3  # a library paper shown as "close to" must be at least
 def _chunks(ids: Sequence[int]) -> Iterable[list[int]]:
     for start in range(0, len(ids), _CHUNK):
         yield list(ids[start : start + _CHUNK])
+
+
+class _Kept:
+    """A small least-recently-used store shared by a process's threads, whose entries also expire.
+
+    What a page reads again and again and what changes only with a member's signals or the
+    catalogue is kept here (a span's papers as the model sees them, decoded models, a member's
+    library), so that ranking a span costs its scoring rather than its reading."""
+
+    def __init__(self, size: int, seconds: float | None = None) -> None:
+        self.size, self.seconds = size, seconds
+        self._items: dict[Any, tuple[float, Any]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: Any) -> Any:
+        with self._lock:
+            found = self._items.pop(key, None)
+            if found is None or (self.seconds is not None and time.monotonic() - found[0] > self.seconds):
+                return None
+            self._items[key] = found  # the most recent again
+            return found[1]
+
+    def put(self, key: Any, value: Any) -> None:
+        with self._lock:
+            self._items[key] = (time.monotonic(), value)
+            while len(self._items) > self.size:
+                del self._items[next(iter(self._items))]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+# A span's candidates, shared by every member who reads it: a paper's new embedding or edited title
+# reaches the ranking within the page cache's lifetime (DAILYPAPERS_PAGE_CACHE_SECONDS, 60).
+_batches = _Kept(size=16)
+# Decoded models, by taste and training time: a new training is a new key.
+_models = _Kept(size=64)
+# Members' libraries for "Why here?", by member and the time their signals last changed.
+_libraries = _Kept(size=64, seconds=600)
+
+
+def forget_kept() -> None:
+    """Drop what this process keeps (tests and benchmarks that change papers under it)."""
+    for kept in (_batches, _models, _libraries):
+        kept.clear()
+
+
+def candidate_batch(paper_ids: Sequence[int], dim: int) -> learning.Papers:
+    """`paper_batch` for a span's papers, kept for a while for the next reader of the same span."""
+    key = (tuple(paper_ids), dim)
+    batch = _batches.get(key)
+    if batch is None or settings.PAGE_CACHE_SECONDS <= 0:
+        batch = paper_batch(paper_ids, dim)
+        batch.term_lists()  # worked out once, with the batch
+        _batches.seconds = max(settings.PAGE_CACHE_SECONDS, 1)
+        _batches.put(key, batch)
+    return batch
 
 
 def paper_batch(paper_ids: Sequence[int], dim: int | None = None) -> learning.Papers:
@@ -279,12 +338,21 @@ def retrain(taste: Taste, lease: dt.timedelta | None = None, pause: float = 0.0)
 
 
 def decode(taste: Taste | None) -> learning.MemberModel | None:
-    if taste is None or not taste.model:
+    """The taste's stored model; None when there is none, or it is one this version cannot read."""
+    if taste is None or not taste.model_kind:
         return None
-    try:
-        return learning.MemberModel.from_bytes(bytes(taste.model))
-    except (ValueError, KeyError, TypeError):  # a model stored by another version of the site
-        return None
+    key = (taste.pk, taste.trained_at, taste.model_kind)
+    model = _models.get(key)
+    if model is None:
+        raw = taste.model  # deferred by current_model: read only when not kept
+        if not raw:
+            return None
+        try:
+            model = learning.MemberModel.from_bytes(bytes(raw))
+        except (ValueError, KeyError, TypeError):  # a model stored by another version of the site
+            return None
+        _models.put(key, model)
+    return model
 
 
 def current_model(user: Any, train: bool = True) -> tuple[Taste | None, learning.MemberModel | None]:
@@ -293,11 +361,11 @@ def current_model(user: Any, train: bool = True) -> tuple[Taste | None, learning
     stored so far serves, and the worker's new one the next read."""
     if user is None or not user.is_authenticated:
         return None, None
-    taste = Taste.objects.select_related("user").filter(user=user).first()
+    taste = Taste.objects.select_related("user").defer("model").filter(user=user).first()
     if taste is None:
         return None, None
     model = decode(taste)
-    stale = is_due(taste) or (taste.model and model is None)
+    stale = is_due(taste) or (taste.model_kind and model is None)
     if train and stale:
         try:
             if retrain(taste):
@@ -337,17 +405,23 @@ def _shares(values: np.ndarray) -> np.ndarray:
 
 @dataclass
 class Pick:
-    """One paper of a ranking, with its listing and its figures."""
+    """One paper of a ranking and its figures. Its listing (with the paper) is read only for the
+    picks on show: `Ranking.load`."""
 
-    listing: Listing
+    listing_id: int
+    paper_id: int
+    votes: int
     index: int  # in the ranking's candidate batch
     combined: float
     personal: float | None = None  # the model's score
     personal_rank: int | None = None  # 1 = the member's favourite of the span
     community_rank: int = 0  # 1 = the most voted of the span
+    listing: Listing | None = None
 
     @property
     def paper(self) -> Paper:
+        if self.listing is None:  # one query: callers that show many picks load them together
+            self.listing = Listing.objects.select_related("paper").get(pk=self.listing_id)
         return self.listing.paper
 
 
@@ -363,19 +437,34 @@ class Ranking:
     hidden: int  # taken out by dismissals and mutes
     model: learning.MemberModel | None = None
     batch: learning.Papers | None = None
-    _library: tuple[list[int], list[str], learning.Papers] | None = None
+    taste: Taste | None = None
+    _library: tuple[list[int], list[str], dict[int, str], np.ndarray] | None = None
+
+    def load(self, picks: Iterable[Pick] | None = None) -> list[Pick]:
+        """Read the listings (with their papers, submitters and what cards show) of these picks
+        (all of them by default) in a few queries; returns the picks."""
+        picks = list(self.picks if picks is None else picks)
+        missing = [pick for pick in picks if pick.listing is None]
+        if missing:
+            found = Listing.objects.select_related(
+                "paper__primary_category", "submitted_by__profile"
+            ).in_bulk([pick.listing_id for pick in missing])
+            for pick in missing:
+                pick.listing = found[pick.listing_id]
+            prefetch_cards(pick.listing.paper for pick in missing)
+        return picks
 
     def explain(self, picks: Iterable[Pick]) -> None:
         """Set each pick's listing.placement to its "Why here?" (for the picks on show only)."""
-        picks = list(picks)
+        picks = self.load(picks)
         if not picks:
             return
         if self.model is None or self.batch is None:
             for pick in picks:
                 pick.listing.placement = Placement(pick, self, None, [], {})
             return
-        ids, sources, library = self.library()
-        titles = dict(Paper.objects.filter(id__in=ids).values_list("id", "title")) if ids else {}
+        ids, sources, titles, vectors = self.library()
+        library = learning.Papers(vectors, [()] * len(ids), [()] * len(ids))
         for pick in picks:
             why = learning.explain(self.model, self.batch.subset([pick.index]), library, k=2)
             nearest = [
@@ -390,15 +479,47 @@ class Ranking:
             )
             pick.listing.placement = Placement(pick, self, why, nearest, names)
 
-    def library(self) -> tuple[list[int], list[str], learning.Papers]:
-        """The member's own liked papers (saved, upvoted, rated up), for "close to ..."."""
+    def library(self) -> tuple[list[int], list[str], dict[int, str], np.ndarray]:
+        """The member's own liked papers (saved, upvoted, rated up; the latest LIBRARY of them) for
+        "close to ...": their ids, the signal, titles and embeddings."""
         if self._library is None:
-            signals = read_signals(self.user)
-            own = [(pk, src) for pk, (_w, _at, src) in signals.positives.items() if src != FOLLOWED_MEMBER]
-            ids = [pk for pk, _ in own]
-            dim = self.batch.dim if self.batch is not None else None
-            self._library = (ids, [src for _, src in own], paper_batch(ids, dim))
+            dim = self.batch.dim if self.batch is not None else DEFAULT_DIM
+            key = (self.user.pk, self.taste.signals_changed_at if self.taste else None, dim)
+            self._library = _libraries.get(key)
+            if self._library is None:
+                self._library = _read_library(self.user, dim)
+                _libraries.put(key, self._library)
         return self._library
+
+
+LIBRARY = 500
+
+
+def _read_library(user: Any, dim: int) -> tuple[list[int], list[str], dict[int, str], np.ndarray]:
+    own: dict[int, tuple[dt.datetime, str]] = {}
+    rows = [
+        (Save.objects.filter(user=user), "saved_at", SAVED),
+        (Upvote.objects.filter(user=user), "created_at", UPVOTED),
+        (Rating.objects.filter(user=user, value=Rating.UP), "at", RATED),
+    ]
+    for queryset, when, source in rows:
+        for pk, at in queryset.order_by(f"-{when}").values_list("paper_id", when)[:LIBRARY]:
+            if pk not in own or at > own[pk][0]:
+                own[pk] = (at, source)
+    dismissed = Dismissal.hidden_ids(user)
+    latest = sorted((pk for pk in own if pk not in dismissed), key=lambda pk: own[pk][0], reverse=True)[
+        :LIBRARY
+    ]
+    vectors = np.zeros((len(latest), dim), dtype=np.float32)
+    titles: dict[int, str] = {}
+    row_of = {pk: row for row, pk in enumerate(latest)}
+    for chunk in _chunks(latest):
+        for pk, raw in PaperEmbedding.objects.filter(paper_id__in=chunk).values_list("paper_id", "vector"):
+            vector = np.frombuffer(bytes(raw), dtype=np.float32)
+            if len(vector) == dim:
+                vectors[row_of[pk]] = vector
+        titles.update(Paper.objects.filter(id__in=chunk).values_list("id", "title"))
+    return latest, [own[pk][1] for pk in latest], titles, vectors
 
 
 def _prefetched(paper: Paper) -> bool:
@@ -408,29 +529,30 @@ def _prefetched(paper: Paper) -> bool:
 def rank(user: Any, listings: QuerySet, train: bool = True) -> Ranking:
     """`listings` (visible, one per paper) ranked for the member, dismissed and muted papers taken
     out. A member with no model yet (cold) gets the community's order."""
-    community = list(listings.ranked("votes").select_related("paper"))
+    # Ids and votes only: the listings themselves are read for the picks on show (Ranking.load).
+    community = list(listings.ranked("votes").values_list("id", "paper_id", "votes"))
     taste, model = current_model(user, train=train)
     mix = taste.mix if taste is not None else 1.0
     n = len(community)
     batch = None
     if model is None or n == 0:
         picks = [
-            Pick(listing, i, 1.0 - i / max(n - 1, 1), community_rank=i + 1)
-            for i, listing in enumerate(community)
+            Pick(listing, paper, votes, i, 1.0 - i / max(n - 1, 1), community_rank=i + 1)
+            for i, (listing, paper, votes) in enumerate(community)
         ]
     else:
-        batch = paper_batch([listing.paper_id for listing in community], dim=len(model.vector))
+        batch = candidate_batch([paper for _listing, paper, _votes in community], dim=len(model.vector))
         scores = learning.score(model, batch)
         personal_order = np.argsort(-scores, kind="stable")
         personal_rank = np.empty(n, dtype=int)
         personal_rank[personal_order] = np.arange(1, n + 1)
-        votes = np.array([listing.votes for listing in community], dtype=float)
+        votes = np.array([votes for _listing, _paper, votes in community], dtype=float)
         combined = mix * _shares(scores) + (1 - mix) * _shares(votes)
         # Ties (mix 0 above all) keep the community's order.
         order = sorted(range(n), key=lambda i: (-combined[i], i))
         picks = [
             Pick(
-                community[i],
+                *community[i],
                 i,
                 float(combined[i]),
                 personal=float(scores[i]),
@@ -449,6 +571,7 @@ def rank(user: Any, listings: QuerySet, train: bool = True) -> Ranking:
         hidden=len(picks) - len(kept),
         model=model,
         batch=batch,
+        taste=taste,
     )
 
 
@@ -464,17 +587,19 @@ def _without_hidden(user: Any, picks: list[Pick], batch: learning.Papers | None)
     if not (dismissed or authors or categories or keywords):
         return picks
     if batch is None and (authors or categories or keywords):
-        batch = paper_batch([pick.listing.paper_id for pick in picks])
-        index = {pick.listing.paper_id: row for row, pick in enumerate(picks)}
+        batch = paper_batch([pick.paper_id for pick in picks])
+        index = {pick.paper_id: row for row, pick in enumerate(picks)}
     else:
-        index = {pick.listing.paper_id: pick.index for pick in picks}
+        index = {pick.paper_id: pick.index for pick in picks}
     kept = []
     for pick in picks:
-        if pick.listing.paper_id in dismissed:
+        if pick.paper_id in dismissed:
             continue
         if batch is not None:
-            row = index[pick.listing.paper_id]
-            if authors.intersection(batch.authors[row]) or categories.intersection(batch.categories[row]):
+            row = index[pick.paper_id]
+            if authors and not authors.isdisjoint(batch.authors[row]):
+                continue
+            if categories and not categories.isdisjoint(batch.categories[row]):
                 continue
             if keywords is not None and keywords.search(batch.texts[row]):
                 continue
