@@ -564,15 +564,15 @@ class Model(Method):
 
     def prepare(self, ds):
         self.cands: dict[int, object] = {}
+        self.background = _papers(ds, ds.background)  # shared, as the site shares one sample
 
     def fit(self, ds, member):
         from dailypapers.recommend import learning
 
-        own = set(member.library)
+        own = set(member.library) & set(ds.background)
+        background = _papers(ds, [i for i in ds.background if i not in own]) if own else self.background
         data = learning.TrainingInput(
-            positives=_papers(ds, member.library),
-            positive_ages=member.ages,
-            background=_papers(ds, [i for i in ds.background if i not in own]),
+            positives=_papers(ds, member.library), positive_ages=member.ages, background=background
         )
         return learning.train(data)
 
