@@ -430,14 +430,17 @@ def score_many(models: Sequence[MemberModel], candidates: Papers, mix: Mix | Non
         vocab, cand = candidates.key_matrix(name, norm)
         if not vocab:
             return np.zeros((m, n))
-        mr, mc, mv = [], [], []
+        mr: list[int] = []
+        mc: list[int] = []
+        mv: list[float] = []
+        keys = vocab.keys()
         for i, mm in enumerate(models):
-            for k, val in weights_of(mm).items():
-                col = vocab.get(k)
-                if col is not None:
-                    mr.append(i)
-                    mc.append(col)
-                    mv.append(val)
+            weights = weights_of(mm)
+            common = weights.keys() & keys  # only the keys today's papers have (a C-level loop)
+            if common:
+                mr.extend([i] * len(common))
+                mc.extend([vocab[k] for k in common])
+                mv.extend([weights[k] for k in common])
         if not mr:
             return np.zeros((m, n))
         mem = sparse.csr_matrix((mv, (mr, mc)), shape=(m, len(vocab)), dtype=np.float64)
