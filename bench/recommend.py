@@ -96,7 +96,7 @@ def child(args: argparse.Namespace) -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         store = Path(tmp) / "models.bin"
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         kinds: dict[str, int] = {}
         size = 0
         with store.open("wb") as fh:
@@ -106,9 +106,9 @@ def child(args: argparse.Namespace) -> None:
                 kinds[model.kind] = kinds.get(model.kind, 0) + 1
                 size += len(raw)
                 fh.write(struct.pack("<I", len(raw)) + raw)
-        train_s = time.perf_counter() - t0
+        train_s, train_cpu = time.perf_counter() - t0, time.process_time() - c0
 
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         pure = 0.0
         top = np.zeros(50, dtype=np.int64)
         with store.open("rb") as fh:
@@ -123,7 +123,7 @@ def child(args: argparse.Namespace) -> None:
                 pure += time.perf_counter() - t1
                 for row in scores:  # what a scoring run keeps: each member's best 50
                     top = np.argpartition(-row, 50)[:50]
-        score_s = time.perf_counter() - t0
+        score_s, score_cpu = time.perf_counter() - t0, time.process_time() - c0
     del top
     print(
         json.dumps(
@@ -133,6 +133,8 @@ def child(args: argparse.Namespace) -> None:
                 "train_s": train_s,
                 "score_s": score_s,
                 "score_only_s": pure,
+                "train_cpu_s": train_cpu,
+                "score_cpu_s": score_cpu,
                 "model_bytes": size / args.members,
                 "kinds": kinds,
                 "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
@@ -165,11 +167,12 @@ def main() -> int:
         out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
         row = json.loads(out.strip().splitlines()[-1])
         rows.append(row)
+        print(json.dumps(row), flush=True)
         print(
             f"{count:>7,} members: train {row['train_s']:7.1f} s "
-            f"({row['train_s'] / count * 1000:.1f} ms each, "
+            f"({row['train_s'] / count * 1000:.1f} ms each, CPU {row.get('train_cpu_s', 0):.1f} s, "
             f"{row['kinds']}), score {row['papers']:,} papers {row['score_s']:6.2f} s "
-            f"(score_many alone {row['score_only_s']:.2f} s, "
+            f"(CPU {row.get('score_cpu_s', 0):.2f} s, score_many alone {row['score_only_s']:.2f} s, "
             f"{count * row['papers'] / row['score_s'] / 1e6:.1f} M pairs/s), "
             f"model {row['model_bytes'] / 1024:.1f} kB, peak RSS {row['peak_rss_mb']:.0f} MB "
             f"(after loading papers {row['start_rss_mb']:.0f} MB)",

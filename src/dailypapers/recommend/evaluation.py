@@ -8,8 +8,10 @@ Two time-split datasets built from real data, ranked by the shipped model and by
   ones are their own later papers.
 * hf-submitters (the Hugging Face archive): a member is a submitter with at least `min_train`
   submissions before the cutoff and `min_test` in the `weeks` after it. Their earlier submissions are
-  the library; each later day on which they submitted is one ranking of that day's whole feed, and
-  the relevant papers are theirs. A member's figures are the mean over their days.
+  the library; the candidates are every paper on the feed in those weeks; the relevant ones are their
+  later submissions. With `per_day`, each later day they submitted on is a ranking of that day's feed
+  alone (15-25 papers: any method that matches authors is near the top of the scale there, so the
+  pooled ranking is the default; a member's figures are then the mean over their days).
 
 Every method sees only what the site would know at the cutoff: the library (vectors, authors,
 categories, text, ages), a sample of papers listed in the weeks before the cutoff (the "recent
@@ -312,7 +314,10 @@ def hf_submitters(
     min_test: int,
     max_members: int,
     seed: int,
+    per_day: bool = False,
 ) -> Dataset:
+    """Submitters' later submissions among all papers on the feed in the test weeks (one ranking per
+    member), or, `per_day`, in each later day's feed apart (one ranking per day they submitted)."""
     rng = random.Random(seed)
     end = cutoff + dt.timedelta(weeks=weeks)
     index = {p.arxiv_id: i for i, p in enumerate(papers)}
@@ -329,19 +334,24 @@ def hf_submitters(
             if listing.submitter:
                 after[listing.submitter][listing.day].add(i)
     days = sorted(feeds)
-    set_of = {day: n for n, day in enumerate(days)}
-    candidate_sets = []
-    for day in days:
-        cs = list(dict.fromkeys(feeds[day]))
+    if per_day:
+        set_of = {day: n for n, day in enumerate(days)}
+        candidate_sets = [list(dict.fromkeys(feeds[day])) for day in days]
+    else:
+        set_of = dict.fromkeys(days, 0)
+        candidate_sets = [list(dict.fromkeys(i for day in days for i in feeds[day]))]
+    for cs in candidate_sets:
         rng.shuffle(cs)
-        candidate_sets.append(cs)
     members = []
     for name, later in after.items():
         earlier = before.get(name, {})
         if len(earlier) >= min_train and sum(len(v) for v in later.values()) >= min_test:
             lib = sorted(earlier, key=lambda i: earlier[i], reverse=True)[:LIBRARY_CAP]
             ages = [float((cutoff - earlier[i]).days) for i in lib]
-            queries = [Query(set_of[day], rel) for day, rel in sorted(later.items())]
+            if per_day:
+                queries = [Query(set_of[day], rel) for day, rel in sorted(later.items())]
+            else:
+                queries = [Query(0, set().union(*later.values()))]
             members.append(Member(name, lib, ages, queries))
     eligible = len(members)
     members = _sample_members(members, max_members, rng)
@@ -554,15 +564,15 @@ class Model(Method):
 
     def prepare(self, ds):
         self.cands: dict[int, object] = {}
+        self.background = _papers(ds, ds.background)  # shared, as the site shares one sample
 
     def fit(self, ds, member):
         from dailypapers.recommend import learning
 
-        own = set(member.library)
+        own = set(member.library) & set(ds.background)
+        background = _papers(ds, [i for i in ds.background if i not in own]) if own else self.background
         data = learning.TrainingInput(
-            positives=_papers(ds, member.library),
-            positive_ages=member.ages,
-            background=_papers(ds, [i for i in ds.background if i not in own]),
+            positives=_papers(ds, member.library), positive_ages=member.ages, background=background
         )
         return learning.train(data)
 
@@ -653,6 +663,7 @@ class Options:
     shared: Path | None = None
     cache: Path | None = None
     extra: bool = False  # also the model's parts one at a time
+    per_day: bool = False  # hf-submitters: rank each later day's feed apart
 
     def setting(self, name: str, dataset: str) -> int:
         given = getattr(self, name)
@@ -681,7 +692,7 @@ def build(options: Options, say: Callable[[str], None] = lambda m: None) -> list
             papers, listings = load_hf_archive(shared / "hf-daily-papers", categories)
             if not listings:
                 raise FileNotFoundError(f"no Hugging Face archive files in {shared / 'hf-daily-papers'}")
-            ds = hf_submitters(papers, listings, **kwargs)
+            ds = hf_submitters(papers, listings, **kwargs, per_day=options.per_day)
         ds.stats.update({k: v for k, v in kwargs.items() if k != "seed"} | {"members": len(ds.members)})
         say(
             f"{name}: {len(ds.members)} members (of {ds.stats['eligible']}), "

@@ -95,6 +95,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--parts", action="store_true", help="also rank with each part of the model switched off"
         )
+        parser.add_argument(
+            "--per-day",
+            action="store_true",
+            help="hf-submitters: rank each later day's feed apart rather than all papers of the weeks",
+        )
         parser.add_argument("--json", action="store_true", help="print the figures as JSON")
 
     def handle(self, *args, **opts) -> None:
@@ -111,6 +116,7 @@ class Command(BaseCommand):
             shared=opts["shared"],
             cache=opts["cache"],
             extra=opts["parts"],
+            per_day=opts["per_day"],
         )
 
         def say(message: str) -> None:
