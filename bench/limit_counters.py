@@ -1,13 +1,13 @@
 """Benchmark: where per-client limits count (core/limits.py), store against store, in one run.
 
     [DATABASE_URL=postgres://...] python bench/limit_counters.py [--redis redis://127.0.0.1:6379/7]
-        [--processes 2] [--threads 4] [--hits 2000]
+        [--processes 2] [--threads 4] [--seconds 3]
 
-Like the server (2 workers x 4 threads), several processes of several threads count events at once,
-first all on ONE client's key (the worst case: every count waits for the same row, slot or key;
-what wrk from one address does) and then each thread on a key of its own. For each store: counts
-per second, the mean time a thread spent per count, that share of the fastest store, and whether
-the total is exact (the store's count equals the events).
+Like the server (2 workers x 4 threads), several processes of several threads count events at once
+for a few seconds, first all on ONE client's key (the worst case: every count waits for the same
+row, slot or key; what wrk from one address does) and then each thread on a key of its own. For
+each store: counts per second, the mean time a thread spent per count, counts/s as a share of the
+fastest store's, and whether the total is exact (the store's count equals the counts made).
 
 Stores: the database through Django's cursor (the counting before this benchmark), the database
 prepared (PostgreSQL; what DatabaseStore does there), a separate SQLite counters file (WAL,
@@ -96,28 +96,29 @@ def _django_cursor_hit(store):
     return hit
 
 
-def worker(args: tuple[str, str, str, list[str], int, float]) -> tuple[float, float]:
-    """One process: a thread per key, `hits` counts each; the seconds the threads spent in all, and
-    when the last one finished."""
-    name, folder, redis_url, keys, hits, start_at = args
+def worker(args: tuple[str, str, str, list[str], float, float]) -> tuple[int, float]:
+    """One process: a thread per key, counting from `start_at` for `seconds`; the counts made (the
+    untimed first ones included) and the seconds the threads spent on the timed ones."""
+    name, folder, redis_url, keys, start_at, seconds = args
     import django
 
     django.setup()
     from django.db import connections
 
     store = make_store(name, folder, redis_url)
+    made: list[int] = []
     spent: list[float] = []
-    finished: list[float] = []
 
     def run(key: str) -> None:
         try:
             store.hit(key, time.time(), 3600)  # connect, prepare, open the file before the clock
             time.sleep(max(0.0, start_at - time.time()))
-            began = time.perf_counter()
-            for _ in range(hits):
+            began, stop, n = time.perf_counter(), start_at + seconds, 0
+            while time.time() < stop:
                 store.hit(key, time.time(), 3600)
+                n += 1
             spent.append(time.perf_counter() - began)
-            finished.append(time.time())
+            made.append(n + 1)
         finally:
             connections.close_all()
 
@@ -126,24 +127,22 @@ def worker(args: tuple[str, str, str, list[str], int, float]) -> tuple[float, fl
         thread.start()
     for thread in threads:
         thread.join()
-    return sum(spent), max(finished)
+    return sum(made), sum(spent)
 
 
 def measure(
-    name: str, folder: str, redis_url: str, keys: list[list[str]], hits: int
+    name: str, folder: str, redis_url: str, keys: list[list[str]], seconds: float
 ) -> tuple[float, float, bool]:
-    """Counts per second, mean ms a count, and whether every key's count is exact."""
+    """Counts per second, mean ms a count, and whether the stored counts equal the counts made."""
     start_at = time.time() + 3.0  # every process set up and waiting
     with mp.get_context("spawn").Pool(len(keys)) as pool:
-        done = pool.map(worker, [(name, folder, redis_url, k, hits, start_at) for k in keys])
-    wall = max(finished for _, finished in done) - start_at
-    spent = [s for s, _ in done]
-    events = sum(len(k) for k in keys) * (hits + 1)
-    store = make_store(name, folder, redis_url)
+        done = pool.map(worker, [(name, folder, redis_url, k, start_at, seconds) for k in keys])
+    made = sum(m for m, _ in done)
     every = [key for k in keys for key in k]
+    timed = made - len(every)  # each thread's first count (connecting, preparing) is not timed
+    store = make_store(name, folder, redis_url)
     counted = sum(store.count(key, time.time()) for key in set(every))
-    timed = events - len(every)  # each thread's first count (connecting, preparing) is not timed
-    return timed / wall, sum(spent) / timed * 1000, counted == events
+    return timed / seconds, sum(s for _, s in done) / timed * 1000, counted == made
 
 
 def main() -> None:
@@ -151,7 +150,7 @@ def main() -> None:
     parser.add_argument("--redis", default="", help="a Redis URL (a database number of its own)")
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
-    parser.add_argument("--hits", type=int, default=2000)
+    parser.add_argument("--seconds", type=float, default=3.0, help="how long each store counts")
     opts = parser.parse_args()
     import django
 
@@ -167,8 +166,8 @@ def main() -> None:
         names.append("database, prepared")
     names += ["SQLite counters file", "counter file (mmap)"] + (["Redis"] if opts.redis else [])
     print(
-        f"{connection.vendor}, {opts.processes} processes x {opts.threads} threads x {opts.hits} counts, "
-        f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}"
+        f"{connection.vendor}, {opts.processes} processes x {opts.threads} threads, "
+        f"{opts.seconds:g} s a store, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}"
     )
     tag = uuid.uuid4().hex[:8]
     with tempfile.TemporaryDirectory() as folder:
@@ -181,7 +180,7 @@ def main() -> None:
                 keys = [
                     [f"bench:{shape(p, t)}-{n}" for t in range(opts.threads)] for p in range(opts.processes)
                 ]
-                results[name] = measure(name, folder, opts.redis, keys, opts.hits)
+                results[name] = measure(name, folder, opts.redis, keys, opts.seconds)
             best = max(per_s for per_s, _, _ in results.values())
             print(f"\n{label}:\n| store | counts/s | of the fastest | ms a count | exact |")
             print("|---|---|---|---|---|")
