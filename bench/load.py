@@ -1,7 +1,8 @@
 """Benchmark: many readers at once (issue 15), with wrk against the README's `dailypapers serve`.
 
-    python bench/load.py [--database-url URL] [--seconds 15] [--connections 200] [--signed-in 50]
-                         [--writes] [--no-page-cache] [--only SUBSTRING ...]
+    python bench/load.py [--database-url URL] [--cache-url redis://...] [--seconds 15]
+                         [--connections 200] [--signed-in 50] [--writes] [--no-page-cache]
+                         [--only SUBSTRING ...]
 
 Needs wrk (`apt-get install -y wrk`). Starts `dailypapers serve` (2 workers x 4 threads) on the demo
 in a fresh home (SQLite, or the empty PostgreSQL database --database-url names), waits for the search
@@ -12,7 +13,8 @@ and each address's req/s as a share of the baseline (the mean of the two static 
 
 API reads are limited per client address (DAILYPAPERS_API_READ_RATE, 300/m); wrk is one address, so
 the limit is raised to 100,000,000/m here (--api-rate): every read is still counted, none refused;
-`--api-rate 0/m` turns it off.
+`--api-rate 0/m` turns it off. --cache-url sets DAILYPAPERS_CACHE_URL: the page cache and the limits'
+counts in that Redis (give it a database number of its own).
 
 --signed-in N: N members sign in; wrk rotates their session cookies (a Lua script) on the day feed;
 each member voted on a paper of their own first, and every member's page is checked to mark theirs.
@@ -305,6 +307,7 @@ def write_mix(site: Site, members: list[Member], papers: list[str], args) -> tup
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", help="an empty PostgreSQL database (default: SQLite)")
+    parser.add_argument("--cache-url", default="", help="DAILYPAPERS_CACHE_URL: a Redis (default: none)")
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--connections", type=int, default=200)
     parser.add_argument(
@@ -324,7 +327,7 @@ def main() -> None:
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("bench/load.py needs wrk: apt-get install -y wrk")
-    extra = {"DAILYPAPERS_API_READ_RATE": args.api_rate}
+    extra = {"DAILYPAPERS_API_READ_RATE": args.api_rate, "DAILYPAPERS_CACHE_URL": args.cache_url}
     if args.writes:
         extra["DAILYPAPERS_COMMENTS_PER_HOUR"] = "100000"
     site = Site(args.database_url, page_cache=not args.no_page_cache, extra_env=extra)
@@ -349,8 +352,9 @@ def main() -> None:
         urls = [u for u in urls if not args.only or any(o in u for o in args.only)]
         for url in urls:  # both processes keep their copies before the clock starts
             wrk(site.url + url, 2, 20)
+        stores = ("PostgreSQL" if args.database_url else "SQLite") + (" + Redis" if args.cache_url else "")
         print(
-            f"{'PostgreSQL' if args.database_url else 'SQLite'}, page cache "
+            f"{stores}, page cache "
             f"{'off' if args.no_page_cache else 'on'}, API read rate {args.api_rate}: "
             f"wrk -t2 -c{args.connections} -d{args.seconds}s, "
             f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}",

@@ -43,6 +43,19 @@ def pytest_configure(config):
     Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
 
 
+@pytest.fixture(autouse=True)
+def _limits_count_from_nothing():
+    """Each test's limits start from no events. The database's counters roll back with the test;
+    the counter file (core.limits, SQLite) does not."""
+    yield
+    from django.conf import settings
+
+    from dailypapers.core import limits
+
+    if (settings.HOME / "limit-counters").exists():
+        limits.file_store().clear()
+
+
 @pytest.fixture
 def site_password_hashers(settings):
     """The site's own password hashers (Argon2 first) in place of the test settings' fast one."""

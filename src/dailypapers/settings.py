@@ -229,12 +229,13 @@ STORAGES = {
 
 # --- Cache and sessions (several web nodes: README, "Running several nodes") ---
 # Without a URL each process keeps its own small in-memory cache: nothing to set up. With Redis the
-# nodes share one; an unreachable Redis is a cache that misses (core/cache.py), never a 500.
+# nodes share one, and the limits count there; an unreachable Redis is a cache that misses
+# (core/cache.py), never a 500, and the limits count as they do without it (core/limits.py).
 CACHE_URL = env.text(
     "CACHE_URL",
     "",
-    "`redis://host:6379/0`: the site's cache in Redis, shared by every process and node; empty: "
-    "each process caches in its own memory",
+    "`redis://host:6379/0`: the site's cache and the per-client limits' counts in Redis, shared by every "
+    "process and node; empty: each process caches in its own memory",
 )
 if CACHE_URL and not CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
     raise ImproperlyConfigured(
@@ -371,7 +372,8 @@ VERIFY_HOURS = env.integer("VERIFY_HOURS", 72, "hours a sign-up or new-address v
 PASSWORD_RESET_HOURS = env.integer("PASSWORD_RESET_HOURS", 24, "hours a password reset link stays valid")
 PASSWORD_RESET_TIMEOUT = PASSWORD_RESET_HOURS * 3600  # Django's name, in seconds
 # Per-client limits (dailypapers.core.limits) are rates, "N/<window>": "300/m", "10/h", "5/15m";
-# empty: no limit. They are counted in the database, so they hold across every server process.
+# empty: no limit. Every server process sees the same counts: in Redis with CACHE_URL, else in the
+# database (PostgreSQL) or in the node's counter file (SQLite).
 LOGIN_RATE = env.rate(
     "LOGIN_RATE",
     "5/15m",

@@ -1,7 +1,7 @@
 """Limits and the API-token cap hold exactly under parallel clients, end to end: the real server
 (gunicorn, four worker processes of four threads) on the run's database, with small limits set in
-its environment. Each test fires its requests together from many threads and counts the answers;
-every 429 says when to come back (Retry-After)."""
+its environment; and two such nodes counting in one Redis. Each test fires its requests together
+from many threads and counts the answers; every 429 says when to come back (Retry-After)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from email.message import Message
 
 import pytest
 
+from tests.support.redis_server import redis_server
 from tests.support.served import Served, serve, server_database
 
 LIMIT = 20  # API reads and writes per minute, in the served site's environment
@@ -166,3 +167,34 @@ def test_the_token_cap_holds_under_parallel_requests(site):
     cookie = {"Cookie": f"sessionid={member.cookies['sessionid']}"}
     status, _, page = request(site.url + "/account/", headers=cookie)
     assert status == 200 and len(re.findall(r'action="/account/api-tokens/\d+/revoke"', page)) == MAX_TOKENS
+
+
+def test_api_reads_are_limited_exactly_across_nodes_sharing_redis(tmp_path):
+    """Two servers of two workers each, as two nodes would be, counting in one Redis
+    (DAILYPAPERS_CACHE_URL): one client's reads through both at once are served exactly LIMIT times,
+    and another client's reads in the same burst are all served. (They share a home only so that
+    the second one starts without migrating a database of its own.)"""
+    env = {
+        "DAILYPAPERS_API_READ_RATE": f"{LIMIT}/m",
+        "DAILYPAPERS_CLIENT_IP_HEADER": "HTTP_X_FORWARDED_FOR",  # one address per client below
+    }
+    with redis_server() as (redis_url, _), server_database() as database_url:
+        env["DAILYPAPERS_CACHE_URL"] = redis_url
+        with (
+            serve(tmp_path / "a", database_url, "--no-demo", "--workers", "2", env=env) as first,
+            serve(tmp_path / "a", database_url, "--no-demo", "--workers", "2", env=env) as second,
+        ):
+            calls = [(node.url, "203.0.113.7") for node in (first, second)] * PARALLEL
+            calls += [(node.url, "198.51.100.9") for node in (first, second)] * (LIMIT // 4)
+            barrier = threading.Barrier(len(calls))
+
+            def read(call: tuple[str, str]) -> tuple[str, tuple[int, Message, str]]:
+                url, address = call
+                barrier.wait()
+                return address, request(url + "/api/daily_papers", headers={"X-Forwarded-For": address})
+
+            with ThreadPoolExecutor(len(calls)) as pool:
+                answers = list(pool.map(read, calls))
+    crowd = statuses([answer for address, answer in answers if address == "203.0.113.7"])
+    assert crowd == {200: LIMIT, 429: PARALLEL * 2 - LIMIT}
+    assert statuses([answer for address, answer in answers if address == "198.51.100.9"]) == {200: LIMIT // 2}
