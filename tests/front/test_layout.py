@@ -78,7 +78,8 @@ def main_pages(paper_id: str, submitter: str, *, signed_in: bool) -> list[str]:
         f"/u/{submitter}",
     ]
     if signed_in:
-        pages.append("/account/")
+        # The member has given no signal: For you shows its cold start, with its long button.
+        pages += ["/account/", "/for-you", "/for-you/settings", "/for-you/start", "/library"]
     else:
         pages += ["/accounts/login", "/accounts/signup"]
     return pages

@@ -87,6 +87,9 @@ def test_not_interested_takes_the_card_away_and_can_be_undone(client, ada, paper
     response = client.post("/papers/2606.00002/not-interested", {"on": "1", "next": "/"})
     assert response.status_code == 302 and response["Location"] == "/"
     assert Dismissal.objects.count() == 1
+    # Without JavaScript the note that follows leads to the paper page, where its Undo is.
+    note = client.get("/").content.decode()
+    assert re.search(r'is hidden from your feeds\.\s*<a href="/papers/2606\.00002"[^>]*>Undo', note)
 
 
 def test_strangers_are_asked_to_sign_in(client, papers):

@@ -15,6 +15,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html
 from django.views.decorators.http import require_http_methods, require_POST
 
 from dailypapers.core.addresses import is_own_page
@@ -117,7 +118,9 @@ def not_interested(request: HttpRequest, ref: str) -> HttpResponse:
         template = "recommend/_dismissed_card.html" if request.POST.get("card") else "recommend/_dismiss.html"
         return render(request, template, {"paper": paper, "dismissed": on, "dismiss_next": back})
     if on:
-        messages.success(request, f"“{paper.title_line[:120]}” is hidden from your feeds.")
+        # Without htmx there is no card note: the flash links to the paper page, where its Undo is.
+        note = '“{}” is hidden from your feeds. <a href="{}">Undo</a> on its page.'
+        messages.success(request, format_html(note, paper.title_line[:120], paper.get_absolute_url()))
     return redirect(back)
 
 
