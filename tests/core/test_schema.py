@@ -67,12 +67,13 @@ def test_our_first_commands_on_an_empty_home_work_and_djangos_say_what_to_run(tm
 
 def test_every_command_of_ours_brings_the_schema_up_to_date():
     """Each of our commands is a DatabaseCommand but `serve` (which does it itself, after checking its
-    port), `backup` (which copies the database as it is, never changing it first) and `restore`
-    (which brings the restored schema up to date itself); the test above runs two on an empty home."""
+    port), `backup` (which copies the database as it is, never changing it first), `restore`
+    (which brings the restored schema up to date itself) and `eval-recommend` (which reads only the
+    shared data files, never the database); the test above runs two on an empty home."""
     ours = {name: app for name, app in get_commands().items() if app.startswith("dailypapers.")}
     assert {"import", "sync", "arxiv", "index", "digest", "serve"} <= set(ours)
     for name, app in ours.items():
-        if name not in ("serve", "backup", "restore"):
+        if name not in ("serve", "backup", "restore", "eval-recommend"):
             assert isinstance(load_command_class(app, name), DatabaseCommand), name
 
 
