@@ -56,7 +56,6 @@ log = logging.getLogger(__name__)
 
 PAGES = "pages"  # moves on every change: what a page that names no finer stamps reads
 SITE = "site"  # moves on every change that names no finer stamp: read by every page that names some
-STAMP = PAGES  # (its name before finer stamps)
 # A claim to render a copy anew lapses after this long: a render that hangs (or a process that died
 # while rendering) holds the others on the older copy no longer than that.
 RENDER_CLAIM_SECONDS = 5.0
@@ -140,11 +139,6 @@ def _base_stamps() -> Stamps:
         )
         stamps = read_stamps((PAGES, SITE))
     return stamps
-
-
-def content_version() -> str:
-    """The `pages` stamp, "<epoch>.<value>": it moves on every change."""
-    return _base_stamps()[PAGES]
 
 
 def _bump_now(names: Iterable[str]) -> None:
@@ -267,7 +261,7 @@ def _key(request: HttpRequest, reader: int, shortcut: bool) -> str:
     return f"{kind}:{reader}:{hashlib.sha256(_where(request).encode()).hexdigest()}"
 
 
-def _stored(response: HttpResponse, reader: int, per_member: bool, shortcut: bool) -> tuple | None:
+def _stored(response: HttpResponse, reader: int, per_member: bool) -> tuple | None:
     """What a response keeps in the cache, or None when it is not one to share."""
     if response.status_code != 200 or response.streaming or response.cookies:
         return None
@@ -275,7 +269,7 @@ def _stored(response: HttpResponse, reader: int, per_member: bool, shortcut: boo
     headers = tuple((k, v) for k, v in response.items() if k.lower() not in _NOT_STORED)
     # The reader is in the tag: two members' pages never answer each other's If-None-Match.
     etag = '"' + hashlib.sha256(body + b"\n" + str(reader).encode()).hexdigest()[:32] + '"'
-    return (response.status_code, headers, body, etag, per_member, shortcut)
+    return (response.status_code, headers, body, etag, per_member)
 
 
 def _fresh(entry: Entry) -> bool:
@@ -331,7 +325,7 @@ def _fill(request: HttpRequest, body: bytes) -> bytes:
 
 
 def _answer(request: HttpRequest, stored: tuple, state: str) -> HttpResponse:
-    status, headers, body, etag, per_member, _shortcut = stored
+    status, headers, body, etag, per_member = stored
     response = HttpResponse(_fill(request, body), status=status)
     for name, value in headers:
         response[name] = value
@@ -353,19 +347,21 @@ def _mark(response: HttpResponse, per_member: bool) -> None:
 
 
 def _render(
-    request: HttpRequest, view: Callable, args: tuple, kwargs: dict, key: str, how: tuple
+    request: HttpRequest, view: Callable, args: tuple, kwargs: dict, key: str, reader: int, per_member: bool
 ) -> HttpResponse:
     """Render the page for everyone who reads this copy, store it, and answer with it."""
-    reader, per_member, shortcut = how
     base = _base_stamps()  # before the view reads anything: a change after this renews the copy
     request._page_cache_render = True
     request._page_stamps = {}
     try:
         response = view(request, *args, **kwargs)
+    except BaseException:
+        _cache_delete(key)  # an error (or the API's 404) shares nothing, and leaves no older copy
+        raise
     finally:
         request._page_cache_render = False
         named, request._page_stamps = request._page_stamps, None
-    stored = _stored(response, reader, per_member, shortcut)
+    stored = _stored(response, reader, per_member)
     if stored is None:  # not one to share: this reader's own answer, token filled in
         _cache_delete(key)  # and no older copy is left to stand in for it
         if not response.streaming:
@@ -420,7 +416,7 @@ def cached_page(view: Callable | None = None, *, per_member: bool = True, shortc
             key = _key(request, reader, shortcut)
 
             def render() -> HttpResponse:
-                return _render(request, view, args, kwargs, key, (reader, per_member, shortcut))
+                return _render(request, view, args, kwargs, key, reader, per_member)
 
             if getattr(request, "_page_claimed", None) == key:
                 return render()  # SharedPageMiddleware found the copy stale and claimed it for us
