@@ -18,9 +18,10 @@ counts in that Redis (give it a database number of its own).
 
 --signed-in N: N members sign in; wrk rotates their session cookies (a Lua script) on the day feed;
 each member voted on a paper of their own first, and every member's page is checked to mark theirs.
---writes: 50 of those members (threads here) vote, unvote and comment for the whole run while wrk
-reads the home page; afterwards every paper's count must equal its vote rows and what the answers
-said (no 5xx). Comments per member per hour are raised for it (DAILYPAPERS_COMMENTS_PER_HOUR).
+--writes: 50 of those members (threads here) vote, unvote and comment on the home page's papers while
+wrk reads the home page, then again while it reads a day none of them is on; afterwards every paper's
+count must equal its vote rows and what the answers said (no 5xx). Comments per member per hour are
+raised for it (DAILYPAPERS_COMMENTS_PER_HOUR).
 --no-page-cache: DAILYPAPERS_PAGE_CACHE_SECONDS=0, the figures before the page cache.
 """
 
@@ -239,12 +240,24 @@ def signed_in_run(site: Site, members: list[Member], papers: list[str], feed: st
     return result
 
 
-def write_mix(site: Site, members: list[Member], papers: list[str], args) -> tuple[dict[str, float], str]:
-    """Members vote, unvote and comment for the whole run while wrk reads the home page."""
+class Writes:
+    """What the members' writes did, over every write run: checked against the database at the end."""
+
+    def __init__(self) -> None:
+        self.statuses: dict[int, int] = {}
+        self.voted: dict[tuple[str, str], bool] = {}
+        self.comments: dict[str, int] = {}
+        self.seconds = 0
+
+
+def write_mix(
+    site: Site, members: list[Member], papers: list[str], args, page: str, done: Writes
+) -> dict[str, float]:
+    """Members vote, unvote and comment on the home page's papers for the whole run while wrk reads
+    `page`."""
     stop = time.monotonic() + args.seconds
-    statuses: dict[int, int] = {}
-    voted: dict[tuple[str, str], bool] = {}
-    comments: dict[str, int] = {}
+    statuses, voted, comments = done.statuses, done.voted, done.comments
+    done.seconds += args.seconds
     lock = threading.Lock()
 
     def writer(member: Member, n: int) -> None:
@@ -271,9 +284,14 @@ def write_mix(site: Site, members: list[Member], papers: list[str], args) -> tup
     threads = [threading.Thread(target=writer, args=(m, n)) for n, m in enumerate(members[:50])]
     for t in threads:
         t.start()
-    reads = wrk(site.url + "/", args.seconds, args.connections)
+    reads = wrk(site.url + page, args.seconds, args.connections)
     for t in threads:
         t.join()
+    return reads
+
+
+def check_writes(site: Site, papers: list[str], done: Writes, writers: int) -> str:
+    statuses, voted, comments = done.statuses, done.voted, done.comments
     counts = json.loads(
         site.command(
             "shell",
@@ -295,13 +313,13 @@ def write_mix(site: Site, members: list[Member], papers: list[str], args) -> tup
     writes = sum(statuses.values())
     server_errors = sum(n for s, n in statuses.items() if s >= 500)
     summary = (
-        f"{writes:,} writes ({writes / args.seconds:,.0f}/s) by {len(threads)} members: "
+        f"{writes:,} writes ({writes / done.seconds:,.0f}/s) by {writers} members: "
         f"statuses {dict(sorted(statuses.items()))}; "
         f"5xx: {server_errors}; counts exact afterwards: {'yes' if exact else 'NO'}"
     )
     if not exact:
         summary += f"\n  database {counts}\n  expected votes {expected_votes}, comments {comments}"
-    return reads, summary
+    return summary
 
 
 def main() -> None:
@@ -373,7 +391,14 @@ def main() -> None:
                 f"{feed} signed in ({len(members)} members)",
                 signed_in_run(site, members, papers, feed, args),
             )
-        mix = write_mix(site, members, papers, args) if args.writes and members else None
+        mix = []
+        if args.writes and members:
+            # The home page, whose papers they vote on, and a day none of them is listed on.
+            other_day = next(d for d in re.findall(r'href="/papers/date/([\d-]+)"', home) if d != str(day))
+            done = Writes()
+            for page in ("/", f"/papers/date/{other_day}"):
+                mix.append((page, write_mix(site, members, papers, args, page, done)))
+            summary = check_writes(site, papers, done, min(len(members), 50))
         print("| URL | req/s | of baseline | p50 | p99 | errors | timeouts |")
         print("|---|---|---|---|---|---|---|")
         print(row(f"{css} (baseline, first)", first, None))
@@ -381,11 +406,11 @@ def main() -> None:
             print(row(url, r, baseline))
         if signed_in:
             print(row(signed_in[0], signed_in[1], baseline))
-        if mix:
-            print(row("/ while 50 members write", mix[0], baseline))
+        for page, reads in mix:
+            print(row(f"{page} while 50 members write", reads, baseline))
         print(row(f"{css} (baseline, last)", last, None))
         if mix:
-            print(mix[1])
+            print(summary)
     finally:
         site.stop()
 

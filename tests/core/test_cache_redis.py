@@ -12,8 +12,6 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.test import Client
 
-from dailypapers.core import pagecache
-from dailypapers.papers.models import Paper
 from tests.support.factories import add_paper
 from tests.support.redis_server import redis_server
 
@@ -61,27 +59,3 @@ def test_the_site_keeps_serving_when_redis_goes_away(redis_site, caplog):
     # Signing out still works: the session goes from the database.
     client.post("/accounts/logout")
     assert client.get("/").wsgi_request.user.is_anonymous
-
-
-@pytest.mark.django_db
-def test_each_process_keeps_the_copies_it_fetched_until_the_stamp_moves(redis_site, settings, monkeypatch):
-    settings.PAGE_CACHE_SECONDS = 60
-    monkeypatch.setattr(pagecache, "_near", {})
-    add_paper("2601.00101", "Quokkas in the wild", day=None)
-    client = Client()
-    first = client.get("/api/papers/2601.00101")
-    assert first.status_code == 200 and first.json()["title"] == "Quokkas in the wild"
-    # Changed behind the stamp's back (no signal) and gone from Redis: this process's copy answers.
-    Paper.objects.filter(arxiv_id="2601.00101").update(title="Quokkas at home")
-    cache.clear()
-    again = client.get("/api/papers/2601.00101")
-    assert again["ETag"] == first["ETag"] and again.json()["title"] == "Quokkas in the wild"
-    # A change moves the stamp: every process's copies are retired at once.
-    pagecache._bump_now()
-    assert client.get("/api/papers/2601.00101").json()["title"] == "Quokkas at home"
-    # And a copy is kept only NEAR_SECONDS: then Redis is asked again (here it holds nothing).
-    Paper.objects.filter(arxiv_id="2601.00101").update(title="Quokkas abroad")
-    cache.clear()
-    for key, (until, stored) in list(pagecache._near.items()):
-        pagecache._near[key] = (until - pagecache.NEAR_SECONDS, stored)
-    assert client.get("/api/papers/2601.00101").json()["title"] == "Quokkas abroad"

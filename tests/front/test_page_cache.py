@@ -1,7 +1,9 @@
 """Shared pages (core.pagecache) end to end: the real server with two worker processes, each keeping its
 own copies in local memory. Every change a reader can see (an edit, a vote, a comment, a new listing, a
-moderator hiding a paper) shows on the next request of every cached page, whichever process answers;
-no member's vote marks, name or CSRF token reach another reader; the answers say how to cache them."""
+moderator hiding a paper) shows on the next request of every cached page, whichever process answers
+(requests that come while the new copy is being rendered get the one before, marked stale); no
+member's vote marks, name or CSRF token reach another reader; the answers say how to cache them.
+The finer stamps and the renders themselves: tests/core/test_page_stamps.py."""
 
 from __future__ import annotations
 
@@ -101,15 +103,22 @@ def site(tmp_path_factory):
 
 
 def everywhere(site, pages: list[str], reader: Reader | None = None) -> dict[str, list[str]]:
-    """Each page's bodies over ASKS requests sent together (so that both processes answer some)."""
+    """Each page's bodies over ASKS requests sent together (so that both processes answer some), then
+    ASKS more sent one at a time. While one request renders a page anew, those asking with it may get
+    the copy from before, marked `X-Cache: stale`: those are left out. A request sent alone, after
+    them, never gets one (no render is under way): it has the latest."""
     reader = reader or Reader(site.url)
     bodies = {}
     with ThreadPoolExecutor(ASKS) as pool:
         for page in pages:
             answers = list(pool.map(reader.get, [page] * ASKS))
-            for status, _, body in answers:
+            alone = [reader.get(page) for _ in range(ASKS)]
+            for status, headers, body in answers + alone:
                 assert status == 200, (page, status, body[:300])
-            bodies[page] = [body for _, _, body in answers]
+                assert headers["X-Cache"] in ("hit", "miss", "stale"), page
+            assert all(headers["X-Cache"] != "stale" for _, headers, _ in alone), page
+            assert any(headers["X-Cache"] != "stale" for _, headers, _ in answers), page
+            bodies[page] = [body for _, headers, body in answers + alone if headers["X-Cache"] != "stale"]
     return bodies
 
 

@@ -13,8 +13,10 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.http import urlencode
 
+from dailypapers.core import pagecache
 from dailypapers.core.pagecache import cached_page
 from dailypapers.core.timestamps import day_start
+from dailypapers.papers import stamps
 from dailypapers.papers.models import Category, Listing, Paper, one_line, prefetch_cards
 from dailypapers.papers.periods import Period, feed_day
 from dailypapers.papers.submitters import ImportedSubmitter, imported_submitter, member_named
@@ -110,11 +112,12 @@ class DailyFeed(PaperFeed):
         if date is None:
             from dailypapers.api.views import latest_day
 
-            day = latest_day() or feed_day()
-            return Period.day(day)
-        period = Period.parse("day", date)
-        if period is None:
-            raise Http404(f"There is no day {date}.")
+            period = Period.day(latest_day() or feed_day())
+        else:
+            period = Period.parse("day", date)
+            if period is None:
+                raise Http404(f"There is no day {date}.")
+        pagecache.depends_on(request, stamps.period(period))
         return period
 
     def title(self, period: Period) -> str:

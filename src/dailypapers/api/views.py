@@ -27,8 +27,10 @@ from dailypapers.api.serializers import (
     search_item_json,
     user_json,
 )
+from dailypapers.core import pagecache
 from dailypapers.core.pagecache import cached_page
 from dailypapers.core.timestamps import iso
+from dailypapers.papers import stamps
 from dailypapers.papers.arxiv_ids import parse_arxiv_id
 from dailypapers.papers.models import Listing, Paper, prefetch_cards
 from dailypapers.papers.periods import Period
@@ -118,6 +120,8 @@ def trending_listings(listings):
 def daily_listings(request: HttpRequest):
     """The listings `/api/daily_papers` (and the daily feeds) answer with, filtered and sorted."""
     period = period_param(request)
+    if period is not None:  # the rest only narrows it (or moves with `site`: names, categories)
+        pagecache.depends_on(request, stamps.period(period))
     since, until = date_param(request, "since"), date_param(request, "until")
     sort = typed_param(request, "sort") or "publishedAt"
     if sort not in DAILY_SORTS:
@@ -196,10 +200,14 @@ def _daily_for_you(request: HttpRequest) -> HttpResponse:
 # --- papers -----------------------------------------------------------------------------------------
 
 
-def get_paper(ref: str) -> Paper:
+def get_paper(ref: str, request: HttpRequest | None = None) -> Paper:
+    """The visible paper `ref` names, or the API's 404. With `request`, a shared answer (core.pagecache)
+    being rendered names the paper's stamp."""
     parsed = parse_arxiv_id(ref)
     if parsed is None:
         raise ApiError(404, f"{ref[:100]!r} is not an arXiv id.")
+    if request is not None:
+        pagecache.depends_on(request, stamps.paper(parsed.id))
     paper = Paper.objects.visible().select_related("primary_category").by_ref(parsed)
     if paper is None:
         raise ApiError(404, f"Paper {parsed.id} is not in this catalogue.")
@@ -209,7 +217,7 @@ def get_paper(ref: str) -> Paper:
 @endpoint("GET")
 @cached_page(per_member=False, shortcut=False)  # the rate limit counts every read first
 def paper_detail(request: HttpRequest, ref: str) -> HttpResponse:
-    paper = get_paper(ref)
+    paper = get_paper(ref, request)
     prefetch_cards([paper], listings=True)
     return json_response(paper_json(paper, request))
 
@@ -259,7 +267,7 @@ def paper_markdown(request: HttpRequest, ref: str) -> HttpResponse:
     if request.method not in ("GET", "HEAD"):
         return error_response(405, "Use GET.", {"Allow": "GET, HEAD"})
     try:
-        paper = get_paper(ref)
+        paper = get_paper(ref, request)
     except ApiError as exc:
         return HttpResponse(exc.message + "\n", status=exc.status, content_type="text/plain; charset=utf-8")
     prefetch_cards([paper], listings=True)
@@ -369,7 +377,7 @@ def comments(request: HttpRequest, ref: str) -> HttpResponse:
     """GET: the discussion here (top-level comments, each with its replies). POST: add a comment."""
     from dailypapers.community.models import Comment
 
-    paper = get_paper(ref)
+    paper = get_paper(ref, request)
     if request.method == "POST":
         return _post_comment(request, paper, Comment)
     return json_response(

@@ -10,6 +10,8 @@ class CommunityConfig(AppConfig):
         from dailypapers.community import member_data
         from dailypapers.core import pagecache
         from dailypapers.core.member_data import register
+        from dailypapers.papers import stamps
 
         register(self.label, export=member_data.export, erase=member_data.erase)
-        pagecache.watch(*self.get_models())  # votes and comments are on the shared pages
+        # Votes and comments show on their paper's pages and the feeds it is listed on.
+        pagecache.watch(*self.get_models(), stamps=stamps.of_row)

@@ -1,24 +1,36 @@
-"""Shared pages: rendered responses kept in Django's cache, keyed by what the site shows.
+"""Shared pages: rendered responses kept in Django's cache, renewed when what they show changes.
 
 A page that many readers ask for (a feed, a paper page, the API's feed, an RSS feed) is rendered once
 and kept in `settings.CACHES["default"]` (local memory in each server process unless the operator
-points it elsewhere) under a key holding the *content stamp*: one row (core.ContentVersion) that
-moves whenever what such pages show changes. Each request reads that row (one primary-key read) and
-so finds the copy made since the last change, or renders a new one: a vote, a comment, a listing, a
-paper edited or hidden shows on the next request, in every process and on every node sharing the
-database, with no message between them.
+points it elsewhere), one copy per address and reader, with the *content stamps* it was rendered
+from: rows of core.ContentVersion, each a counter that moves once a transaction that changed what it
+stands for commits (`bump`). Each request reads the copy's stamps (one indexed query) and serves the
+copy while they stand: a vote, a comment, a listing, a paper edited or hidden shows in every process
+and on every node sharing the database, with no message between them.
 
-The stamp moves once the writing transaction commits (`bump`): the apps call `watch(...)` for the
-models whose rows pages show, and call `bump()` themselves after writes that send no model signals
-(bulk imports). Copies also expire after `settings.PAGE_CACHE_SECONDS`, so what changes with the clock
-alone (trending scores) is at most that old.
+Stamps: `pages` moves on every change; `site` on every change that names no finer stamp; finer ones
+(a paper's, a feed day's: dailypapers.papers.stamps, which also says what moves which) are moved by
+the changes that name them. A page that names finer stamps while it renders (`depends_on`) reads
+them and `site`; any other page reads `pages`. So a vote on one paper renews that paper's page and
+the feeds it is listed on, and leaves the other pages' copies standing.
+
+Renewing: when a copy's stamps have moved, one request renders the page anew (it *claims* the copy:
+`cache.add`, so one per process with the local-memory cache, one for every node with Redis) while the
+other requests for it get the copy they had, marked `X-Cache: stale`, rather than queueing behind the
+render or rendering too. So a stale copy is served only while its next one is being rendered (a claim
+lapses after RENDER_CLAIM_SECONDS); once stored, the next one answers. Every answer says `X-Cache:
+hit`, `stale` or `miss` (rendered for this request).
+
+The apps call `watch(...)` for the models whose rows pages show, and `bump()` themselves after writes
+that send no model signals (bulk imports). Copies also expire after `settings.PAGE_CACHE_SECONDS`,
+so what changes with the clock alone (trending scores) is at most that old.
 
 What differs between readers never enters a shared copy: a page is stored with a placeholder where
 the reader's CSRF token goes, filled for each request; pages of signed-in members are kept per member
 (their vote marks, their name); anonymous readers share one copy. Requests that carry something to
-show once (a flash message, a comment draft) are rendered afresh. A member's copies are also keyed
-by a stamp of their own (`bump_reader`), which moves when something only they see changes (a paper
-they saved or hid from their feeds), so their next page shows it and nobody else's copy is retired.
+show once (a flash message, a comment draft) are rendered afresh. A member's copies also read a stamp of
+their own (`bump_reader`), which moves when something only they see changes (a paper they saved or
+hid from their feeds), so their next page shows it and nobody else's copy is retired.
 """
 
 from __future__ import annotations
@@ -27,16 +39,14 @@ import functools
 import hashlib
 import logging
 import secrets
-import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache, caches
-from django.core.cache.backends.locmem import LocMemCache
-from django.db import DatabaseError, connection, transaction
+from django.core.cache import cache
+from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
+from django.db.models import Model
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
@@ -46,7 +56,12 @@ from dailypapers.core.models import ContentVersion
 
 log = logging.getLogger(__name__)
 
-STAMP = "pages"
+PAGES = "pages"  # moves on every change: what a page that names no finer stamps reads
+SITE = "site"  # moves on every change that names no finer stamp: read by every page that names some
+# A claim to render a copy anew lapses after this long: a render that hangs (or a process that died
+# while rendering) holds the others on the older copy no longer than that.
+RENDER_CLAIM_SECONDS = 5.0
+_WAIT_STEP = 0.01  # how often a request with no copy at all looks for the one being rendered
 _MESSAGES_COOKIE = "messages"  # django.contrib.messages' cookie storage (its default name)
 # Stands for the reader's CSRF token in a stored page (the csrf_placeholder context processor).
 PLACEHOLDER = "csrf-placeholder-6f1d0c2a9b7e4e83"
@@ -58,108 +73,171 @@ _NOT_STORED = {
     "vary",
     "cache-control",
     "etag",
+    "x-cache",
     "x-ratelimit-limit",
     "x-ratelimit-remaining",
     "retry-after",
 }
+
+Stamps = dict[str, str | None]  # stamp name -> "<epoch>.<value>", None while the row does not exist
+
+
+# --- Stamps -------------------------------------------------------------------------------------------
 
 
 def _table() -> str:
     return connection.ops.quote_name(ContentVersion._meta.db_table)
 
 
-def _reader_stamp(reader: int) -> str:
-    return f"reader:{reader}"
+def _execute(sql: str, params: list[Any]) -> list[tuple]:
+    """Run one statement; a stamp read that opens a request's use of the database doubles as Django's
+    connection health check (on PostgreSQL a `SELECT 1`, one more round trip per request)."""
+    check = (
+        connection.connection is not None
+        and connection.health_check_enabled
+        and not connection.health_check_done
+        and not connection.in_atomic_block
+    )
+    if check:
+        connection.health_check_done = True
+        try:
+            return _run(sql, params)
+        except (OperationalError, InterfaceError):
+            # What the health check is for: a connection that broke since its last request (a
+            # database restart). Open a new one and ask again; a second failure is the caller's.
+            connection.close()
+    return _run(sql, params)
 
 
-def content_version(reader: int = 0) -> str:
-    """The current stamp, "<epoch>.<value>", with the member's own stamp after it for a member's
-    copies: one indexed read (a first read creates the shared row)."""
-    if reader:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT name, epoch, value FROM {_table()} WHERE name IN (%s, %s)",
-                [STAMP, _reader_stamp(reader)],
-            )
-            rows = {name: (epoch, value) for name, epoch, value in cursor.fetchall()}
-        if STAMP in rows:
-            own = rows.get(_reader_stamp(reader), ("", 0))
-            return f"{rows[STAMP][0]}.{rows[STAMP][1]}.{own[1]}"
-        return f"{content_version()}.0"
+def _run(sql: str, params: list[Any]) -> list[tuple]:
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT epoch, value FROM {_table()} WHERE name = %s", [STAMP])
-        row = cursor.fetchone()
-        if row is None:
-            q = connection.ops.quote_name
-            cursor.execute(
-                f"INSERT INTO {_table()} ({q('name')}, {q('epoch')}, {q('value')}) VALUES (%s, %s, 0) "
-                f"ON CONFLICT ({q('name')}) DO NOTHING",
-                [STAMP, secrets.token_hex(8)],
-            )
-            cursor.execute(f"SELECT epoch, value FROM {_table()} WHERE name = %s", [STAMP])
-            row = cursor.fetchone()
-    return f"{row[0]}.{row[1]}"
+        cursor.execute(sql, params)
+        return cursor.fetchall() if cursor.description else []
 
 
-def _bump_now() -> None:
+@functools.cache
+def _read_sql(table: str, count: int) -> str:
+    return f"SELECT name, epoch, value FROM {table} WHERE name IN ({', '.join(['%s'] * count)})"
+
+
+def read_stamps(names: Iterable[str]) -> Stamps:
+    """The stamps' current values, in one query."""
+    names = list(dict.fromkeys(names))
+    rows = _execute(_read_sql(_table(), len(names)), names)
+    found = {name: f"{epoch}.{value}" for name, epoch, value in rows}
+    return {name: found.get(name) for name in names}
+
+
+def _base_stamps() -> Stamps:
+    """`pages` and `site`, their rows made first in a new (or emptied) database: each row gets a random
+    epoch, so a stamp recreated (a flushed or restored database) never meets an older copy."""
+    stamps = read_stamps((PAGES, SITE))
+    if None in stamps.values():
+        q = connection.ops.quote_name
+        _execute(
+            f"INSERT INTO {_table()} ({q('name')}, {q('epoch')}, {q('value')}) VALUES (%s, %s, 0), "
+            f"(%s, %s, 0) ON CONFLICT ({q('name')}) DO NOTHING",
+            [PAGES, secrets.token_hex(8), SITE, secrets.token_hex(8)],
+        )
+        stamps = read_stamps((PAGES, SITE))
+    return stamps
+
+
+def _bump_now(names: Iterable[str]) -> None:
+    """Move the stamps in one statement, in name order (two bumps never lock rows in opposite orders)."""
+    names = sorted(set(names))
     q = connection.ops.quote_name
     table = _table()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} ({q('name')}, {q('epoch')}, {q('value')}) VALUES (%s, %s, 1) "
-            f"ON CONFLICT ({q('name')}) DO UPDATE SET {q('value')} = {table}.{q('value')} + 1",
-            [STAMP, secrets.token_hex(8)],
-        )
+    params: list[Any] = []
+    for name in names:
+        params += [name, secrets.token_hex(8)]
+    _execute(
+        f"INSERT INTO {table} ({q('name')}, {q('epoch')}, {q('value')}) VALUES "
+        + ", ".join(["(%s, %s, 1)"] * len(names))
+        + f" ON CONFLICT ({q('name')}) DO UPDATE SET {q('value')} = {table}.{q('value')} + 1",
+        params,
+    )
 
 
-def bump() -> None:
-    """Move the stamp once the current transaction commits (at once outside a transaction).
+class _Bump:
+    """The stamps one transaction moves, bumped in one statement once it commits."""
 
-    After the commit, not inside the transaction: the row is then never locked across another
+    def __init__(self, names: set[str]) -> None:
+        self.names = names
+
+    def __call__(self) -> None:
+        _bump_now(self.names)
+
+
+def bump(*names: str) -> None:
+    """Move these stamps (none named: `site`), and `pages`, once the current transaction commits (at
+    once outside a transaction).
+
+    After the commit, not inside the transaction: the rows are then never locked across another
     write's statements (no lock-order deadlock on PostgreSQL), and a reader that still sees the old
-    stamp after the commit can only store a page rendered from newer data under the old key, which
-    the bump retires a moment later. One bump per transaction is enough: later ones are skipped
-    unless the first one sits in a savepoint that may still be rolled back alone."""
+    stamps after the commit can only store a page rendered from newer data under the old stamps,
+    which the bump retires a moment later. A transaction bumps once, with every name it gathered:
+    names join a pending bump unless it sits in a savepoint that may still be rolled back alone."""
+    moved = {*(names or (SITE,)), PAGES}
     conn = transaction.get_connection()
     if conn.in_atomic_block:
         current = set(conn.savepoint_ids)
         for sids, func, _robust in conn.run_on_commit:
-            if func is _bump_now and set(sids) <= current:
+            if isinstance(func, _Bump) and set(sids) <= current:
+                func.names |= moved
                 return
-    transaction.on_commit(_bump_now, robust=True)
+    transaction.on_commit(_Bump(moved), robust=True)
 
 
-def _bump_reader_now(reader: int) -> None:
-    q = connection.ops.quote_name
-    table = _table()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} ({q('name')}, {q('epoch')}, {q('value')}) VALUES (%s, '', 1) "
-            f"ON CONFLICT ({q('name')}) DO UPDATE SET {q('value')} = {table}.{q('value')} + 1",
-            [_reader_stamp(reader)],
-        )
+def reader_stamp(reader: int) -> str:
+    """The name of a member's own stamp."""
+    return f"reader:{reader}"
 
 
 def bump_reader(reader: int) -> None:
     """Retire one member's own copies of pages, once the current transaction commits: for changes
-    only they see (their saved and dismissed papers). The shared copies stay."""
-    transaction.on_commit(functools.partial(_bump_reader_now, reader), robust=True)
+    only they see (their saved and dismissed papers). The shared copies, and `pages`, stay."""
+    transaction.on_commit(_Bump({reader_stamp(reader)}), robust=True)
 
 
 def _changed(sender: type, **kwargs: Any) -> None:
     bump()
 
 
-def watch(*models: type) -> None:
-    """Bump the stamp whenever a row of these models is saved or deleted (or its many-to-many
-    relations change)."""
+def watch(*models: type[Model], stamps: Callable[[Model], Iterable[str]] | None = None) -> None:
+    """Bump stamps whenever a row of these models is saved or deleted: `stamps(row)` names them (when
+    it names none, or for a change of many-to-many relations: `site`); without `stamps`, `site`."""
+
+    def changed_row(sender: type, instance: Model, **kwargs: Any) -> None:
+        bump(*stamps(instance))
+
+    receiver = _changed if stamps is None else changed_row
     for model in models:
-        post_save.connect(_changed, sender=model, weak=False, dispatch_uid=f"pagecache-save-{model._meta}")
-        post_delete.connect(_changed, sender=model, weak=False, dispatch_uid=f"pagecache-del-{model._meta}")
-    for model in models:
+        uid = f"{model._meta}"
+        post_save.connect(receiver, sender=model, weak=False, dispatch_uid=f"pagecache-save-{uid}")
+        post_delete.connect(receiver, sender=model, weak=False, dispatch_uid=f"pagecache-del-{uid}")
         for field in model._meta.local_many_to_many:
             through = field.remote_field.through
             m2m_changed.connect(_changed, sender=through, weak=False, dispatch_uid=f"pagecache-m2m-{through}")
+
+
+def depends_on(request: HttpRequest, *names: str) -> None:
+    """While `request` renders a page to share: the page shows what these stamps stand for, and not
+    what only `pages` moves for (see the module's docstring). Call it *before* reading what they stand
+    for: the stamps are read now, so a change that commits later renews the copy. Elsewhere a no-op."""
+    read = getattr(request, "_page_stamps", None)
+    if read is None:
+        return
+    new = [name for name in names if name not in read]
+    if new:
+        read.update(read_stamps(new))
+
+
+# --- Copies -------------------------------------------------------------------------------------------
+
+# A stored copy: (stamps, stored), stamps a sorted tuple of (name, value) pairs as read for its render,
+# stored what _stored() keeps of the response.
+Entry = tuple[tuple[tuple[str, str | None], ...], tuple]
 
 
 def csrf_placeholder(request: HttpRequest) -> dict[str, str]:
@@ -186,11 +264,17 @@ def _reader(request: HttpRequest, per_member: bool) -> int | None:
     return user.pk
 
 
-def _key(request: HttpRequest, stamp: str, reader: int) -> str:
-    return f"page:{stamp}:{reader}:{hashlib.sha256(_where(request).encode()).hexdigest()}"
+def _where(request: HttpRequest) -> str:
+    return f"{request.get_host()}\n{request.get_full_path()}"
 
 
-def _stored(response: HttpResponse, reader: int, per_member: bool, shortcut: bool) -> tuple | None:
+def _key(request: HttpRequest, reader: int, shortcut: bool) -> str:
+    # Copies SharedPageMiddleware may serve have keys of their own: it never looks at the others.
+    kind = "page" if shortcut else "view"
+    return f"{kind}:{reader}:{hashlib.sha256(_where(request).encode()).hexdigest()}"
+
+
+def _stored(response: HttpResponse, reader: int, per_member: bool) -> tuple | None:
     """What a response keeps in the cache, or None when it is not one to share."""
     if response.status_code != 200 or response.streaming or response.cookies:
         return None
@@ -198,68 +282,53 @@ def _stored(response: HttpResponse, reader: int, per_member: bool, shortcut: boo
     headers = tuple((k, v) for k, v in response.items() if k.lower() not in _NOT_STORED)
     # The reader is in the tag: two members' pages never answer each other's If-None-Match.
     etag = '"' + hashlib.sha256(body + b"\n" + str(reader).encode()).hexdigest()[:32] + '"'
-    return (response.status_code, headers, body, etag, per_member, shortcut)
+    return (response.status_code, headers, body, etag, per_member)
 
 
-_render_locks: dict[str, threading.Lock] = {}
-_render_locks_guard = threading.Lock()
+def _fresh(entry: Entry) -> bool:
+    """Whether the copy's stamps all stand (one query)."""
+    stamps = entry[0]
+    current = read_stamps(name for name, _ in stamps)
+    return all(current[name] == value for name, value in stamps)
 
 
-@contextmanager
-def _render_lock(key: str) -> Iterator[None]:
-    with _render_locks_guard:
-        lock = _render_locks.get(key)
-        if lock is None:
-            if len(_render_locks) >= 1000:  # keys die with their stamp; a lock lost costs a render
-                _render_locks.clear()
-            lock = _render_locks[key] = threading.Lock()
-    # Never wait for ever behind a render that hangs: render alongside it after a while.
-    acquired = lock.acquire(timeout=10)
-    try:
-        yield
-    finally:
-        if acquired:
-            lock.release()
-
-
-# With a cache every process shares (Redis), each process also keeps the copies it last used, for a
-# few seconds: a copy's key holds the content stamp, so a vote or a listing still shows at once, and
-# only what changes with the clock alone may show up to NEAR_SECONDS past PAGE_CACHE_SECONDS. Fetching
-# the API's 355 kB feed from Redis for every read cost more than the rest of the request.
-NEAR_SECONDS = 5.0
-_NEAR_ENTRIES = 64
-_near: dict[str, tuple[float, tuple]] = {}
-
-
-def _keep_near(key: str, stored: tuple) -> None:
-    if NEAR_SECONDS <= 0 or isinstance(caches["default"], LocMemCache):  # that is this process's memory
-        return
-    if len(_near) >= _NEAR_ENTRIES:  # keys die with their stamp; a copy forgotten costs one fetch
-        _near.clear()
-    _near[key] = (time.monotonic() + min(NEAR_SECONDS, settings.PAGE_CACHE_SECONDS), stored)
-
-
-def _cache_get(key: str) -> tuple | None:
-    near = _near.get(key)
-    if near is not None and near[0] > time.monotonic():
-        return near[1]
+def _cache_get(key: str) -> Entry | None:
     # A cache that cannot be reached (a Redis down) costs renders, never an error page.
     try:
-        stored = cache.get(key)
+        entry = cache.get(key)
     except Exception:
         log.warning("page cache unreachable; rendering afresh", exc_info=True)
         return None
-    if stored is not None:
-        _keep_near(key, stored)
-    return stored
+    return entry if isinstance(entry, tuple) and len(entry) == 2 else None
 
 
-def _cache_set(key: str, stored: tuple) -> None:
-    _keep_near(key, stored)
+def _cache_set(key: str, entry: Entry) -> None:
     try:
-        cache.set(key, stored, settings.PAGE_CACHE_SECONDS)
+        cache.set(key, entry, settings.PAGE_CACHE_SECONDS)
     except Exception:
         log.warning("page cache unreachable; the page is not kept", exc_info=True)
+
+
+def _cache_delete(key: str) -> None:
+    try:
+        cache.delete(key)
+    except Exception:
+        log.warning("page cache unreachable", exc_info=True)
+
+
+def _claim(key: str) -> bool:
+    """Whether this request renders the copy anew (no other holds the claim). A cache that cannot be
+    reached claims nothing for anyone: every request renders, as without a cache."""
+    try:
+        if cache.add(f"{key}:render", 1, RENDER_CLAIM_SECONDS):
+            return True
+    except Exception:
+        return True
+    return not getattr(cache, "available", True)
+
+
+def _release(key: str) -> None:
+    _cache_delete(f"{key}:render")
 
 
 def _fill(request: HttpRequest, body: bytes) -> bytes:
@@ -268,12 +337,13 @@ def _fill(request: HttpRequest, body: bytes) -> bytes:
     return body
 
 
-def _answer(request: HttpRequest, stored: tuple) -> HttpResponse:
-    status, headers, body, etag, per_member, _shortcut = stored
+def _answer(request: HttpRequest, stored: tuple, state: str) -> HttpResponse:
+    status, headers, body, etag, per_member = stored
     response = HttpResponse(_fill(request, body), status=status)
     for name, value in headers:
         response[name] = value
     response["ETag"] = etag
+    response["X-Cache"] = state
     _mark(response, per_member)
     return get_conditional_response(request, etag=etag, response=response) or response
 
@@ -289,8 +359,59 @@ def _mark(response: HttpResponse, per_member: bool) -> None:
         patch_cache_control(response, public=True, no_cache=True)
 
 
+def _render(
+    request: HttpRequest, view: Callable, args: tuple, kwargs: dict, key: str, reader: int, per_member: bool
+) -> HttpResponse:
+    """Render the page for everyone who reads this copy, store it, and answer with it."""
+    base = _base_stamps()  # before the view reads anything: a change after this renews the copy
+    own = read_stamps([reader_stamp(reader)]) if reader else {}
+    request._page_cache_render = True
+    request._page_stamps = {}
+    try:
+        response = view(request, *args, **kwargs)
+    except BaseException:
+        _cache_delete(key)  # an error (or the API's 404) shares nothing, and leaves no older copy
+        raise
+    finally:
+        request._page_cache_render = False
+        named, request._page_stamps = request._page_stamps, None
+    stored = _stored(response, reader, per_member)
+    if stored is None:  # not one to share: this reader's own answer, token filled in
+        _cache_delete(key)  # and no older copy is left to stand in for it
+        if not response.streaming:
+            response.content = _fill(request, response.content)
+        response["X-Cache"] = "miss"
+        return response
+    stamps = {SITE: base[SITE], **named} if named else {PAGES: base[PAGES]}
+    stamps.update(own)
+    _cache_set(key, (tuple(sorted(stamps.items())), stored))
+    return _answer(request, stored, "miss")
+
+
+def _renew(
+    request: HttpRequest, key: str, entry: Entry | None, render: Callable[[], HttpResponse]
+) -> HttpResponse:
+    """The copy is missing or its stamps moved: render it here, or, while another request renders
+    it, answer with the copy there is (stale), or with none at all, wait for the new one."""
+    deadline = time.monotonic() + RENDER_CLAIM_SECONDS
+    while True:
+        if _claim(key):
+            try:
+                return render()
+            finally:
+                _release(key)
+        if entry is not None:
+            return _answer(request, entry[1], "stale")
+        if time.monotonic() > deadline:
+            return render()  # a render that hangs: render alongside it
+        time.sleep(_WAIT_STEP)
+        entry = _cache_get(key)
+        if entry is not None:
+            return _answer(request, entry[1], "hit")  # the copy just made
+
+
 def cached_page(view: Callable | None = None, *, per_member: bool = True, shortcut: bool = True) -> Callable:
-    """Serve the view's GET answers from the cache while the content stamp stands.
+    """Serve the view's GET answers from the cache while the copy's stamps stand.
 
     per_member: the page shows who reads it (sign-in state, vote marks, CSRF tokens), so members get
     copies of their own and anonymous readers share one; False: the answer is the same for everyone
@@ -307,57 +428,31 @@ def cached_page(view: Callable | None = None, *, per_member: bool = True, shortc
             reader = _reader(request, per_member)
             if reader is None:
                 return view(request, *args, **kwargs)
-            key = _key(request, content_version(reader), reader)
-            stored = _cache_get(key)
-            if stored is None:
-                # One render per copy and process: the other threads asking for it wait for that
-                # one (after a vote every reader misses at once, and renders cost ~25x a copy).
-                with _render_lock(key):
-                    stored = _cache_get(key)
-                    if stored is None:
-                        request._page_cache_render = True
-                        try:
-                            response = view(request, *args, **kwargs)
-                        finally:
-                            request._page_cache_render = False
-                        stored = _stored(response, reader, per_member, shortcut)
-                        if stored is None:  # not one to share: this reader's own answer, token filled in
-                            if not response.streaming:
-                                response.content = _fill(request, response.content)
-                            return response
-                        _cache_set(key, stored)
-                        if shortcut and reader == 0:
-                            _remember_shortcut(request)
-            return _answer(request, stored)
+            key = _key(request, reader, shortcut)
+
+            def render() -> HttpResponse:
+                return _render(request, view, args, kwargs, key, reader, per_member)
+
+            if getattr(request, "_page_claimed", None) == key:
+                return render()  # SharedPageMiddleware found the copy stale and claimed it for us
+            entry = _cache_get(key)
+            if entry is not None and _fresh(entry):
+                return _answer(request, entry[1], "hit")
+            return _renew(request, key, entry, render)
 
         return wrapper
 
     return decorate(view) if view is not None else decorate
 
 
-# Addresses (host and path) whose anonymous copies SharedPageMiddleware may serve, as this process
-# has seen them stored: other requests skip the stamp read there. Bounded: forgetting costs a render.
-_shortcut_paths: set[str] = set()
-_SHORTCUT_PATHS_MAX = 20_000
-
-
-def _where(request: HttpRequest) -> str:
-    return f"{request.get_host()}\n{request.get_full_path()}"
-
-
-def _remember_shortcut(request: HttpRequest) -> None:
-    if len(_shortcut_paths) >= _SHORTCUT_PATHS_MAX:
-        _shortcut_paths.clear()
-    _shortcut_paths.add(_where(request))
-
-
 class SharedPageMiddleware:
     """Anonymous readers' copies served before sessions, authentication and URL resolution.
 
-    A GET with no session cookie and no flash message is an anonymous reader's: when this process
-    stored a copy for that address, the stamp is read and the copy served (with the reader's CSRF
-    token, cookie and the headers the skipped middleware would add). Anything else, or a copy gone
-    stale, goes on to the view, whose `cached_page` renders and stores it."""
+    A GET with no session cookie and no flash message is an anonymous reader's: when a copy for that
+    address may be served so, its stamps are read and the copy served (with the reader's CSRF token,
+    cookie and the headers the skipped middleware would add), or the stale copy while another request
+    renders the next. Anything else goes on to the view, whose `cached_page` renders and stores it
+    (for a stale copy, holding the claim taken here)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         from django.middleware.clickjacking import XFrameOptionsMiddleware
@@ -368,15 +463,30 @@ class SharedPageMiddleware:
         self.frame_options = XFrameOptionsMiddleware(get_response)
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        stored = self._stored_copy(request)
-        if stored is None:
+        key = self._key(request)
+        entry = _cache_get(key) if key else None
+        if entry is None:
             return self.get_response(request)
+        try:
+            state = "hit" if _fresh(entry) else None
+        except DatabaseError:
+            # The database is away: the view meets it too, and answers the 503 page without a traceback.
+            return self.get_response(request)
+        if state is None:
+            if _claim(key):
+                request._page_claimed = key
+                try:
+                    return self.get_response(request)
+                finally:
+                    _release(key)
+            state = "stale"
         self.csrf.process_request(request)  # reads the reader's CSRF cookie, as the view would have
-        response = _answer(request, stored)
+        response = _answer(request, entry[1], state)
         self.csrf.process_response(request, response)
         return self.frame_options.process_response(request, response)
 
-    def _stored_copy(self, request: HttpRequest) -> tuple | None:
+    @staticmethod
+    def _key(request: HttpRequest) -> str | None:
         if (
             settings.PAGE_CACHE_SECONDS <= 0
             or request.method not in ("GET", "HEAD")
@@ -385,17 +495,6 @@ class SharedPageMiddleware:
         ):
             return None
         try:
-            where = _where(request)
+            return _key(request, 0, shortcut=True)
         except Exception:  # a host not allowed, say: the rest of the stack answers it as usual
             return None
-        if where not in _shortcut_paths:
-            return None
-        try:
-            stamp = content_version()
-        except DatabaseError:
-            # The database is away: the view meets it too, and answers the 503 page without a traceback.
-            return None
-        stored = _cache_get(_key(request, stamp, 0))
-        if stored is None or not stored[5]:
-            return None
-        return stored

@@ -13,9 +13,10 @@ from django.urls import NoReverseMatch, reverse
 
 from dailypapers.accounts.models import display_name
 from dailypapers.community.models import Comment, Upvote
+from dailypapers.core import pagecache
 from dailypapers.core.pagecache import cached_page
 from dailypapers.core.user_text import BadInput
-from dailypapers.papers import ranking
+from dailypapers.papers import ranking, stamps
 from dailypapers.papers.arxiv_ids import parse_arxiv_id
 from dailypapers.papers.authors import author_key
 from dailypapers.papers.models import Author, Authorship, Listing, Paper, listed_day_near, prefetch_cards
@@ -64,6 +65,7 @@ def _period(kind: str, slug: str) -> Period:
 
 
 def _feed(request: HttpRequest, period: Period, is_home: bool = False) -> HttpResponse:
+    pagecache.depends_on(request, stamps.period(period))  # the cards' counts; links and days: `site`
     sort = request.GET.get("sort", "votes")
     if sort not in ranking.SORTS:
         sort = "votes"
@@ -123,6 +125,7 @@ def paper_detail(request: HttpRequest, ref: str) -> HttpResponse:
         raise Http404(f"“{ref[:100]}” is not an arXiv id.")
     if parsed.id != ref or request.path.startswith(("/abs/", "/pdf/", "/html/")):
         return redirect("front:paper", ref=parsed.id, permanent=True)
+    pagecache.depends_on(request, stamps.paper(parsed.id))
     paper = Paper.objects.visible().select_related("primary_category").for_cards().by_ref(parsed)
     if paper is None:
         return render(request, "front/not_in_catalogue.html", {"arxiv_id": parsed.id}, status=404)
