@@ -1,11 +1,19 @@
 """Retrieval quality on a test collection (SciFact's format), with the engine the site uses.
 
     python bench/eval_search.py --corpus C.jsonl --queries Q.jsonl --qrels R.tsv [--lexical-weight W]
+    python bench/eval_search.py ... --graph-check
 
 Builds a throwaway index over the collection with the site's search code (search/engine.py and the
 bundled model), runs every judged query, and prints nDCG@10, recall@100, MRR@10 and latency for
 lexical, dense and hybrid retrieval. The site's settings apply (DAILYPAPERS_SEARCH_MODEL_DIR,
-DAILYPAPERS_SEARCH_LEXICAL_WEIGHT); the site's own database and index are not touched.
+DAILYPAPERS_SEARCH_LEXICAL_WEIGHT, DAILYPAPERS_SEARCH_HNSW_THRESHOLD); the site's own database and
+index are not touched.
+
+--graph-check compares the two ways the site finds nearest neighbours on these real embeddings: it
+builds the index twice from the same vectors, once searched by an exact scan and once through the
+usearch graph (the site's M / ef settings, dense.py), and prints recall@10 and recall@100 of the
+graph's neighbours against the scan's for every judged query's embedding, then the table above for
+each (their latencies leave out the query embedding, computed once for both).
 
 corpus.jsonl   {"doc_id", "title", "abstract"} per line (BEIR's {"_id", "title", "text"} too)
 queries.jsonl  {"query_id", "text"} per line (or {"_id", "text"})
@@ -38,6 +46,7 @@ from dailypapers.search.lexical import Doc, Weights  # noqa: E402
 from dailypapers.search.phrasing import topic_of  # noqa: E402
 
 MODES = ("lexical", "dense", "hybrid")
+NO_GRAPH = 1 << 62  # a graph threshold never reached: every neighbour from an exact scan
 
 
 class CollectionError(ValueError):
@@ -145,6 +154,7 @@ class Collection:
     doc_ids: list[str]  # engine id i -> corpus doc id
     build_seconds: float
     tmp: tempfile.TemporaryDirectory | None = None
+    vectors: np.ndarray | None = None  # the documents' embeddings, row i for document i
 
     def close(self) -> None:
         if self.tmp is not None:
@@ -159,15 +169,26 @@ def build_collection(
     progress: Callable[[int], None] | None = None,
     weights: Weights | None = None,
     fusion: Fusion | None = None,
+    hnsw_threshold: int = 20_000,
 ) -> Collection:
-    """Index `corpus` (and embed it, unless `vectors` are given) in `root` or a temporary folder."""
+    """Index `corpus` (and embed it, unless `vectors` are given) in `root` or a temporary folder.
+    Nearest neighbours come from a usearch graph from `hnsw_threshold` documents on (as on the site)."""
     tmp = None
     if root is None:
         tmp = tempfile.TemporaryDirectory(prefix="dp-eval-")
         root = Path(tmp.name)
     start = time.perf_counter()
     dim = embedder.dim if embedder else 384
-    engine = Engine(root, dim=dim, model=embedder.name if embedder else "", weights=weights, fusion=fusion)
+    opened = partial(
+        Engine,
+        root,
+        dim=dim,
+        model=embedder.name if embedder else "",
+        hnsw_threshold=hnsw_threshold,
+        weights=weights,
+        fusion=fusion,
+    )
+    engine = opened()
     docs = [Doc(i, title, abstract) for i, (_, title, abstract) in enumerate(corpus)]
     with engine.locked():
         engine.write_docs(docs, {d.id: 1 for d in docs}, threads=2)
@@ -182,7 +203,11 @@ def build_collection(
             vectors = np.concatenate(parts) if parts else np.zeros((0, dim), dtype=np.float32)
         if vectors is not None and len(vectors):
             engine.write_vectors(list(range(len(corpus))), vectors, [1] * len(corpus))
-    return Collection(engine, embedder, [d for d, _, _ in corpus], time.perf_counter() - start, tmp)
+    # Searched by a reader opening the files, as the site's server processes do (a writer never
+    # searches: it does not map the graph it wrote).
+    engine = opened()
+    doc_ids = [d for d, _, _ in corpus]
+    return Collection(engine, embedder, doc_ids, time.perf_counter() - start, tmp, vectors)
 
 
 def evaluate(
@@ -232,6 +257,11 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--qrels", type=Path, required=True, help="TSV: query_id, doc_id, relevance")
     parser.add_argument("--lexical-weight", type=float, default=None, help="override the hybrid weight")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument(
+        "--graph-check",
+        action="store_true",
+        help="also search through the usearch graph and compare it with an exact scan",
+    )
     return parser.parse_args(argv)
 
 
@@ -243,14 +273,16 @@ def _settings():
     return settings
 
 
-def report(collection: Collection, results: dict[str, ModeResult], judged: int, out: TextIO) -> None:
+def report(
+    collection: Collection, results: dict[str, ModeResult], judged: int, out: TextIO, title: str = ""
+) -> None:
     """The figures, as the README shows them."""
     embedder = collection.embedder
     print(
         f"{len(collection.doc_ids)} documents, {judged} judged queries; "
         f"index built in {collection.build_seconds:.1f} s "
         f"(model {embedder.name if embedder else '-'}, "
-        f"lexical weight {collection.engine.fusion.lexical_weight})",
+        f"lexical weight {collection.engine.fusion.lexical_weight})" + (f"; {title}" if title else ""),
         file=out,
     )
     print(f"{'mode':<8} {'nDCG@10':>8} {'R@100':>7} {'MRR@10':>7} {'p50 ms':>7} {'p99 ms':>7}", file=out)
@@ -261,6 +293,54 @@ def report(collection: Collection, results: dict[str, ModeResult], judged: int, 
             f"{r.percentile(50):7.1f} {r.percentile(99):7.1f}",
             file=out,
         )
+
+
+def neighbour_recall(
+    exact: Collection, graph: Collection, query_vectors: dict[str, np.ndarray], k: int
+) -> float:
+    """The share of the exact scan's `k` nearest documents that the graph also returns, averaged
+    over the queries."""
+    assert exact.engine.vectors is not None and graph.engine.vectors is not None
+    total = 0.0
+    for vector in query_vectors.values():
+        truth = {i for i, _ in exact.engine.vectors.search(vector, k)}
+        found = {i for i, _ in graph.engine.vectors.search(vector, k)}
+        total += len(truth & found) / len(truth)
+    return total / len(query_vectors)
+
+
+def graph_check(
+    corpus: list[tuple[str, str, str]],
+    exact: Collection,
+    queries: dict[str, str],
+    qrels: dict[str, dict[str, int]],
+    out: TextIO,
+) -> None:
+    """Build the same index with its neighbours from a usearch graph; compare it with `exact`."""
+    from dailypapers.search.dense import HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH, HNSW_M
+
+    assert exact.embedder is not None and exact.vectors is not None
+    judged = [q for q in queries if q in qrels]
+    # As the site embeds a query: the words that phrase a request left out (topic_of).
+    vectors = {q: exact.embedder.embed_query(topic_of(queries[q])) for q in judged}
+    graph = build_collection(
+        corpus, exact.embedder, vectors=exact.vectors, fusion=exact.engine.fusion, hnsw_threshold=1
+    )
+    try:
+        assert graph.engine.vectors is not None and graph.engine.vectors.hnsw is not None
+        exact_results = evaluate(exact, queries, qrels, query_vectors=vectors)
+        graph_results = evaluate(graph, queries, qrels, query_vectors=vectors)
+        r10, r100 = (neighbour_recall(exact, graph, vectors, k) for k in (10, 100))
+    finally:
+        graph.close()
+    report(exact, exact_results, len(judged), out, "exact scan")
+    report(graph, graph_results, len(judged), out, "usearch graph")
+    print(
+        f"usearch graph (M {HNSW_M}, ef_construction {HNSW_EF_CONSTRUCTION}, ef {HNSW_EF_SEARCH}) "
+        f"against the exact scan, {len(judged)} query embeddings: "
+        f"neighbours recall@10 {r10:.4f}, recall@100 {r100:.4f}",
+        file=out,
+    )
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
@@ -281,12 +361,21 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         except ModelMissing as exc:
             raise CollectionError(f"the embedding model cannot load: {exc}") from None
         weight = settings.SEARCH_LEXICAL_WEIGHT if args.lexical_weight is None else args.lexical_weight
+        # The reference for --graph-check is an exact scan, however many documents there are.
+        threshold = NO_GRAPH if args.graph_check else settings.SEARCH_HNSW_THRESHOLD
         bar = tqdm(total=len(docs), desc="embedding corpus", unit="doc", disable=args.no_progress)
         collection = build_collection(
-            docs, embedder, progress=bar.update, fusion=Fusion(lexical_weight=weight)
+            docs,
+            embedder,
+            progress=bar.update,
+            fusion=Fusion(lexical_weight=weight),
+            hnsw_threshold=threshold,
         )
         bar.close()
         try:
+            if args.graph_check:
+                graph_check(docs, collection, query_texts, judgements, out)
+                return 0
             results = evaluate(collection, query_texts, judgements)
         finally:
             collection.close()

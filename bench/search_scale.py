@@ -5,12 +5,21 @@
     python bench/search_scale.py --embed 5000     # embed more real abstracts (default 3000)
     python bench/search_scale.py --memory --sizes 1000000   # vectors only: recall and workers' PSS
 
---memory builds only the vector store (the same vectors as below) and reports, per size: recall@10
-of the usearch graph against exact search (and of an hnswlib graph with the same M / ef, when hnswlib
-is installed, for comparison), and the total memory (PSS, from /proc/<pid>/smaps_rollup) of 2 and 4
-server-like worker processes that each open the store as a server worker does and answer 200 real
-query embeddings. PSS divides each shared page among the processes mapping it, so the sum over the
-workers is what the node really spends.
+--memory builds only the vector store (the same vectors as below; the graph built by the site's code,
+`VectorStore.finish_rows`, as `dailypapers index --rebuild` does) in a search folder laid out as the
+site's (an empty keyword index beside it), and reports, per size: the graph's build time (wall and CPU
+seconds); recall@10 of the graph against an exact scan for 200 real query embeddings (and of an hnswlib
+graph with the same M / ef, when hnswlib is installed, for comparison); and the memory (PSS, from
+/proc/<pid>/smaps_rollup) summed over
+  - 2 and 4 server-like processes that each open the store as a server worker's Engine does and answer
+    those 200 queries (neighbours, then the exact cosines of 100 candidates), and
+  - the workers of a real `dailypapers serve --workers 2` and `--workers 4` on a fresh home (SQLite,
+    no papers) whose DAILYPAPERS_SEARCH_DIR is that folder: 200 searches per worker through the search
+    page (one client per worker at a time; more if a worker has not searched yet), each worker opening
+    the store on its first search, as on the site. The master process is reported apart.
+PSS divides each shared page among the processes mapping it, so the sum over the workers is what the
+node really spends; the graph file's own share is reported too (from /proc/<pid>/smaps). With --keep
+the store stays under --cache, and --reuse measures it again without rebuilding.
 
 Documents: the real papers of ../shared/data/arxiv-snapshot (74,728), replicated under new ids to reach
 each size (so the index holds realistic term statistics, with each text ~N/74,728 times).
@@ -18,7 +27,9 @@ each size (so the index holds realistic term statistics, with each text ~N/74,72
 Vectors: embedding a million abstracts on a 2-core machine takes days, so the script embeds `--embed`
 real abstracts with the bundled model and gives every other document one of those vectors plus Gaussian
 noise (sigma 0.02 per dimension, then re-normalised), a cloud of realistic vectors around real ones.
-The graph search cost depends on the number and dimension of vectors, not on what they mean.
+The graph search cost depends on the number and dimension of vectors, not on what they mean; its
+recall does not: hundreds of near-identical copies of each real vector crowd the graph, so recall here is
+far below what real embeddings get (bench/eval_search.py --graph-check measures that on SciFact).
 Embeddings are cached under --cache (outside the repository) between runs.
 
 Each index is built with the site's own Engine code (search/engine.py). Queries run in a fresh
@@ -38,11 +49,16 @@ import os
 import random
 import resource
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
 
@@ -239,55 +255,198 @@ def _pss_mb(pid: int) -> tuple[float, float]:
     return fields["Pss"] / 1024, fields["Rss"] / 1024
 
 
+def _graph_mb(pid: int) -> tuple[float, float]:
+    """(PSS, RSS) in MB of the graph file's mappings in a process, from /proc/<pid>/smaps."""
+    pss = rss = 0
+    inside = False
+    for line in Path(f"/proc/{pid}/smaps").read_text().splitlines():
+        parts = line.split()
+        if parts and not parts[0].endswith(":"):  # a mapping's header line
+            inside = line.endswith("/graph.usearch")
+        elif inside and parts[0] == "Pss:":
+            pss += int(parts[1])
+        elif inside and parts[0] == "Rss:":
+            rss += int(parts[1])
+    return pss / 1024, rss / 1024
+
+
+def _maps_graph(pid: int) -> bool:
+    try:
+        return "/graph.usearch" in Path(f"/proc/{pid}/maps").read_text()
+    except FileNotFoundError:
+        return False
+
+
 def memory_worker(root: Path, qfile: Path, kind: str) -> None:
     """One server-like worker: open the store, answer the queries (neighbours and the exact cosines of
     100 candidates, as Engine.search does), say "ready" and wait, holding what it loaded."""
-    from dailypapers.search.dense import HNSW_EF_SEARCH, VectorStore
+    from dailypapers.search.dense import HNSW_EF_SEARCH
 
-    meta = json.loads((root / "meta.json").read_text())
+    manifest = json.loads((root / "current.json").read_text())
     queries = np.load(qfile)
     if kind == "hnswlib":
         import hnswlib
 
-        index = hnswlib.Index(space="ip", dim=meta["dim"])
-        index.load_index(str(root / "hnsw.bin"))  # read into this process: what each worker used to hold
+        index = hnswlib.Index(space="ip", dim=manifest["dim"])
+        index.load_index(str(root / "hnswlib.bin"))  # read into this process: what each worker used to hold
         index.set_ef(HNSW_EF_SEARCH)
         for q in queries:
             labels, _ = index.knn_query(q.reshape(1, -1), k=100)
             index.get_items(labels[0])
     else:
-        store = VectorStore(root, meta["dim"], meta["rows"], HNSW_THRESHOLD)
-        assert store.hnsw is not None
+        # The vector store as a server worker's Engine opens it (its keyword index is empty here).
+        store = Engine(
+            root, dim=manifest["dim"], model=manifest["model"], hnsw_threshold=HNSW_THRESHOLD
+        ).vectors
+        assert store is not None and store.hnsw is not None
         for q in queries:
             store.scores(q, [i for i, _ in store.search(q, 100)])
     print("ready", flush=True)
     sys.stdin.read()
 
 
-def memory(args, papers: list[dict], base: np.ndarray, queries: np.ndarray) -> int:
-    from dailypapers.search.dense import HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH, HNSW_M, VectorStore
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        if int(fields[1]) == pid:
+            out.append(int(stat.parent.name))
+    return sorted(out)
+
+
+def _search(base: str, q: str) -> int:
+    """GET the search page for `q` as a visitor would; a busy answer (503) is asked again."""
+    url = f"{base}/papers/search?{urllib.parse.urlencode({'q': q})}"
+    for _ in range(100):
+        try:
+            with urllib.request.urlopen(url, timeout=120) as answer:
+                answer.read()
+                return answer.status
+        except urllib.error.HTTPError as exc:
+            if exc.code != 503:
+                return exc.code
+        time.sleep(0.05)
+    return 503
+
+
+def serve_memory(root: Path, workers: int, texts: list[str], cache: Path) -> dict:
+    """Start `dailypapers serve --workers N` on a fresh home (SQLite, no papers) whose search folder is
+    `root`, search with real queries until every worker has opened the vector store (each opens it on
+    its first search, as on the site), and measure the PSS of its processes."""
+    home = Path(tempfile.mkdtemp(prefix="serve-home-", dir=cache))
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL" and not k.startswith("DAILYPAPERS_")}
+    env.update(
+        DAILYPAPERS_HOME=str(home),
+        DAILYPAPERS_SEARCH_DIR=str(root),
+        DAILYPAPERS_SEARCH_HNSW_THRESHOLD=str(HNSW_THRESHOLD),
+        PYTHONPATH=os.pathsep.join(filter(None, [str(REPO / "src"), env.get("PYTHONPATH")])),
+    )
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    command = [sys.executable, "-m", "dailypapers", "serve", "--no-demo", "--workers", str(workers)]
+    with open(home / "serve.log", "w") as log:
+        server = subprocess.Popen([*command, "--port", str(port)], env=env, stdout=log, stderr=log)
+    try:
+        deadline = time.monotonic() + 300
+        while True:  # up once the workers answer (the first start migrates the database)
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"serve did not start: see {home / 'serve.log'}")
+            try:
+                with urllib.request.urlopen(f"{base}/", timeout=10):
+                    pass
+            except OSError:
+                time.sleep(0.5)
+                continue
+            if len(_children(server.pid)) == workers:
+                break
+        pids = _children(server.pid)
+        # As many queries as the server-like workers answer together, `workers` clients at a time,
+        # then more until each worker has searched (the kernel hands connections out unevenly).
+        sent = 200 * workers
+        statuses: dict[int, int] = {}
+        with ThreadPoolExecutor(workers) as pool:
+            batch = texts[:sent]
+            while True:
+                for status in pool.map(partial(_search, base), batch):
+                    statuses[status] = statuses.get(status, 0) + 1
+                if all(_maps_graph(pid) for pid in pids) or sent >= len(texts):
+                    break
+                batch, sent = texts[sent : sent + 20], sent + 20
+        if not all(_maps_graph(pid) for pid in pids):
+            raise RuntimeError(f"a serve worker never opened the graph after {sent} searches")
+        per_worker = [(*_pss_mb(pid), *_graph_mb(pid)) for pid in pids]
+        master = _pss_mb(server.pid)
+    finally:
+        server.terminate()
+        server.wait(60)
+        shutil.rmtree(home, ignore_errors=True)
+    return {
+        "pss": sum(w[0] for w in per_worker),
+        "rss": sum(w[1] for w in per_worker),
+        "per_worker_pss": [w[0] for w in per_worker],
+        "graph_pss": sum(w[2] for w in per_worker),
+        "graph_rss": [w[3] for w in per_worker],
+        "master_pss": master[0],
+        "searches": sent,
+        "statuses": statuses,
+    }
+
+
+def memory(args, base: np.ndarray, texts: list[str], queries: np.ndarray, model: str) -> int:
+    from dailypapers.search.dense import HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH, HNSW_M
 
     qfile = args.cache / "query-vectors.npy"
     np.save(qfile, queries)
     rows = []
     for size in [int(s) for s in args.sizes.split(",") if s]:
         root = args.cache / f"dense-{size}"
-        shutil.rmtree(root, ignore_errors=True)
-        print(f"\n== {size:,} vectors", flush=True)
-        store = VectorStore(root, base.shape[1], 0, HNSW_THRESHOLD)
-        for start in range(0, size, 100_000):
-            ids = np.arange(start, min(size, start + 100_000), dtype=np.int64)
-            store.append_rows(ids, vectors_for(ids, base, seed=start))
-        t0 = time.perf_counter()
-        store.finish_rows()  # builds the usearch graph
-        build_s = time.perf_counter() - t0
-        (root / "meta.json").write_text(json.dumps({"dim": base.shape[1], "rows": store.rows}))
+        # The store is a search folder as the site lays it out (an empty keyword index beside the
+        # vectors), so `dailypapers serve` can open it.
+        if args.reuse and (root / "built.json").exists():
+            print(f"\n== {size:,} vectors: reusing {root}", flush=True)
+            built = json.loads((root / "built.json").read_text())
+            engine = Engine(root, dim=base.shape[1], model=model, hnsw_threshold=HNSW_THRESHOLD)
+        else:
+            shutil.rmtree(root, ignore_errors=True)
+            print(f"\n== {size:,} vectors", flush=True)
+            engine = Engine(root, dim=base.shape[1], model=model, hnsw_threshold=HNSW_THRESHOLD)
+            staging = engine.start_rebuild()
+            for start in range(0, size, 100_000):
+                ids = np.arange(start, min(size, start + 100_000), dtype=np.int64)
+                staging.vectors.append_rows(ids, vectors_for(ids, base, seed=start))
+            t0, cpu0 = time.perf_counter(), time.process_time()
+            staging.vectors.finish_rows()  # builds the usearch graph, as `dailypapers index --rebuild`
+            built = {
+                "build_s": time.perf_counter() - t0,
+                # CPU seconds of all the build's threads: on a shared machine the wall time is mostly
+                # waiting for a core.
+                "build_cpu_s": time.process_time() - cpu0,
+                "load_average": os.getloadavg()[0],
+            }
+            staging.manifest["rows"] = staging.vectors.rows
+            engine.finish_rebuild(staging)
+            (root / "built.json").write_text(json.dumps(built))
+            print(
+                f"graph built in {built['build_s']:.0f} s, {built['build_cpu_s']:.0f} CPU s "
+                f"(load average {built['load_average']:.1f})"
+            )
+        store = engine.vectors  # a reader's: the graph mapped
+        assert store is not None and store.hnsw is not None, "no graph: is the size under the threshold?"
         store_vectors = store.vectors  # ids are row numbers here
         # Exact top 10 by a full scan, in chunks.
         sims = np.full((len(queries), 10), -np.inf, dtype=np.float32)
         best = np.zeros((len(queries), 10), dtype=np.int64)
         for start in range(0, size, 100_000):
-            block = np.asarray(store.vectors[start : start + 100_000]) @ queries.T  # rows × queries
+            block = np.asarray(store_vectors[start : start + 100_000]) @ queries.T  # rows × queries
             both = np.concatenate([sims, block.T], axis=1)
             both_ids = np.concatenate(
                 [best, np.broadcast_to(np.arange(start, start + len(block)), both[:, 10:].shape)], axis=1
@@ -309,10 +468,12 @@ def memory(args, papers: list[dict], base: np.ndarray, queries: np.ndarray) -> i
 
         row = {
             "size": size,
-            "build_s": build_s,
+            "build_s": built["build_s"],
+            "build_cpu_s": built.get("build_cpu_s", float("nan")),
             "recall": recall([[i for i, _ in store.search(q, 10)] for q in queries]),
+            "graph_mb": store.hnsw_path.stat().st_size / 1e6,
         }
-        row["graph_mb"] = store.hnsw_path.stat().st_size / 1e6
+        print(f"recall@10 vs exact (ids / within 1e-3): {row['recall']}", flush=True)
         kinds = ["usearch"]
         try:
             import hnswlib
@@ -323,29 +484,24 @@ def memory(args, papers: list[dict], base: np.ndarray, queries: np.ndarray) -> i
             index.set_num_threads(os.cpu_count() or 1)
             for start in range(0, size, 100_000):
                 ids = np.arange(start, min(size, start + 100_000))
-                index.add_items(np.asarray(store.vectors[start : start + len(ids)]), ids)
+                index.add_items(np.asarray(store_vectors[start : start + len(ids)]), ids)
             row["hnswlib_build_s"] = time.perf_counter() - t0
             index.set_ef(HNSW_EF_SEARCH)
             row["hnswlib_recall"] = recall(index.knn_query(queries, k=10)[0].tolist())
-            index.save_index(str(root / "hnsw.bin"))
+            index.save_index(str(root / "hnswlib.bin"))
             del index
             kinds.append("hnswlib")
         except ImportError:
             pass
-        del store
+        del store, store_vectors, engine
         for kind in kinds:
             for workers in (2, 4):
                 procs = [
                     subprocess.Popen(
                         [
-                            sys.executable,
-                            __file__,
-                            "--memory-worker",
-                            str(root),
-                            "--query-file",
-                            str(qfile),
-                            "--kind",
-                            kind,
+                            *(sys.executable, __file__, "--memory-worker", str(root)),
+                            *("--query-file", str(qfile), "--kind", kind),
+                            *("--hnsw-threshold", str(HNSW_THRESHOLD)),
                         ],
                         stdin=subprocess.PIPE,
                         stdout=subprocess.PIPE,
@@ -356,27 +512,50 @@ def memory(args, papers: list[dict], base: np.ndarray, queries: np.ndarray) -> i
                 for p in procs:
                     assert p.stdout is not None and p.stdout.readline().strip() == "ready"
                 pss, rss = map(sum, zip(*(_pss_mb(p.pid) for p in procs), strict=True))
+                graph = [_graph_mb(p.pid) for p in procs]
                 for p in procs:
                     p.communicate("")
                 row[f"{kind}_{workers}"] = (pss, rss)
                 print(
-                    f"{kind}, {workers} workers: PSS {pss:,.0f} MB in all (RSS summed {rss:,.0f} MB)",
+                    f"{kind}, {workers} server-like workers: PSS {pss:,.0f} MB in all "
+                    f"(RSS summed {rss:,.0f} MB"
+                    + (
+                        f"; graph file resident in each: {graph[0][1]:,.0f} MB)" if kind == "usearch" else ")"
+                    ),
                     flush=True,
                 )
+        for workers in (2, 4):
+            served = serve_memory(root, workers, texts, args.cache)
+            row[f"serve_{workers}"] = served
+            print(
+                f"dailypapers serve, {workers} workers: PSS {served['pss']:,.0f} MB in all "
+                f"(each {', '.join(f'{p:,.0f}' for p in served['per_worker_pss'])} MB; "
+                f"graph file {served['graph_pss']:,.0f} MB of that, resident in each "
+                f"{', '.join(f'{r:,.0f}' for r in served['graph_rss'])} MB); "
+                f"master {served['master_pss']:,.0f} MB; {served['searches']} searches, "
+                f"answers {served['statuses']}",
+                flush=True,
+            )
         print(json.dumps(row), flush=True)
         rows.append(row)
         if not args.keep:
             shutil.rmtree(root, ignore_errors=True)
     print(
-        "\n| vectors | graph | build | on disk | recall@10 vs exact (ids / within 1e-3) "
+        "\n| vectors | graph | build | graph file | recall@10 vs exact (ids / within 1e-3) "
         "| PSS, 2 workers | PSS, 4 workers |"
     )
     print("|---|---|---|---|---|---|---|")
     for r in rows:
         u2, u4 = r["usearch_2"][0], r["usearch_4"][0]
         print(
-            f"| {r['size']:,} | usearch (mapped) | {r['build_s']:.0f} s | {r['graph_mb']:,.0f} MB | "
-            f"{r['recall']} | {u2:,.0f} MB | {u4:,.0f} MB |"
+            f"| {r['size']:,} | usearch (mapped), vector store only | "
+            f"{r['build_s']:.0f} s ({r['build_cpu_s']:.0f} CPU s) | "
+            f"{r['graph_mb']:,.0f} MB | {r['recall']} | {u2:,.0f} MB | {u4:,.0f} MB |"
+        )
+        s2, s4 = r["serve_2"]["pss"], r["serve_4"]["pss"]
+        print(
+            f"| {r['size']:,} | usearch (mapped), `dailypapers serve` workers | | | | "
+            f"{s2:,.0f} MB | {s4:,.0f} MB |"
         )
         if "hnswlib_2" in r:
             h2, h4 = r["hnswlib_2"][0], r["hnswlib_4"][0]
@@ -431,7 +610,10 @@ def main() -> int:
     queries = make_queries(papers, args.queries)
     if args.memory:
         args.cache.mkdir(parents=True, exist_ok=True)
-        return memory(args, papers, base, embedder.embed(queries[:200]))
+        # 200 query embeddings for recall and the server-like workers; for `serve`, query texts
+        # enough for 4 workers (each embeds its own).
+        texts = make_queries(papers, 1200, seed=11)
+        return memory(args, base, texts, embedder.embed(queries[:200]), embedder.name)
     del embedder
     qfile = args.cache / "queries.json"
     args.cache.mkdir(parents=True, exist_ok=True)

@@ -54,6 +54,24 @@ def test_eval_search_prints_quality_and_latency_for_each_mode(tmp_path, capsys):
         assert 0 < float(p50) <= float(p99)
 
 
+def test_eval_search_compares_the_graph_with_an_exact_scan(tmp_path, capsys):
+    corpus, queries, qrels = tiny_scifact(tmp_path)
+    args = ("--corpus", corpus, "--queries", queries, "--qrels", qrels, "--no-progress", "--graph-check")
+    assert run(*args) == 0
+    out = capsys.readouterr().out
+    tables = {}
+    for line in out.splitlines():
+        if line.endswith(("exact scan", "usearch graph")):
+            table = tables.setdefault(line.rsplit("; ", 1)[1], {})
+        elif line.split()[:1] in (["lexical"], ["dense"], ["hybrid"]):
+            table[line.split()[0]] = line.split()[1:4]
+    assert set(tables) == {"exact scan", "usearch graph"}
+    # A few dozen real abstracts: the graph finds what the scan finds, so the rankings agree.
+    assert tables["exact scan"] == tables["usearch graph"]
+    recall = re.search(r"recall@10 ([\d.]+), recall@100 ([\d.]+)", out)
+    assert recall and float(recall[1]) == 1.0 and float(recall[2]) == 1.0
+
+
 def test_eval_search_reports_bad_files(tmp_path, capsys):
     corpus, queries, qrels = tiny_scifact(tmp_path)
     assert run("--corpus", tmp_path / "nope.jsonl", "--queries", queries, "--qrels", qrels) == 1
