@@ -171,15 +171,21 @@ class _Bump:
 
 def bump(*names: str) -> None:
     """Move these stamps (none named: `site`), and `pages`, once the current transaction commits (at
-    once outside a transaction).
+    once outside a transaction; on SQLite, inside it).
 
-    After the commit, not inside the transaction: the rows are then never locked across another
-    write's statements (no lock-order deadlock on PostgreSQL), and a reader that still sees the old
-    stamps after the commit can only store a page rendered from newer data under the old stamps,
-    which the bump retires a moment later. A transaction bumps once, with every name it gathered:
+    On PostgreSQL after the commit, not inside the transaction: the rows are then never locked across
+    another write's statements (no lock-order deadlock), and a reader that still sees the old stamps
+    after the commit can only store a page rendered from newer data under the old stamps, which the
+    bump retires a moment later. A transaction bumps once, with every name it gathered:
     names join a pending bump unless it sits in a savepoint that may still be rolled back alone."""
     moved = {*(names or (SITE,)), PAGES}
     conn = transaction.get_connection()
+    if conn.in_atomic_block and conn.vendor == "sqlite":
+        # SQLite runs one writing transaction at a time, and this one holds the lock (it wrote what
+        # the bump is for): the stamps move inside it, with the data. No second wait for the lock,
+        # and a rollback takes the bump back with the rest.
+        _bump_now(moved)
+        return
     if conn.in_atomic_block:
         current = set(conn.savepoint_ids)
         for sids, func, _robust in conn.run_on_commit:
