@@ -53,7 +53,8 @@ def _is_worker(pid: int) -> bool:
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
     except OSError:
         return False
-    return b" index" not in cmdline  # the search indexer the site may start beside its workers
+    # The search indexer and the recommendations worker the site may start beside its workers.
+    return b" index" not in cmdline and b" recommend" not in cmdline
 
 
 class Load:

@@ -28,7 +28,8 @@ POSTGRES = os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgr
 
 
 def _workers(master: int) -> set[int]:
-    """gunicorn's workers: the children of `dailypapers serve` (gunicorn's master), not its indexer."""
+    """gunicorn's workers: the children of `dailypapers serve` (gunicorn's master), not its indexer
+    nor its recommendations worker."""
     found = set()
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -38,7 +39,7 @@ def _workers(master: int) -> set[int]:
             cmdline = (entry / "cmdline").read_bytes()
         except (OSError, IndexError):
             continue
-        if parent == master and b"index" not in cmdline:
+        if parent == master and b"index" not in cmdline and b"recommend" not in cmdline:
             found.add(int(entry.name))
     return found
 
