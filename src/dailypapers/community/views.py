@@ -20,33 +20,10 @@ from dailypapers.community.submissions import (
     add_links,
     submit_paper,
 )
-from dailypapers.core.addresses import is_own_page
+from dailypapers.core.addresses import is_htmx, return_address, sign_in_first
 from dailypapers.papers import ranking
 from dailypapers.papers.models import Listing, Paper
 from dailypapers.papers.periods import feed_day
-
-
-def _is_htmx(request: HttpRequest) -> bool:
-    return request.headers.get("HX-Request") == "true"
-
-
-def _back(request: HttpRequest, default: str) -> str:
-    """Where to return after a plain POST: the page it came from (its `next` field, else the
-    Referer), if that is a page of ours."""
-    for target in (request.POST.get("next", ""), request.headers.get("Referer", "")):
-        if is_own_page(request, target):
-            return target
-    return default
-
-
-def _signin(request: HttpRequest, back: str) -> HttpResponse:
-    """Anonymous members go to the sign-in page (htmx: by a full-page redirect), then back here."""
-    login = redirect_to_login(back, reverse(settings.LOGIN_URL))
-    if _is_htmx(request):
-        response = HttpResponse(status=204)
-        response["HX-Redirect"] = login["Location"]
-        return response
-    return login
 
 
 def _paper(ref: str) -> Paper:
@@ -62,19 +39,19 @@ def _paper(ref: str) -> Paper:
 @require_POST
 def upvote(request: HttpRequest, ref: str) -> HttpResponse:
     paper = _paper(ref)
-    back = _back(request, paper.get_absolute_url())
+    back = return_address(request, paper.get_absolute_url())
     if not request.user.is_authenticated:
-        return _signin(request, back)
+        return sign_in_first(request, back)
     wanted = request.POST.get("on")
     on = None if wanted is None else wanted == "1"
     try:
         voted, _ = Upvote.toggle(request.user, paper, on=on)
     except PermissionDenied as exc:
-        if _is_htmx(request):
+        if is_htmx(request):
             return HttpResponse(str(exc), status=403)
         messages.error(request, str(exc))
         return redirect(back)
-    if _is_htmx(request):
+    if is_htmx(request):
         return _vote_fragment(request, paper, voted, back)
     return redirect(back)
 
@@ -206,7 +183,7 @@ def submission_links(request: HttpRequest, pk: int) -> HttpResponse:
 def post_comment(request: HttpRequest, ref: str) -> HttpResponse:
     paper = _paper(ref)
     if not request.user.is_authenticated:
-        return _signin(request, paper.get_absolute_url() + "#discussion")
+        return sign_in_first(request, paper.get_absolute_url() + "#discussion")
     parent = None
     if request.POST.get("parent"):
         parent_id = request.POST["parent"]

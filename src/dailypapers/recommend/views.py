@@ -6,10 +6,8 @@ turn their refusals into a message (or, for htmx, a short 4xx answer)."""
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -18,7 +16,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 from django.views.decorators.http import require_http_methods, require_POST
 
-from dailypapers.core.addresses import is_own_page
+from dailypapers.core.addresses import is_htmx, return_address, sign_in_first
 from dailypapers.papers import arxiv_categories
 from dailypapers.papers.models import Author, Paper
 from dailypapers.recommend.models import (
@@ -33,31 +31,9 @@ from dailypapers.recommend.models import (
 LIBRARY_PER_PAGE = 50
 
 
-def _is_htmx(request: HttpRequest) -> bool:
-    return request.headers.get("HX-Request") == "true"
-
-
-def _back(request: HttpRequest, default: str) -> str:
-    """After a plain POST: the page it came from (its `next` field, else the Referer), if ours."""
-    for target in (request.POST.get("next", ""), request.headers.get("Referer", "")):
-        if is_own_page(request, target):
-            return target
-    return default
-
-
-def _signin(request: HttpRequest, back: str) -> HttpResponse:
-    """Anonymous readers go to the sign-in page (htmx: by a full-page redirect), then back."""
-    login = redirect_to_login(back, reverse(settings.LOGIN_URL))
-    if _is_htmx(request):
-        response = HttpResponse(status=204)
-        response["HX-Redirect"] = login["Location"]
-        return response
-    return login
-
-
 def _refused(request: HttpRequest, exc: Exception, back: str) -> HttpResponse:
     text = exc.messages[0] if isinstance(exc, ValidationError) else str(exc)
-    if _is_htmx(request):
+    if is_htmx(request):
         return HttpResponse(text, status=403 if isinstance(exc, PermissionDenied) else 400)
     messages.error(request, text)
     return redirect(back)
@@ -80,9 +56,9 @@ def _on(request: HttpRequest) -> bool:
 @require_POST
 def save(request: HttpRequest, ref: str) -> HttpResponse:
     paper = _paper(ref)
-    back = _back(request, paper.get_absolute_url())
+    back = return_address(request, paper.get_absolute_url())
     if not request.user.is_authenticated:
-        return _signin(request, back)
+        return sign_in_first(request, back)
     on = _on(request)
     try:
         if on:
@@ -91,7 +67,7 @@ def save(request: HttpRequest, ref: str) -> HttpResponse:
             Save.remove(request.user, paper)
     except (PermissionDenied, ValidationError) as exc:
         return _refused(request, exc, back)
-    if _is_htmx(request):
+    if is_htmx(request):
         return render(request, "recommend/_save.html", {"paper": paper, "saved": on, "save_next": back})
     if on:
         messages.success(request, "Saved to your library.")
@@ -101,9 +77,9 @@ def save(request: HttpRequest, ref: str) -> HttpResponse:
 @require_POST
 def not_interested(request: HttpRequest, ref: str) -> HttpResponse:
     paper = _paper(ref)
-    back = _back(request, paper.get_absolute_url())
+    back = return_address(request, paper.get_absolute_url())
     if not request.user.is_authenticated:
-        return _signin(request, back)
+        return sign_in_first(request, back)
     on = _on(request)
     try:
         if on:
@@ -112,7 +88,7 @@ def not_interested(request: HttpRequest, ref: str) -> HttpResponse:
             Dismissal.undo(request.user, paper)
     except PermissionDenied as exc:
         return _refused(request, exc, back)
-    if _is_htmx(request):
+    if is_htmx(request):
         # A card goes, leaving a note with an undo button in its place; the paper page's button
         # turns into its undo.
         template = "recommend/_dismissed_card.html" if request.POST.get("card") else "recommend/_dismiss.html"
@@ -141,9 +117,9 @@ def follow_target_url(kind: str, target: str) -> str:
 @require_POST
 def follow(request: HttpRequest) -> HttpResponse:
     kind, target = request.POST.get("kind", ""), request.POST.get("target", "")[:500]
-    back = _back(request, reverse("recommend:settings"))
+    back = return_address(request, reverse("recommend:settings"))
     if not request.user.is_authenticated:
-        return _signin(request, back)
+        return sign_in_first(request, back)
     on = _on(request)
     try:
         if on:
@@ -152,7 +128,7 @@ def follow(request: HttpRequest) -> HttpResponse:
             Follow.remove(request.user, kind, target)
     except (PermissionDenied, ValidationError) as exc:
         return _refused(request, exc, back)
-    if _is_htmx(request):
+    if is_htmx(request):
         context = {
             "follow_kind": kind,
             "follow_target": target,
@@ -187,7 +163,7 @@ def library(request: HttpRequest) -> HttpResponse:
 def library_item(request: HttpRequest, ref: str) -> HttpResponse:
     """Edit a saved paper's tags and note, or take it out of the library."""
     paper = _paper(ref)
-    back = _back(request, reverse("recommend:library"))
+    back = return_address(request, reverse("recommend:library"))
     if request.POST.get("action") == "remove":
         Save.remove(request.user, paper)
         messages.success(request, f"“{paper.title_line[:120]}” is out of your library.")
