@@ -102,7 +102,12 @@ class Site:
                 environ = (entry / "environ").read_bytes()
             except OSError:
                 continue
-            if b"index" in cmdline and f"DAILYPAPERS_HOME={self.home}".encode() in environ:
+            # The follower `serve` starts beside the workers on PostgreSQL never ends: not waited for.
+            if (
+                b"index" in cmdline
+                and b"--follow" not in cmdline
+                and f"DAILYPAPERS_HOME={self.home}".encode() in environ
+            ):
                 return True
         return False
 
