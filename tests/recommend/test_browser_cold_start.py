@@ -93,6 +93,8 @@ def test_new_member_imports_a_library_rates_sees_for_you_change_and_mutes_an_aut
     page.locator("#id_password1").fill(PASSWORD)
     page.locator("#id_password2").fill(PASSWORD)
     page.locator("#main").get_by_role("button", name="Create account").click()
+    # The e-mail leaves before the redirect lands: wait for the page, or goto() would abort it.
+    expect(page.locator("h1")).to_have_text("Check your e-mail")
     (message,) = mail.wait_for(1)
     page.goto(re.search(r"http://\S+", message.text).group(0))
     page.get_by_role("button", name="Confirm").click()

@@ -134,3 +134,27 @@ def test_uncertain_picks_the_papers_nearest_the_threshold(model):
     assert len(picked) == 5 and len(set(picked.tolist())) == 5
     distance = np.abs(learning.score(model, pool) - model.threshold)
     assert distance[picked].max() <= np.sort(distance)[4] + 1e-9
+
+
+def test_the_text_part_is_scikit_learns_logistic_regression():
+    """learning._logistic minimises LogisticRegression(C=LOGISTIC_C)'s weighted objective itself (SciPy's
+    L-BFGS, without scikit-learn's per-fit set-up): the two rank any paper alike."""
+    from sklearn.linear_model import LogisticRegression
+
+    pos, neg, bg = LIBRARY.vectors, papers("BC", seed=3).vectors, BACKGROUND.vectors
+    pos_w = learning.recency_weights([10.0 * i for i in range(len(pos))], len(pos))
+    coef, intercept = learning._logistic(pos, pos_w, neg, bg)
+
+    x = np.vstack([pos, neg, bg])
+    y = np.r_[np.ones(len(pos)), np.zeros(len(neg) + len(bg))]
+    w = np.r_[
+        pos_w / pos_w.sum() * len(pos),
+        np.full(len(neg), learning.NEGATIVE_WEIGHT),
+        np.full(len(bg), learning.BACKGROUND_SHARE * len(pos) / len(bg)),
+    ]
+    reference = LogisticRegression(C=learning.LOGISTIC_C, max_iter=200, tol=1e-3).fit(x, y, sample_weight=w)
+    probe = papers("ABC" * 10, seed=4).vectors
+    ours = probe @ coef + intercept
+    theirs = probe @ reference.coef_[0] + reference.intercept_[0]
+    assert np.corrcoef(ours, theirs)[0, 1] > 0.999
+    assert np.allclose(ours, theirs, atol=0.05 * np.abs(theirs).max())

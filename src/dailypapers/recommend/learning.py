@@ -1,5 +1,5 @@
-"""The per-member recommendation model: training, scoring, explaining. Plain numpy and scikit-learn,
-no database: the site's code gathers a member's signals, calls `train`, stores `model.to_bytes()` in one
+"""The per-member recommendation model: training, scoring, explaining. Plain numpy and SciPy, no
+database: the site's code gathers a member's signals, calls `train`, stores `model.to_bytes()` in one
 row per member, and scores a day's new papers with `score_many` (one matrix product per part).
 
 Public interface (kept stable; other parts of the site call it):
@@ -385,10 +385,16 @@ def train(data: TrainingInput) -> MemberModel:
 def _logistic(
     pos: np.ndarray, pos_w: np.ndarray, neg: np.ndarray, bg: np.ndarray
 ) -> tuple[np.ndarray, float]:
-    from sklearn.linear_model import LogisticRegression
+    """L2-regularised logistic regression, weighted per sample: the objective of scikit-learn's
+    `LogisticRegression(C=LOGISTIC_C)`, minimised with SciPy's L-BFGS directly. Half the time of going
+    through scikit-learn (its input checks and per-fit set-up cost more than the fit itself on a few
+    hundred rows), which matters when thousands of members are retrained in a row."""
+    from scipy.optimize import minimize
+    from scipy.special import expit, log_expit
 
     x = np.vstack([pos, neg, bg]) if len(neg) else np.vstack([pos, bg])
-    y = np.concatenate([np.ones(len(pos)), np.zeros(len(neg) + len(bg))])
+    x = np.asarray(x, dtype=np.float64)
+    y = np.concatenate([np.ones(len(pos)), -np.ones(len(neg) + len(bg))])
     total = float(pos_w.sum())
     w = np.concatenate(
         [
@@ -397,9 +403,24 @@ def _logistic(
             np.full(len(bg), BACKGROUND_SHARE * len(pos) / len(bg)),
         ]
     )
-    clf = LogisticRegression(C=LOGISTIC_C, max_iter=200, tol=1e-3)
-    clf.fit(x, y, sample_weight=w)
-    return clf.coef_[0].astype(np.float32), float(clf.intercept_[0])
+    cw = LOGISTIC_C * w
+    scale = float(cw.sum())  # scikit-learn divides by it too, which is what its tol is relative to
+
+    def loss_and_gradient(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        coef, intercept = theta[:-1], theta[-1]
+        margin = y * (x @ coef + intercept)
+        loss = -float(cw @ log_expit(margin)) + 0.5 * float(coef @ coef)
+        pull = -cw * y * expit(-margin)  # d loss / d (x·coef + intercept), per sample
+        return loss / scale, np.concatenate([x.T @ pull + coef, [pull.sum()]]) / scale
+
+    found = minimize(
+        loss_and_gradient,
+        np.zeros(x.shape[1] + 1),
+        jac=True,
+        method="L-BFGS-B",
+        options={"maxiter": 200, "gtol": 1e-3},
+    )
+    return found.x[:-1].astype(np.float32), float(found.x[-1])
 
 
 # ----------------------------------------------------------------------------------------------

@@ -7,14 +7,17 @@ product of two embeddings is their cosine similarity.
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
 
 BUNDLED_MODEL_DIR = Path(__file__).resolve().parent / "model"
+# The bundled demo's vectors from the bundled model, made by tools/demo_embeddings.py.
+BUNDLED_VECTORS = Path(__file__).resolve().parent / "data" / "demo-embeddings.npz"
 
 
 class ModelMissing(RuntimeError):
@@ -90,6 +93,23 @@ def paper_text(title: str, abstract: str) -> str:
     """What a paper's embedding is made from (title and abstract, as SciFact's documents)."""
     title, abstract = (title or "").strip(), (abstract or "").strip()
     return f"{title}. {abstract}" if abstract else title
+
+
+@functools.cache
+def _bundled() -> dict[str, np.ndarray]:
+    if not BUNDLED_VECTORS.is_file():
+        return {}
+    with np.load(BUNDLED_VECTORS) as data:
+        return dict(zip((h.decode() for h in data["hashes"]), data["vectors"], strict=True))
+
+
+def bundled_vectors(hashes: Iterable[str]) -> dict[str, np.ndarray]:
+    """The shipped vectors of these text hashes (see search.indexing.text_hash), where there are any:
+    the demo's papers, embedded once by tools/demo_embeddings.py, so that a first start on a small
+    machine has meaning search in seconds rather than minutes. A hash names the model and the text,
+    so another model or an edited abstract never matches."""
+    known = _bundled()
+    return {h: known[h] for h in hashes if h in known}
 
 
 _embedders: dict[str, Embedder] = {}

@@ -23,7 +23,7 @@ from django.db import transaction
 
 from dailypapers.papers.models import Authorship, Paper, PaperCategory
 
-from .embedding import Embedder, paper_text
+from .embedding import Embedder, bundled_vectors, paper_text
 from .engine import Engine, SigLog
 from .instance import EPOCH, embedder, get_engine, keyword_writer
 from .lexical import Doc
@@ -234,9 +234,12 @@ def _vectors(
     vectors = {pid: stored[pid].as_array() for pid in batch if pid not in fresh}
     if not fresh:
         return vectors
-    embedded = model.embed([texts[pid] for pid in fresh])
+    shipped = bundled_vectors(hashes[pid] for pid in fresh)
+    run = [pid for pid in fresh if hashes[pid] not in shipped]
+    embedded = dict(zip(run, model.embed([texts[pid] for pid in run]), strict=True))
     rows = []
-    for pid, vec in zip(fresh, embedded, strict=True):
+    for pid in fresh:
+        vec = embedded[pid] if pid in embedded else shipped[hashes[pid]]
         vectors[pid] = vec
         rows.append(
             PaperEmbedding(paper_id=pid, model=model.name, text_hash=hashes[pid], vector=vec.tobytes())
