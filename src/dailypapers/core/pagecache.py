@@ -164,6 +164,8 @@ class _Bump:
 
     def __init__(self, names: set[str]) -> None:
         self.names = names
+        # Django names a failed robust hook by its __qualname__ when it logs it: an instance has none.
+        self.__qualname__ = "pagecache.bump"
 
     def __call__(self) -> None:
         _bump_now(self.names)

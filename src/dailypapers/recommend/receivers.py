@@ -3,7 +3,6 @@ and those of the members who follow them, for whom they are weak positives)."""
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 from django.db import transaction
@@ -17,7 +16,14 @@ def upvote_changed(sender: type, instance: Any, created: bool = True, **kwargs: 
     for retraining once the vote commits."""
     if kwargs.get("raw") or not created:  # a fixture load, or an upvote row saved again unchanged
         return
-    transaction.on_commit(functools.partial(_mark_due, instance.user_id), robust=True)
+    user_id = instance.user_id
+
+    # A named function, not a functools.partial: Django logs a failed robust hook by its
+    # __qualname__, and a partial has none (the logging would raise, turning a lost mark into a 500).
+    def mark_due() -> None:
+        _mark_due(user_id)
+
+    transaction.on_commit(mark_due, robust=True)
 
 
 def _mark_due(user_id: int) -> None:
