@@ -43,6 +43,33 @@ def pytest_configure(config):
     Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
 
 
+# When scripts/test runs the SQLite and PostgreSQL passes side by side it sets DAILYPAPERS_TEST_BROWSER
+# to the pass's database, and each browser module runs in one pass only: a browser test checks what a
+# reader sees and does, which both databases serve alike (every database behaviour has tests of its own
+# in both passes), and driving Chromium twice was a third of the suite's time. The split keeps the two
+# passes about equally long (the PostgreSQL pass is the slower one without them). Unset (plain pytest,
+# SERIAL=1): every browser test runs, on whichever database the run uses.
+BROWSER_PASS_POSTGRESQL = {
+    "tests/digests/test_browser.py",
+    "tests/front/test_browser.py",
+    "tests/recommend/test_browser.py",
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    share = os.environ.get("DAILYPAPERS_TEST_BROWSER", "")
+    if share not in {"sqlite", "postgresql"}:
+        return
+    keep, drop = [], []
+    for item in items:
+        module = Path(str(item.fspath)).relative_to(config.rootpath).as_posix()
+        elsewhere = (module in BROWSER_PASS_POSTGRESQL) != (share == "postgresql")
+        (drop if item.get_closest_marker("browser") and elsewhere else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
 @pytest.fixture(autouse=True)
 def _limits_count_from_nothing():
     """Each test's limits start from no events. The database's counters roll back with the test;
