@@ -18,7 +18,7 @@ from email.message import Message
 import pytest
 
 from tests.support.redis_server import redis_server
-from tests.support.served import Served, serve, server_database
+from tests.support.served import Served, prepared_site, serve, server_database
 
 LIMIT = 20  # API reads and writes per minute, in the served site's environment
 LOGIN_LIMIT = 5  # failed sign-ins per account name
@@ -51,10 +51,7 @@ def site(tmp_path_factory):
             "API_MAX_TOKENS": str(MAX_TOKENS),
         }.items():
             patch.setenv(f"DAILYPAPERS_{name}", value)
-        with (
-            server_database() as database_url,
-            serve(home, database_url, "--no-demo", "--workers", "4", "--threads", "4") as served,
-        ):
+        with prepared_site(home, "--workers", "4", "--threads", "4", demo=False) as served:
             served.token = served.command("shell", "-c", SEED).split()[-1]
             yield served
 

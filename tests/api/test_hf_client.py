@@ -17,7 +17,7 @@ from huggingface_hub.errors import HfHubHTTPError
 from huggingface_hub.utils import parse_datetime
 
 from dailypapers.sources.demo import DEMO_FILE
-from tests.support.served import serve, server_database
+from tests.support.served import prepared_site
 from tests.support.shared import HF_DIR, need
 
 HF_FILE = HF_DIR / "2024-06-04.json"
@@ -34,7 +34,7 @@ def site(tmp_path_factory):
     home = tmp_path_factory.mktemp("api-site")
     # Keyword search: the client's calls are what is tested here, and embedding the 440 demo papers
     # took most of this module's minute; the hybrid path has its own tests (tests/search, tests/api).
-    with server_database() as database_url, serve(home, database_url) as served:
+    with prepared_site(home) as served:
         served.command("import", "hf-daily", "--no-progress", str(HF_FILE))  # indexes them too
         yield served
 

@@ -9,7 +9,7 @@ import urllib.request
 
 import pytest
 
-from tests.support.served import serve, server_database
+from tests.support.served import prepared_site
 
 SIZES = {"20 KB": 20_000, "200 KB": 200_000}
 
@@ -17,7 +17,7 @@ SIZES = {"20 KB": 20_000, "200 KB": 200_000}
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     home = tmp_path_factory.mktemp("long-values")
-    with server_database() as database_url, serve(home, database_url, "--no-demo") as served:
+    with prepared_site(home, demo=False) as served:
         yield served
 
 

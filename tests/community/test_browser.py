@@ -11,7 +11,7 @@ import re
 import pytest
 
 from tests.support.pages import watched_page
-from tests.support.served import serve, server_database
+from tests.support.served import prepared_site
 from tests.support.shared import ARTIFACTS
 
 pytestmark = pytest.mark.browser
@@ -55,8 +55,7 @@ def site(tmp_path_factory, mail, arxiv):
         with pytest.MonkeyPatch.context() as mp:
             for key, value in env.items():
                 mp.setenv(key, value)
-            url = stack.enter_context(server_database())
-            served = stack.enter_context(serve(tmp_path_factory.mktemp("home"), url))
+            served = stack.enter_context(prepared_site(tmp_path_factory.mktemp("home")))
         yield served
 
 

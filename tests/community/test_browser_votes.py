@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.support.served import serve, server_database
+from tests.support.served import prepared_site
 
 pytestmark = pytest.mark.browser
 
@@ -42,7 +42,7 @@ print(json.dumps({{name: l.paper.arxiv_id for name, l in
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    with server_database() as database_url, serve(tmp_path_factory.mktemp("home"), database_url) as served:
+    with prepared_site(tmp_path_factory.mktemp("home")) as served:
         yield served
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.digests.helpers import link
-from tests.support.served import serve, server_database
+from tests.support.served import prepared_site
 from tests.support.shared import ARTIFACTS
 from tests.support.smtp import SMTPServer
 
@@ -22,7 +22,7 @@ def test_subscribe_confirm_settings_and_unsubscribe_in_the_browser(browser, tmp_
     monkeypatch.setenv("DAILYPAPERS_DIGEST_SUBSCRIBE_RATE", "")
     ARTIFACTS.mkdir(exist_ok=True)
     try:
-        with server_database() as database_url, serve(tmp_path / "home", database_url) as site:
+        with prepared_site(tmp_path / "home") as site:
             monkeypatch.setenv("DAILYPAPERS_SITE_URL", site.url)
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             problems: list[str] = []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.support.pages import watched_page
-from tests.support.served import serve, server_database
+from tests.support.served import prepared_site
 from tests.support.shared import ARTIFACTS
 
 pytestmark = pytest.mark.browser
@@ -13,7 +13,7 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    with server_database() as database_url, serve(tmp_path_factory.mktemp("home"), database_url) as served:
+    with prepared_site(tmp_path_factory.mktemp("home")) as served:
         yield served
 
 

@@ -10,7 +10,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from tests.support.served import serve, server_database
+from tests.support.served import prepared_site
 from tests.support.smtp import SMTPServer
 
 pytestmark = pytest.mark.browser
@@ -34,7 +34,7 @@ def site(tmp_path_factory, smtp):
         env.setenv("DAILYPAPERS_DIGEST_SUBSCRIBE_RATE", "")
         env.delenv("DAILYPAPERS_SITE_URL", raising=False)  # the server derives it from its port
         home = tmp_path_factory.mktemp("home")
-        with server_database() as database_url, serve(home, database_url) as served:
+        with prepared_site(home) as served:
             yield served
 
 

@@ -21,7 +21,7 @@ import dj_database_url
 import pytest
 
 from tests.support.db_outage import DatabaseProxy
-from tests.support.served import serve, server_database
+from tests.support.served import prepared_site, serve, server_database
 
 ROOT = Path(__file__).resolve().parents[2]
 POSTGRES = os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
@@ -57,10 +57,7 @@ def _status(request: urllib.request.Request | str) -> int:
 
 def test_a_worker_killed_under_load_comes_back_and_the_site_keeps_answering(tmp_path, monkeypatch):
     monkeypatch.setenv("DAILYPAPERS_API_READ_RATE", "0/m")
-    with (
-        server_database() as database_url,
-        serve(tmp_path / "home", database_url, "--no-demo", "--workers", "2") as site,
-    ):
+    with prepared_site(tmp_path / "home", "--workers", "2", demo=False) as site:
         master = site.process.pid
         before = _workers(master)
         assert len(before) == 2

@@ -10,7 +10,7 @@ import textwrap
 import pytest
 
 from tests.support.pages import watched_page
-from tests.support.served import serve, server_database
+from tests.support.served import prepared_site
 from tests.support.shared import ARTIFACTS
 
 pytestmark = pytest.mark.browser
@@ -54,7 +54,7 @@ SEED = textwrap.dedent(
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     home = tmp_path_factory.mktemp("home")
-    with server_database() as database_url, serve(home, database_url) as served:
+    with prepared_site(home) as served:
         served.paper_id, served.submitter, served.paper_pk = served.command("shell", "-c", SEED).split()[-3:]
         yield served
 

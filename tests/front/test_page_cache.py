@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.support.served import serve, server_database
+from tests.support.served import prepared_site
 
 PASSWORD = "a long and unusual passphrase"
 DAY = "2026-06-19"
@@ -94,10 +94,7 @@ def site(tmp_path_factory):
     home = tmp_path_factory.mktemp("page-cache")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("DAILYPAPERS_API_READ_RATE", "0/m")  # no limit: this test reads the API often
-        with (
-            server_database() as database_url,
-            serve(home, database_url, "--no-demo", "--workers", "2") as served,
-        ):
+        with prepared_site(home, "--workers", "2", demo=False) as served:
             served.command("shell", "-c", SEED)
             yield served
 

@@ -8,7 +8,7 @@ import textwrap
 
 import pytest
 
-from tests.support.served import serve, server_database
+from tests.support.served import prepared_site
 
 pytestmark = pytest.mark.browser
 
@@ -31,10 +31,7 @@ SEED = textwrap.dedent(
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    with (
-        server_database() as database_url,
-        serve(tmp_path_factory.mktemp("home"), database_url, "--no-demo") as s,
-    ):
+    with prepared_site(tmp_path_factory.mktemp("home"), demo=False) as s:
         s.command("shell", "-c", SEED)
         yield s
 

@@ -13,7 +13,7 @@ import re
 import pytest
 
 from tests.support.pages import watched_page
-from tests.support.served import serve, server_database
+from tests.support.served import prepared_site
 from tests.support.shared import ARTIFACTS, REPO
 
 pytestmark = pytest.mark.browser
@@ -42,8 +42,7 @@ def site(tmp_path_factory, mail):
         with pytest.MonkeyPatch.context() as mp:
             for key, value in env.items():
                 mp.setenv(key, value)
-            url = stack.enter_context(server_database())
-            served = stack.enter_context(serve(tmp_path_factory.mktemp("home"), url))
+            served = stack.enter_context(prepared_site(tmp_path_factory.mktemp("home")))
         yield served
 
 

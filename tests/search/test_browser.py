@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.served import serve, server_database
+from tests.support.served import prepared_site
 
 pytestmark = pytest.mark.browser
 
@@ -17,7 +17,7 @@ def site(tmp_path_factory):
     """The demo site with semantic search, once every demo paper is embedded (the duplicates came from
     fusing keywords with meaning)."""
     home = tmp_path_factory.mktemp("home")
-    with server_database() as database_url, serve(home, database_url, semantic_search=True) as served:
+    with prepared_site(home, semantic_search=True) as served:
         served.command("index", "--no-progress", timeout=600)  # waits for the server's indexer, then the rest
         yield served
 

@@ -1,12 +1,19 @@
-"""Start the real `dailypapers serve` (gunicorn, whitenoise, demo loading) in a subprocess."""
+"""Start the real `dailypapers serve` (gunicorn, whitenoise, demo loading) in a subprocess.
+
+`serve` starts on the home it is given (an empty one: a first start, migrations and the demo included);
+`prepared_site` starts on a copy of a home, and a database, that a first start already set up once per
+test run, which spares each site the seconds of migrating and loading the demo."""
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
@@ -24,18 +31,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@contextlib.contextmanager
-def server_database() -> Iterator[str | None]:
-    """A database of its own for the served site: the run's engine, never the test database."""
+def _postgres_url() -> str | None:
     url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")):
-        yield None  # SQLite in the site's own home folder
-        return
-    import psycopg
+    return url if url.startswith(("postgres://", "postgresql://")) else None
 
+
+def _admin(url: str) -> dict:
     config = dj_database_url.parse(url)
-    name = f"dailypapers_served_{uuid.uuid4().hex[:10]}"
-    admin = dict(
+    return dict(
         host=config["HOST"],
         port=config["PORT"] or 5432,
         user=config["USER"],
@@ -43,13 +46,93 @@ def server_database() -> Iterator[str | None]:
         password=config["PASSWORD"] or None,
         autocommit=True,
     )
-    with psycopg.connect(**admin) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def _create_database(url: str, template: str | None = None) -> str:
+    import psycopg
+
+    name = f"dailypapers_served_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(**_admin(url)) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+    return name
+
+
+def _drop_database(url: str, name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(**_admin(url)) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextlib.contextmanager
+def server_database(template: str | None = None) -> Iterator[str | None]:
+    """A database of its own for the served site: the run's engine, never the test database. On
+    PostgreSQL, `template` names a database to copy."""
+    url = _postgres_url()
+    if url is None:
+        yield None  # SQLite in the site's own home folder
+        return
+    name = _create_database(url, template)
     try:
         yield url.rsplit("/", 1)[0] + "/" + name
     finally:
-        with psycopg.connect(**admin) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        _drop_database(url, name)
+
+
+PREPARE = """
+import os, django
+os.environ['DJANGO_SETTINGS_MODULE'] = 'dailypapers.settings'
+django.setup()
+from django.core.management import call_command
+from dailypapers.core.schema import ensure_schema
+ensure_schema(report=print)
+call_command('collectstatic', interactive=False, verbosity=0)
+if DEMO:
+    from dailypapers.papers.signals import batched_changes
+    from dailypapers.search.indexing import update_index
+    from dailypapers.sources.demo import load_demo
+    with batched_changes(notify=False):  # indexed below, here, rather than by a background process
+        load_demo()
+    update_index()  # keywords, and the vectors that ship with the demo
+"""
+_prepared: dict[tuple[str | None, bool], tuple[Path, str | None]] = {}
+
+
+def _prepare(demo: bool) -> tuple[Path, str | None]:
+    """A home (and on PostgreSQL a database) as a first start of `serve` leaves them: migrated, static
+    files collected, and with `demo` the demo papers loaded and indexed. Made once per test process."""
+    url = _postgres_url()
+    key = (url, demo)
+    if key not in _prepared:
+        home = Path(tempfile.mkdtemp(prefix="dailypapers-prepared-")) / "home"
+        name = _create_database(url) if url else None
+        atexit.register(shutil.rmtree, home.parent, True)
+        if url and name:
+            atexit.register(_drop_database, url, name)
+        env = _site_environment(home, url and url.rsplit("/", 1)[0] + "/" + name, semantic_search=True)
+        done = subprocess.run(
+            [sys.executable, "-c", f"DEMO = {demo}\n" + PREPARE],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        if done.returncode:
+            raise RuntimeError(f"preparing a site failed:\n{done.stdout}{done.stderr}")
+        _prepared[key] = (home, name)
+    return _prepared[key]
+
+
+@contextlib.contextmanager
+def prepared_site(home: Path, *extra: str, demo: bool = True, **kwargs) -> Iterator[Served]:
+    """`serve` (same arguments) on a copy of a prepared home and database (see `_prepare`): for the
+    tests about what a running site does, not about its first start."""
+    prepared_home, template = _prepare(demo)
+    with server_database(template) as database_url:
+        shutil.copytree(prepared_home, home, dirs_exist_ok=True)
+        args = extra if demo else ("--no-demo", *extra)
+        with serve(home, database_url, *args, **kwargs) as served:
+            yield served
 
 
 @dataclass
