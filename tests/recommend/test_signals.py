@@ -297,3 +297,34 @@ def test_deleting_an_account_removes_every_signal_and_the_follows_of_it(ada, pap
     assert list(Follow.objects.values_list("user__username", "kind", "target")) == [
         ("bob", "category", "cs.CL")
     ]
+
+
+def test_a_trained_model_retires_only_the_members_for_you_pages(
+    transactional_db, client, settings, ada, papers
+):
+    """A new model (the worker retrains a member after every vote) or a new mix changes what For you
+    shows and nothing else: the member's copies of the community's pages stay."""
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.PAGE_CACHE_SECONDS = 60
+    client.force_login(ada)
+    day, mine = "/papers/date/2026-06-19", "/for-you/date/2026-06-19"
+    client.get(day)  # sets the CSRF cookie: an answer that sets a cookie is not stored
+    cache.clear()
+    for url in (day, mine):
+        assert client.get(url)["X-Cache"] == "miss"
+        assert client.get(url)["X-Cache"] == "hit"
+    for change in (
+        # The worker storing a new model (the same one here: the first page view trained it).
+        lambda: Taste.of(ada).store(Taste.of(ada).model_kind, Taste.of(ada).model, timezone.now()),
+        lambda: Taste.of(ada).set_mix(0.3),
+    ):
+        change()
+        assert client.get(day)["X-Cache"] == "hit"
+        assert client.get(mine)["X-Cache"] == "miss"
+        assert client.get(mine)["X-Cache"] == "hit"
+    Dismissal.add(ada, papers[0])  # a signal: every page of the member's
+    assert client.get(day)["X-Cache"] == "miss"
+    assert client.get(mine)["X-Cache"] == "miss"
+    cache.clear()

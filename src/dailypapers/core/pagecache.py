@@ -205,7 +205,13 @@ def reader_stamp(reader: int) -> str:
 def bump_reader(reader: int) -> None:
     """Retire one member's own copies of pages, once the current transaction commits: for changes
     only they see (their saved and dismissed papers). The shared copies, and `pages`, stay."""
-    transaction.on_commit(_Bump({reader_stamp(reader)}), robust=True)
+    bump_alone(reader_stamp(reader))
+
+
+def bump_alone(*names: str) -> None:
+    """Move only these stamps, once the current transaction commits: for a change that only the pages
+    depending on them (`depends_on`) show. Neither `pages` nor any other copy moves."""
+    transaction.on_commit(_Bump(set(names)), robust=True)
 
 
 def _changed(sender: type, **kwargs: Any) -> None:

@@ -12,10 +12,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from dailypapers.community.models import Upvote
+from dailypapers.core import pagecache
 from dailypapers.core.pagecache import cached_page
 from dailypapers.papers.models import Listing, listed_day_near
 from dailypapers.papers.periods import Period
-from dailypapers.recommend.models import Save
+from dailypapers.recommend.models import Save, taste_stamp
 from dailypapers.recommend.ranking import for_you
 
 
@@ -37,7 +38,8 @@ def _members_only(view):
 
 
 # Per member: each signed-in member's copy is keyed by their own stamp, which moves with their
-# signals, their mix and a newly trained model (recommend.models); no anonymous copy is ever made.
+# signals, and by their taste stamp, which moves with their mix and a newly trained model
+# (recommend.models); no anonymous copy is ever made.
 @_members_only
 @cached_page(shortcut=False)
 def for_you_home(request: HttpRequest) -> HttpResponse:
@@ -74,6 +76,7 @@ def for_you_latest(request: HttpRequest, kind: str) -> HttpResponse:
 
 
 def _page(request: HttpRequest, period: Period, is_home: bool = False) -> HttpResponse:
+    pagecache.depends_on(request, taste_stamp(request.user.pk))  # the model and mix, read below
     ranking = for_you(request.user, period)
     page = Paginator(ranking.picks, settings.PAPERS_PER_PAGE).get_page(request.GET.get("page"))
     rank_offset = page.start_index() - 1 if page.paginator.count else 0

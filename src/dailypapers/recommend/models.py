@@ -40,6 +40,12 @@ def _require_member(user: Any, doing: str) -> None:
         raise PermissionDenied(f"This account is deactivated and cannot {doing}.")
 
 
+def taste_stamp(user_id: int) -> str:
+    """The stamp of what a member's For you pages show beyond their signals: their trained model and
+    mix. It moves when either changes; the member's other pages do not depend on it."""
+    return f"taste:{user_id}"
+
+
 def _changed(user: Any) -> None:
     """After any signal is added or removed: the member's taste is due for retraining, and the
     member's own copies of pages (which hide dismissed papers and mark saved ones) are stale."""
@@ -538,7 +544,7 @@ class Taste(models.Model):
             raise ValidationError("The mix is a number from 0 to 1.", code="mix")
         self.mix = mix
         self.save(update_fields=["mix"])
-        pagecache.bump_reader(self.user_id)
+        pagecache.bump_alone(taste_stamp(self.user_id))
 
     # --- workers ---------------------------------------------------------------------------------
 
@@ -573,7 +579,8 @@ class Taste(models.Model):
                 signals_read_at,
                 None,
             )
-            pagecache.bump_reader(self.user_id)
+            # Only the member's For you pages show the model: their other pages keep their copies.
+            pagecache.bump_alone(taste_stamp(self.user_id))
         return bool(stored)
 
     def release(self) -> None:
@@ -593,4 +600,5 @@ def forget_everything(user: Any) -> dict[str, int]:
         deleted, _ = model.objects.filter(user=user).delete()
         gone[model._meta.model_name] = deleted
     pagecache.bump_reader(user.pk)
+    pagecache.bump_alone(taste_stamp(user.pk))
     return gone
