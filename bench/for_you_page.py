@@ -137,8 +137,8 @@ def run(signals: int, repeat: int) -> None:
         assert client.get(own_url).status_code == 200 and client.get(community_url).status_code == 200
         # Rendered afresh each time (the content stamp moved, as after any vote), as the site runs
         # otherwise: the span's papers and the member's model stay in the process between requests.
-        base = timed(lambda url=community_url: client.get(url), repeat, before=pagecache._bump_now)
-        mine = timed(lambda url=own_url: client.get(url), repeat, before=pagecache._bump_now)
+        base = timed(lambda url=community_url: client.get(url), repeat, before=pagecache.bump)
+        mine = timed(lambda url=own_url: client.get(url), repeat, before=pagecache.bump)
         line(f"{period.kind} ({n} papers): community page (baseline)", base)
         line(
             f"{period.kind}: For you page, rendered",
