@@ -240,6 +240,24 @@ def test_the_page_ranks_for_the_member_and_says_why(client, ada, papers):
     assert 'href="/for-you/date/2026-06-19"' in client.get("/papers/date/2026-06-19").content.decode()
 
 
+def test_why_here_names_followed_authors_as_the_paper_writes_them(client, ada, papers):
+    # The page reads only the authors its cards show; the names "Why here?" gives are read apart.
+    Follow.add(ada, Follow.Kind.AUTHOR, "VERA  rubin")
+    client.force_login(ada)
+    html = client.get("/for-you/date/2026-06-19").content.decode()
+    assert html.count("By Vera Rubin, whose papers you like or follow.") == 2
+    ranking = for_you(ada, DAY)
+    picks = ranking.load(page=True)
+    ranking.explain(picks)
+    assert (
+        sum(
+            "By Vera Rubin, whose papers you like or follow." in p.listing.placement.sentences()
+            for p in picks
+        )
+        == 2
+    )
+
+
 def test_a_cold_member_is_told_how_to_start(client, ada, papers):
     client.force_login(ada)
     html = client.get("/for-you/date/2026-06-19").content.decode()

@@ -128,6 +128,22 @@ def test_explain_names_the_nearest_saved_papers_and_the_strongest_terms(model):
     assert why.categories and why.categories[0][0] == "cs.LG"
 
 
+def test_a_part_of_a_batch_keeps_the_words_already_found(model):
+    # "Why here?" explains each card from a one-paper part of the span's kept batch.
+    batch = papers("ABCAB", seed=3)
+    fresh = batch.subset([4, 1])
+    batch.term_lists()
+    kept = batch.subset([4, 1])
+    assert kept._terms is not None and kept.term_lists() == fresh.term_lists() == [
+        learning.terms_of(batch.texts[4]),
+        learning.terms_of(batch.texts[1]),
+    ]
+    assert learning.explain(model, kept.subset([0]), LIBRARY) == learning.explain(
+        model, fresh.subset([0]), LIBRARY
+    )
+    assert batch.subset([])._terms == []
+
+
 def test_uncertain_picks_the_papers_nearest_the_threshold(model):
     pool = papers("ABC" * 10, seed=17)
     picked = learning.uncertain(model, pool, k=5)

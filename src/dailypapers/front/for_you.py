@@ -80,7 +80,7 @@ def _page(request: HttpRequest, period: Period, is_home: bool = False) -> HttpRe
     ranking = for_you(request.user, period)
     page = Paginator(ranking.picks, settings.PAPERS_PER_PAGE).get_page(request.GET.get("page"))
     rank_offset = page.start_index() - 1 if page.paginator.count else 0
-    picks = ranking.load(page.object_list)
+    picks = ranking.load(page.object_list, page=True)
     papers = [pick.listing.paper for pick in picks]
     ranking.explain(picks)
     before = listed_day_near(period.start, before=True)

@@ -19,7 +19,7 @@ from dailypapers.core.user_text import BadInput
 from dailypapers.papers import ranking, stamps
 from dailypapers.papers.arxiv_ids import parse_arxiv_id
 from dailypapers.papers.authors import author_key
-from dailypapers.papers.models import Author, Authorship, Listing, Paper, listed_day_near, prefetch_cards
+from dailypapers.papers.models import Author, Authorship, Listing, Paper, listed_day_near, prefetch_card_faces
 from dailypapers.papers.periods import Period
 from dailypapers.papers.submitters import imported_submitter, member_named
 from dailypapers.recommend.models import Dismissal, Follow, Save
@@ -97,9 +97,9 @@ def render_listings(request: HttpRequest, listings, template: str, context: dict
     """One page of ranked listings as cards: votes and saves of the reader, and why each card is where
     it is. Papers the reader marked "Not interested" are left out."""
     listings = Dismissal.exclude_from(listings, request.user)
-    listings = listings.select_related("paper__primary_category", "submitted_by__profile")
+    listings = listings.select_related("paper", "submitted_by")  # what the cards show, no more
     page = Paginator(listings, settings.PAPERS_PER_PAGE).get_page(request.GET.get("page"))
-    papers = prefetch_cards(listing.paper for listing in page)
+    papers = prefetch_card_faces(listing.paper for listing in page)
     rank_offset = page.start_index() - 1 if page.paginator.count else 0
     for position, listing in enumerate(page, start=rank_offset + 1):
         listing.placement = ranking.explain(listing, sort, rank=position)
@@ -182,7 +182,7 @@ def author_page(request: HttpRequest, key: str) -> HttpResponse:
     newest_first = F("published_at").desc(nulls_last=True)
     papers = papers.select_related("primary_category").order_by(newest_first, "-id")
     page = Paginator(papers, settings.PAPERS_PER_PAGE).get_page(request.GET.get("page"))
-    cards = prefetch_cards(page)
+    cards = prefetch_card_faces(page)
     return render(
         request,
         "front/author.html",

@@ -127,12 +127,16 @@ class Papers:
 
     def subset(self, idx: Sequence[int] | np.ndarray) -> Papers:
         idx = [int(i) for i in idx]
-        return Papers(
+        part = Papers(
             self.vectors[idx] if len(idx) else np.zeros((0, self.dim), np.float32),
             [self.authors[i] for i in idx],
             [self.categories[i] for i in idx],
             [self.texts[i] for i in idx] if self.texts is not None else None,
         )
+        cached = getattr(self, "_terms", None)
+        if cached is not None:  # the words already found (a kept span's, for each "Why here?")
+            part._terms = [cached[i] for i in idx]
+        return part
 
     def term_lists(self) -> list[list[str]]:
         if self.texts is None:

@@ -43,7 +43,14 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from dailypapers.community.models import Upvote
-from dailypapers.papers.models import Authorship, Listing, Paper, PaperCategory, prefetch_cards
+from dailypapers.papers.models import (
+    Authorship,
+    Listing,
+    Paper,
+    PaperCategory,
+    prefetch_card_faces,
+    prefetch_cards,
+)
 from dailypapers.papers.periods import Period
 from dailypapers.recommend import learning
 from dailypapers.recommend.models import Dismissal, Follow, Mute, Rating, Save, Taste
@@ -440,18 +447,22 @@ class Ranking:
     taste: Taste | None = None
     _library: tuple[list[int], list[str], dict[int, str], np.ndarray] | None = None
 
-    def load(self, picks: Iterable[Pick] | None = None) -> list[Pick]:
+    def load(self, picks: Iterable[Pick] | None = None, page: bool = False) -> list[Pick]:
         """Read the listings (with their papers, submitters and what cards show) of these picks
-        (all of them by default) in a few queries; returns the picks."""
+        (all of them by default) in a few queries; returns the picks. With `page`, for a page's
+        cards: only the authors they name (prefetch_card_faces), not every author."""
         picks = list(self.picks if picks is None else picks)
         missing = [pick for pick in picks if pick.listing is None]
         if missing:
-            found = Listing.objects.select_related(
-                "paper__primary_category", "submitted_by__profile"
-            ).in_bulk([pick.listing_id for pick in missing])
+            # A page's cards show neither the primary category nor the submitter's profile.
+            related = (
+                ("paper", "submitted_by") if page else ("paper__primary_category", "submitted_by__profile")
+            )
+            found = Listing.objects.select_related(*related).in_bulk([pick.listing_id for pick in missing])
             for pick in missing:
                 pick.listing = found[pick.listing_id]
-            prefetch_cards(pick.listing.paper for pick in missing)
+            prefetch = prefetch_card_faces if page else prefetch_cards
+            prefetch(pick.listing.paper for pick in missing)
         return picks
 
     def explain(self, picks: Iterable[Pick]) -> None:
@@ -465,19 +476,17 @@ class Ranking:
             return
         ids, sources, titles, vectors = self.library()
         library = learning.Papers(vectors, [()] * len(ids), [()] * len(ids))
-        for pick in picks:
-            why = learning.explain(self.model, self.batch.subset([pick.index]), library, k=2)
+        whys = [learning.explain(self.model, self.batch.subset([pick.index]), library, k=2) for pick in picks]
+        names = _author_names(
+            {pick.paper: why.authors[:PLACEMENT_AUTHORS] for pick, why in zip(picks, whys, strict=True)}
+        )
+        for pick, why in zip(picks, whys, strict=True):
             nearest = [
                 (ids[i], titles.get(ids[i], ""), sources[i], cos)
                 for i, cos in why.nearest
                 if cos >= NEAREST_MIN_COSINE
             ]
-            names = (
-                {a.author.key: a.name for a in pick.paper.authorships.all()}
-                if _prefetched(pick.paper)
-                else {}
-            )
-            pick.listing.placement = Placement(pick, self, why, nearest, names)
+            pick.listing.placement = Placement(pick, self, why, nearest, names.get(pick.paper.pk, {}))
 
     def library(self) -> tuple[list[int], list[str], dict[int, str], np.ndarray]:
         """The member's own liked papers (saved, upvoted, rated up; the latest LIBRARY of them) for
@@ -524,6 +533,33 @@ def _read_library(user: Any, dim: int) -> tuple[list[int], list[str], dict[int, 
 
 def _prefetched(paper: Paper) -> bool:
     return "authorships" in getattr(paper, "_prefetched_objects_cache", {})
+
+
+# "Why here?" names this many of the paper's authors the member likes or follows.
+PLACEMENT_AUTHORS = 3
+
+
+def _author_names(wanted: dict[Paper, list[str]]) -> dict[int, dict[str, str]]:
+    """For each paper, the names (as the paper writes them) of these author keys: from its
+    prefetched authorships, else in one query for them all (a page's cards read only the authors
+    they show). Where one key is two co-authors, the later one's, as the author list goes."""
+    names: dict[int, dict[str, str]] = {}
+    unread: dict[int, set[str]] = {}
+    for paper, keys in wanted.items():
+        if _prefetched(paper):
+            names[paper.pk] = {a.author.key: a.name for a in paper.authorships.all()}
+        elif keys:
+            unread[paper.pk] = set(keys)
+    if unread:
+        rows = (
+            Authorship.objects.filter(paper_id__in=unread, author__key__in=set().union(*unread.values()))
+            .order_by("paper_id", "position")
+            .values_list("paper_id", "author__key", "name")
+        )
+        for paper_id, key, name in rows:
+            if key in unread[paper_id]:
+                names.setdefault(paper_id, {})[key] = name
+    return names
 
 
 def rank(user: Any, listings: QuerySet, train: bool = True) -> Ranking:
@@ -672,7 +708,7 @@ class Placement:
         if self.why.terms:
             out.append("Words you read about: " + ", ".join(t for t, _ in self.why.terms[:4]) + ".")
         if self.why.authors:
-            names = [self.author_names.get(key, key) for key in self.why.authors[:3]]
+            names = [self.author_names.get(key, key) for key in self.why.authors[:PLACEMENT_AUTHORS]]
             out.append(f"By {_and(names)}, whose papers you like or follow.")
         liked_categories = [code for code, weight in self.why.categories if weight > 0]
         if liked_categories:
