@@ -241,7 +241,8 @@ def test_the_page_ranks_for_the_member_and_says_why(client, ada, papers):
 
 
 def test_why_here_names_followed_authors_as_the_paper_writes_them(client, ada, papers):
-    # The page reads only the authors its cards show; the names "Why here?" gives are read apart.
+    # The page reads only the authors its cards show; the names "Why here?" gives come with the
+    # span's papers as the ranking keeps them.
     Follow.add(ada, Follow.Kind.AUTHOR, "VERA  rubin")
     client.force_login(ada)
     html = client.get("/for-you/date/2026-06-19").content.decode()

@@ -142,6 +142,8 @@ def test_a_part_of_a_batch_keeps_the_words_already_found(model):
         model, fresh.subset([0]), LIBRARY
     )
     assert batch.subset([])._terms == []
+    named = Papers(batch.vectors[:2], batch.authors[:2], batch.categories[:2], names=[{"a": "A"}, {"b": "B"}])
+    assert named.subset([1]).names == [{"b": "B"}] and batch.subset([1]).names is None
 
 
 def test_uncertain_picks_the_papers_nearest_the_threshold(model):

@@ -1,11 +1,12 @@
 """The paper card of the feed, trending, "For you", author and similar-papers pages, written in Python.
 
-A page shows up to 50 cards, and as a template each took 1-2 ms on a small server: some 150 variable
-lookups, tags, filters and addresses. Here it is one pass of string building, a tenth of that. What a card writes is what front/_card.html wrote, byte for byte: each value
-is escaped and localised as `{{ value }}` does, through the same filters (`truncatewords`,
-`intcomma`, `markdown`, `truncatechars_html`, `urlencode`), and the vote, save and "not interested"
-forms are community/_vote.html's, recommend/_save.html's and recommend/_dismiss.html's as a card
-includes them (tests/front/test_cards.py holds the two alike: change one, change the other).
+A page shows up to 50 cards, and as a template each took 1-2 ms on a small server: some 150
+variable lookups, tags, filters and addresses. Here it is one pass of string building, a tenth of
+that. What a card writes is what front/_card.html wrote, byte for byte: each value is escaped and
+localised as `{{ value }}` does, through the same filters (`truncatewords`, `intcomma`, `markdown`,
+`truncatechars_html`, `urlencode`), and the vote, save and "not interested" forms are
+community/_vote.html's, recommend/_save.html's and recommend/_dismiss.html's as a card includes
+them (tests/front/test_cards.py holds the two alike: change one, change the other).
 """
 
 from __future__ import annotations

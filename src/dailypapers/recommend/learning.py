@@ -4,10 +4,11 @@ row per member, and scores a day's new papers with `score_many` (one matrix prod
 
 Public interface (kept stable; other parts of the site call it):
 
-* `Papers(vectors, authors, categories, texts=None)`: a batch of papers. `vectors` is n × dim
-  float32 (the stored search embeddings, unit length), `authors` one sequence of author keys per paper
-  (`papers.authors.author_key`), `categories` one sequence of arXiv categories per paper (primary
-  first), `texts` title + abstract per paper (for terms; optional).
+* `Papers(vectors, authors, categories, texts=None, names=None)`: a batch of papers. `vectors` is
+  n × dim float32 (the stored search embeddings, unit length), `authors` one sequence of author keys
+  per paper (`papers.authors.author_key`), `categories` one sequence of arXiv categories per paper
+  (primary first), `texts` title + abstract per paper (for terms; optional), `names` per paper the
+  authors' names by key, as the paper writes them (for the site's explanations; optional).
 * `TrainingInput(positives, ...)`: what the site knows of a member.
   - `positives`: saved, upvoted and up-rated papers; `positive_weights` (default 1 each; a rating can
     weigh more), `positive_ages` (days since the signal; recent signals count more);
@@ -108,6 +109,7 @@ class Papers:
     authors: Sequence[Sequence[str]]  # author keys, per paper
     categories: Sequence[Sequence[str]]  # primary first, per paper
     texts: Sequence[str] | None = None  # title + abstract, per paper
+    names: Sequence[dict[str, str]] | None = None  # author key -> name as written, per paper
 
     def __post_init__(self) -> None:
         self.vectors = np.asarray(self.vectors, dtype=np.float32)
@@ -117,6 +119,8 @@ class Papers:
             raise ValueError("one list of categories per paper is needed")
         if self.texts is not None and len(self.texts) != len(self.authors):
             raise ValueError("one text per paper is needed")
+        if self.names is not None and len(self.names) != len(self.authors):
+            raise ValueError("one set of names per paper is needed")
 
     def __len__(self) -> int:
         return len(self.authors)
@@ -132,6 +136,7 @@ class Papers:
             [self.authors[i] for i in idx],
             [self.categories[i] for i in idx],
             [self.texts[i] for i in idx] if self.texts is not None else None,
+            [self.names[i] for i in idx] if self.names is not None else None,
         )
         cached = getattr(self, "_terms", None)
         if cached is not None:  # the words already found (a kept span's, for each "Why here?")

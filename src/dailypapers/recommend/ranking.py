@@ -128,32 +128,35 @@ def candidate_batch(paper_ids: Sequence[int], dim: int) -> learning.Papers:
     key = (tuple(paper_ids), dim)
     batch = _batches.get(key)
     if batch is None or settings.PAGE_CACHE_SECONDS <= 0:
-        batch = paper_batch(paper_ids, dim)
+        batch = paper_batch(paper_ids, dim, names=True)
         batch.term_lists()  # worked out once, with the batch
         _batches.seconds = max(settings.PAGE_CACHE_SECONDS, 1)
         _batches.put(key, batch)
     return batch
 
 
-def paper_batch(paper_ids: Sequence[int], dim: int | None = None) -> learning.Papers:
+def paper_batch(paper_ids: Sequence[int], dim: int | None = None, names: bool = False) -> learning.Papers:
     """The papers as the model sees them, in the order given: stored embedding (zeros where there is
     none, or one of another size than `dim`), author keys, categories (primary first), title and
-    abstract."""
+    abstract; with `names`, the authors' names too ("Why here?" names those the member likes)."""
     ids = list(paper_ids)
     vectors: dict[int, np.ndarray] = {}
     authors: dict[int, list[str]] = {pk: [] for pk in ids}
+    # Key -> name: where one key is two co-authors, the later one's, as the author list goes.
+    written: dict[int, dict[str, str]] = {pk: {} for pk in ids}
     categories: dict[int, list[str]] = {pk: [] for pk in ids}
     texts: dict[int, str] = {}
     primary: dict[int, str | None] = {}
     for chunk in _chunks(ids):
         for pk, raw in PaperEmbedding.objects.filter(paper_id__in=chunk).values_list("paper_id", "vector"):
             vectors[pk] = np.frombuffer(bytes(raw), dtype=np.float32)
-        for pk, key in (
+        for pk, key, name in (
             Authorship.objects.filter(paper_id__in=chunk)
             .order_by("paper_id", "position")
-            .values_list("paper_id", "author__key")
+            .values_list("paper_id", "author__key", "name")
         ):
             authors[pk].append(key)
+            written[pk][key] = name
         for pk, code in PaperCategory.objects.filter(paper_id__in=chunk).values_list(
             "paper_id", "category_id"
         ):
@@ -180,6 +183,7 @@ def paper_batch(paper_ids: Sequence[int], dim: int | None = None) -> learning.Pa
         [list(dict.fromkeys(authors[pk])) for pk in ids],
         [categories[pk] for pk in ids],
         [texts.get(pk, "") for pk in ids],
+        [written[pk] for pk in ids] if names else None,
     )
 
 
@@ -476,17 +480,17 @@ class Ranking:
             return
         ids, sources, titles, vectors = self.library()
         library = learning.Papers(vectors, [()] * len(ids), [()] * len(ids))
-        whys = [learning.explain(self.model, self.batch.subset([pick.index]), library, k=2) for pick in picks]
-        names = _author_names(
-            {pick.paper: why.authors[:PLACEMENT_AUTHORS] for pick, why in zip(picks, whys, strict=True)}
-        )
-        for pick, why in zip(picks, whys, strict=True):
+        for pick in picks:
+            one = self.batch.subset([pick.index])
+            why = learning.explain(self.model, one, library, k=2)
             nearest = [
                 (ids[i], titles.get(ids[i], ""), sources[i], cos)
                 for i, cos in why.nearest
                 if cos >= NEAREST_MIN_COSINE
             ]
-            pick.listing.placement = Placement(pick, self, why, nearest, names.get(pick.paper.pk, {}))
+            # The names come with the span's kept papers: a page reads only the authors cards show.
+            names = one.names[0] if one.names is not None else {}
+            pick.listing.placement = Placement(pick, self, why, nearest, names)
 
     def library(self) -> tuple[list[int], list[str], dict[int, str], np.ndarray]:
         """The member's own liked papers (saved, upvoted, rated up; the latest LIBRARY of them) for
@@ -529,37 +533,6 @@ def _read_library(user: Any, dim: int) -> tuple[list[int], list[str], dict[int, 
                 vectors[row_of[pk]] = vector
         titles.update(Paper.objects.filter(id__in=chunk).values_list("id", "title"))
     return latest, [own[pk][1] for pk in latest], titles, vectors
-
-
-def _prefetched(paper: Paper) -> bool:
-    return "authorships" in getattr(paper, "_prefetched_objects_cache", {})
-
-
-# "Why here?" names this many of the paper's authors the member likes or follows.
-PLACEMENT_AUTHORS = 3
-
-
-def _author_names(wanted: dict[Paper, list[str]]) -> dict[int, dict[str, str]]:
-    """For each paper, the names (as the paper writes them) of these author keys: from its
-    prefetched authorships, else in one query for them all (a page's cards read only the authors
-    they show). Where one key is two co-authors, the later one's, as the author list goes."""
-    names: dict[int, dict[str, str]] = {}
-    unread: dict[int, set[str]] = {}
-    for paper, keys in wanted.items():
-        if _prefetched(paper):
-            names[paper.pk] = {a.author.key: a.name for a in paper.authorships.all()}
-        elif keys:
-            unread[paper.pk] = set(keys)
-    if unread:
-        rows = (
-            Authorship.objects.filter(paper_id__in=unread, author__key__in=set().union(*unread.values()))
-            .order_by("paper_id", "position")
-            .values_list("paper_id", "author__key", "name")
-        )
-        for paper_id, key, name in rows:
-            if key in unread[paper_id]:
-                names.setdefault(paper_id, {})[key] = name
-    return names
 
 
 def rank(user: Any, listings: QuerySet, train: bool = True) -> Ranking:
@@ -708,7 +681,7 @@ class Placement:
         if self.why.terms:
             out.append("Words you read about: " + ", ".join(t for t, _ in self.why.terms[:4]) + ".")
         if self.why.authors:
-            names = [self.author_names.get(key, key) for key in self.why.authors[:PLACEMENT_AUTHORS]]
+            names = [self.author_names.get(key, key) for key in self.why.authors[:3]]
             out.append(f"By {_and(names)}, whose papers you like or follow.")
         liked_categories = [code for code, weight in self.why.categories if weight > 0]
         if liked_categories:
