@@ -15,7 +15,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from dailypapers.recommend.models import Save, Taste
-from dailypapers.recommend.ranking import is_due, train_due
+from dailypapers.recommend.ranking import is_due, retrain, train_due
 from tests.recommend import corpus
 from tests.recommend.corpus import arxiv_id
 from tests.support.factories import add_user
@@ -66,6 +66,23 @@ def test_a_member_with_nothing_to_learn_from_is_stored_without_a_model(papers):
     assert train_due().trained == [ada.pk]
     taste = _taste(ada)
     assert taste.model is None and taste.model_kind == "" and not is_due(taste)
+
+
+@pytest.mark.django_db
+def test_a_member_trained_by_another_worker_since_it_was_read_is_not_trained_again(papers):
+    # The race CI met: this worker read the taste (due), another claimed, trained, stored and let
+    # its claim go, and the claim, free again, must not make this worker train the member twice.
+    ada = add_user("ada")
+    Save.add(ada, papers[arxiv_id("protein", 3)])
+    read_earlier = _taste(ada)
+    assert retrain(_taste(ada))  # the other worker
+    trained_at = _taste(ada).trained_at
+    assert not retrain(read_earlier)
+    taste = _taste(ada)
+    assert taste.trained_at == trained_at and taste.claimed_until is None
+    # A signal given since makes the member due again for the same stale copy.
+    Save.add(ada, papers[arxiv_id("speech", 3)])
+    assert retrain(read_earlier) and not is_due(_taste(ada))
 
 
 # --- real processes ------------------------------------------------------------------------------------

@@ -323,18 +323,29 @@ def claim_lease() -> dt.timedelta:
     return dt.timedelta(seconds=settings.RECOMMEND_CLAIM_TIMEOUT)
 
 
-def retrain(taste: Taste, lease: dt.timedelta | None = None, pause: float = 0.0) -> bool:
+def retrain(
+    taste: Taste, lease: dt.timedelta | None = None, pause: float = 0.0, only_if_due: bool = True
+) -> bool:
     """Train the member's model and store it, if this process wins the claim on them. True when a
     model (or, for a member with nothing to learn from, its absence) was stored. `pause`: seconds to
-    hold the claim before training (the tests' way of running two workers side by side)."""
+    hold the claim before training (the tests' way of running two workers side by side).
+    `only_if_due`: train only a member still due once claimed (False: also one whose stored model
+    this version cannot read)."""
     if not taste.claim(lease or claim_lease()):
         return False
     try:
         if pause:
             time.sleep(pause)
-        # When the signals last changed, read before the signals themselves: a signal committed
-        # after this read moved it on, so the member stays due; one committed before is read below.
-        changed_at = Taste.objects.filter(pk=taste.pk).values_list("signals_changed_at", flat=True).first()
+        # Read under the claim, and before the signals themselves: `taste` may have been read before
+        # another worker stored a model and let its claim go, and a signal committed after this read
+        # moves `signals_changed_at` on, so the member stays due; one committed before is read below.
+        trained_at, changed_at = (
+            Taste.objects.filter(pk=taste.pk).values_list("trained_at", "signals_changed_at").first()
+            or (None, None)
+        )
+        if only_if_due and trained_at is not None and not (changed_at and changed_at > trained_at):
+            taste.release()  # trained meanwhile by another worker
+            return False
         read_at = timezone.now()
         data = training_input(taste.user, read_at)
         if data is None:
@@ -379,7 +390,7 @@ def current_model(user: Any, train: bool = True) -> tuple[Taste | None, learning
     stale = is_due(taste) or (taste.model_kind and model is None)
     if train and stale:
         try:
-            if retrain(taste):
+            if retrain(taste, only_if_due=model is not None or not taste.model_kind):
                 model = decode(taste)
         except Exception:  # a model that cannot be trained must not take the page down
             log.exception("recommend: training the model of member %s failed", taste.user_id)
