@@ -339,10 +339,9 @@ def retrain(
         # Read under the claim, and before the signals themselves: `taste` may have been read before
         # another worker stored a model and let its claim go, and a signal committed after this read
         # moves `signals_changed_at` on, so the member stays due; one committed before is read below.
-        trained_at, changed_at = (
-            Taste.objects.filter(pk=taste.pk).values_list("trained_at", "signals_changed_at").first()
-            or (None, None)
-        )
+        trained_at, changed_at = Taste.objects.filter(pk=taste.pk).values_list(
+            "trained_at", "signals_changed_at"
+        ).first() or (None, None)
         if only_if_due and trained_at is not None and not (changed_at and changed_at > trained_at):
             taste.release()  # trained meanwhile by another worker
             return False
