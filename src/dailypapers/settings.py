@@ -105,6 +105,22 @@ ARXIV_OAI_FIRST_DAYS = env.integer(
     "ARXIV_OAI_FIRST_DAYS", 2, "how far back the first harvest of a set reaches (older papers: a snapshot)"
 )
 ARXIV_API_URL = env.text("ARXIV_API_URL", "https://export.arxiv.org/api/query", "arXiv API URL")
+# GitHub stars (`dailypapers stars`, dailypapers/sources/github_stars.py)
+GITHUB_API_URL = env.text("GITHUB_API_URL", "https://api.github.com", "GitHub REST API base URL (stars)")
+GITHUB_TOKEN = env.text(
+    "GITHUB_TOKEN",
+    "",
+    "GitHub token for `dailypapers stars` (5,000 requests an hour instead of 60); no scope needed",
+)
+STARS_INTERVAL = env.number(
+    "STARS_INTERVAL", 60, "seconds between the stars worker's passes (also --loop's default)"
+)
+STARS_RECHECK_HOURS = env.number(
+    "STARS_RECHECK_HOURS", 12, "hours between two checks of one repository's stars"
+)
+STARS_PER_PASS = env.integer(
+    "STARS_PER_PASS", 500, "repositories the stars worker checks at most in one pass"
+)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -415,6 +431,9 @@ TRENDING_DAYS = env.integer(
     "TRENDING_DAYS",
     7,
     "`/papers/trending` ranks papers listed within this many days up to the latest feed day",
+)
+TRENDING_STAR_DAYS = env.integer(
+    "TRENDING_STAR_DAYS", 7, "trending by stars: star growth over this many days"
 )
 
 # --- "For you" (dailypapers.recommend.ranking, `dailypapers recommend`) ---

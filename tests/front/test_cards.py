@@ -84,7 +84,18 @@ def test_the_votes_and_comments_read_as_before(papers):
     assert '<strong data-testid="vote-count">1,234</strong>' in imported
     assert 'title="0 comments here, 0 on Hugging Face"' in imported
     assert 'title="Upvote: 1 vote here"' in quiet and 'title="1 comment here"' in quiet
-    assert "Quiet &lt;one&gt;" in quiet and "Code ★4,321" in quiet
+    assert "Quiet &lt;one&gt;" in quiet and "Code ★ 4.3k</a>" in quiet
+    assert 'title="4,321 stars on GitHub"' in quiet
+
+
+@pytest.mark.parametrize("stars", [None, 0, 1, 999, 1234, 56_789, 1_250_000])
+def test_the_code_badge_is_the_paper_pages(papers, stars):
+    """The card's code badge is front/_code_badge.html's, as the paper page includes it."""
+    listing = papers[1]
+    listing.paper.github_stars = stars
+    badge = render("front/_code_badge.html", {"paper": listing.paper})
+    assert badge.endswith("</a>") and badge in card(listing.paper, listing)
+    assert ("★" in badge) == (stars is not None)
 
 
 AUTHOR_COUNTS = [1, 4, 5, 9]

@@ -21,6 +21,7 @@ from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from dailypapers.papers import code_links
 from dailypapers.papers.arxiv_ids import parse_arxiv_id
 from dailypapers.papers.models import Listing, Paper
 from dailypapers.papers.periods import feed_day, feed_time
@@ -134,7 +135,8 @@ def submit_paper(
     """Put the paper that `text` names (arXiv id or URL) on today's feed, submitted by `user`.
 
     Raises SubmissionRefused (a ValueError) with a message for the member when a rule is broken.
-    The submitter's GitHub repository and project page fill the paper's own fields when empty.
+    The submitter's GitHub repository and project page fill the paper's own fields when empty; the
+    repository also replaces one only found in the paper's text (papers.code_links).
     """
     if user is None or not user.is_authenticated:
         raise PermissionDenied("Sign in to submit papers.")
@@ -156,9 +158,9 @@ def submit_paper(
             paper = Paper.objects.select_for_update().get(pk=paper.pk)
             check_rules(user, paper, day, now)
             changed = []
-            if github_repo and not paper.github_repo:
-                paper.github_repo = github_repo
-                changed.append("github_repo")
+            if github_repo and (not paper.github_repo or paper.github_repo_origin != code_links.GIVEN):
+                paper.offer_github_repo(github_repo, code_links.GIVEN)
+                changed += ["github_repo", "github_repo_origin", "github_stars"]
             if project_page and not paper.project_page:
                 paper.project_page = project_page
                 changed.append("project_page")
@@ -194,8 +196,8 @@ def add_links(user, listing: Listing, *, github_repo: str = "", project_page: st
     ):
         raise PermissionDenied("Only the member who submitted this paper can change its links.")
     paper = listing.paper
-    paper.github_repo = clean_link(github_repo, github=True) or paper.github_repo
+    paper.offer_github_repo(clean_link(github_repo, github=True), code_links.GIVEN)
     paper.project_page = clean_link(project_page) or paper.project_page
-    paper.save(update_fields=["github_repo", "project_page"])
+    paper.save(update_fields=["github_repo", "github_repo_origin", "github_stars", "project_page"])
     catalogue_changed_on_commit([paper.pk])  # "has code" is a search filter
     return paper

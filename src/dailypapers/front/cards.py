@@ -127,8 +127,7 @@ def render_card(context: Context, paper: Paper, listing: Listing | None = None) 
         f'        <a href="{e(paper.pdf_url)}" rel="noopener">PDF</a>\n        '
     )
     if paper.github_repo:
-        stars = f" ★{e(intcomma(paper.github_stars))}" if paper.github_stars else ""
-        out.append(f'<a href="{e(paper.github_repo)}" rel="noopener nofollow">Code{stars}</a>')
+        out.append(_code_badge(page, paper))
     out.append("\n        ")
     if paper.project_page:
         out.append(f'<a href="{e(paper.project_page)}" rel="noopener nofollow">Project</a>')
@@ -146,6 +145,20 @@ def render_card(context: Context, paper: Paper, listing: Listing | None = None) 
         )
     out.append("\n    </div>\n  </div>\n</article>")
     return mark_safe("".join(out))
+
+
+def _code_badge(page: _Page, paper: Paper) -> str:
+    """The link to the paper's code, with its GitHub stars written short ("Code ★ 1.2k") and in
+    full in its title; front/_code_badge.html, which the paper page includes, writes the same."""
+    e = page.escape
+    if paper.github_stars is None:
+        return f'<a class="code-badge" href="{e(paper.github_repo)}" rel="noopener nofollow">Code</a>'
+    count = paper.github_stars
+    title = f"{intcomma(count)} star{pluralize(count)} on GitHub"
+    return (
+        f'<a class="code-badge" href="{e(paper.github_repo)}" rel="noopener nofollow" title="{e(title)}">'
+        f"Code ★ {e(paper.github_stars_short)}</a>"
+    )
 
 
 _SPEECH_BUBBLE = (

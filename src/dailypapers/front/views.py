@@ -155,13 +155,21 @@ def discussion_context(request: HttpRequest, paper: Paper) -> dict:
 
 @cached_page
 def trending_page(request: HttpRequest) -> HttpResponse:
-    listings = Listing.objects.visible().trending_window().latest_per_paper().ranked("trending")
+    """Papers of the trending window by trending score, or (?sort=stars) by GitHub stars gained."""
+    sort = request.GET.get("sort", "trending")
+    if sort not in ranking.TRENDING_SORTS:
+        sort = "trending"
+    listings = Listing.objects.visible().trending_window().latest_per_paper().ranked(sort)
     return render_listings(
         request,
         listings,
         "front/trending.html",
-        {"days": settings.TRENDING_DAYS},
-        sort="trending",
+        {
+            "days": settings.TRENDING_DAYS,
+            "star_days": settings.TRENDING_STAR_DAYS,
+            "trending_sorts": ranking.TRENDING_SORTS,
+        },
+        sort=sort,
     )
 
 
@@ -213,7 +221,13 @@ def about_ranking(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "front/about_ranking.html",
-        {"c": c, "examples": examples, "days": settings.TRENDING_DAYS},
+        {
+            "c": c,
+            "examples": examples,
+            "days": settings.TRENDING_DAYS,
+            "star_days": settings.TRENDING_STAR_DAYS,
+            "recheck_hours": settings.STARS_RECHECK_HOURS,
+        },
     )
 
 

@@ -9,13 +9,16 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.db import connection, models
-from django.db.models import F, Prefetch, prefetch_related_objects
+from django.db.models import F, OuterRef, Prefetch, Subquery, Value, prefetch_related_objects
 from django.db.models.functions import Coalesce
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.functional import cached_property
 
 from dailypapers.core.timestamps import utc_date
+from dailypapers.papers import code_links
 from dailypapers.papers.arxiv_ids import ArxivRef, parse_arxiv_id
+from dailypapers.papers.code_links import GIVEN, short_count
 from dailypapers.papers.filters import PaperFilter
 from dailypapers.papers.periods import feed_day
 from dailypapers.papers.ranking import score_expressions
@@ -102,6 +105,11 @@ class Paper(models.Model):
     doi = models.CharField(max_length=200, blank=True)
     license = models.CharField(max_length=200, blank=True)
     github_repo = models.URLField(max_length=500, blank=True)
+    # Where github_repo came from (papers.code_links): given by a submitter or an imported site
+    # (empty), or found in the abstract or the arXiv comments. A given link is never replaced by a
+    # found one.
+    github_repo_origin = models.CharField(max_length=20, blank=True, default="")
+    # The repository's stars, kept by `dailypapers stars` (CodeRepository) or imported.
     github_stars = models.PositiveIntegerField(null=True, blank=True)
     project_page = models.URLField(max_length=500, blank=True)
     thumbnail = models.URLField(max_length=500, blank=True)
@@ -130,7 +138,8 @@ class Paper(models.Model):
 
     class Meta:
         ordering = ["-published_at"]
-        indexes = [models.Index(fields=["published_at"])]
+        # github_repo: the stars worker finds the papers of a repository by its address.
+        indexes = [models.Index(fields=["published_at"]), models.Index(fields=["github_repo"])]
 
     def __str__(self) -> str:
         return f"{self.arxiv_id}: {self.title[:80]}"
@@ -192,6 +201,76 @@ class Paper(models.Model):
     @property
     def doi_url(self) -> str:
         return f"https://doi.org/{self.doi}" if self.doi else ""
+
+    @property
+    def github_stars_short(self) -> str:
+        """The stars as a badge writes them ("1.2k"); empty when unknown."""
+        return short_count(self.github_stars) if self.github_stars is not None else ""
+
+    def offer_github_repo(self, url: str, origin: str = GIVEN) -> bool:
+        """Take this repository address (normalised by the caller) if it ranks at least as well as
+        the one the paper has (code_links.replaces); True if it changed. Not saved. A new
+        repository's stars are not the old one's: they are forgotten until the worker reads them."""
+        if not code_links.replaces(self.github_repo, self.github_repo_origin, url, origin):
+            if url and url == self.github_repo and origin == GIVEN and self.github_repo_origin != GIVEN:
+                self.github_repo_origin = GIVEN  # the same link, now a submitter's choice
+                return True
+            return False
+        if url != self.github_repo:
+            self.github_stars = CodeRepository.objects.filter(url=url).values_list("stars", flat=True).first()
+        self.github_repo, self.github_repo_origin = url, origin
+        return True
+
+
+class CodeRepositoryQuerySet(models.QuerySet):
+    def due(self, now: dt.datetime) -> CodeRepositoryQuerySet:
+        """Repositories whose stars are due a check and that no worker holds."""
+        free = models.Q(claimed_until__isnull=True) | models.Q(claimed_until__lt=now)
+        return self.filter(free, next_check_at__lte=now)
+
+    def claim(self, pk: int, now: dt.datetime, seconds: float) -> bool:
+        """Hold one due repository for `seconds` (a conditional UPDATE: of two workers, one wins)."""
+        held = now + dt.timedelta(seconds=seconds)
+        return self.due(now).filter(pk=pk).update(claimed_until=held) == 1
+
+
+class CodeRepository(models.Model):
+    """A GitHub repository that papers link to, and what the stars worker knows of it.
+
+    One row per address (Paper.github_repo); `etag` makes the next check a conditional request,
+    which GitHub answers 304 without counting it against the rate limit."""
+
+    url = models.URLField(max_length=500, unique=True)
+    etag = models.CharField(max_length=200, blank=True)
+    stars = models.PositiveIntegerField(null=True, blank=True)
+    missing = models.BooleanField(default=False, help_text="GitHub answered 404 at the last check.")
+    checked_at = models.DateTimeField(null=True, blank=True)
+    next_check_at = models.DateTimeField(db_index=True)
+    claimed_until = models.DateTimeField(null=True, blank=True)  # a worker holds it until then
+
+    objects = CodeRepositoryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["url"]
+        verbose_name_plural = "code repositories"
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class StarCount(models.Model):
+    """A repository's stars on one day (the last count read that day): trending by star growth."""
+
+    repository = models.ForeignKey(CodeRepository, on_delete=models.CASCADE, related_name="star_counts")
+    day = models.DateField()
+    stars = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["repository", "day"]
+        constraints = [models.UniqueConstraint(fields=["repository", "day"], name="one_star_count_per_day")]
+
+    def __str__(self) -> str:
+        return f"{self.repository.url} on {self.day}: {self.stars}"
 
 
 class Authorship(models.Model):
@@ -285,6 +364,8 @@ class ListingQuerySet(models.QuerySet):
         qs = self.annotate(votes=F("paper__upvote_count") + F("paper__imported_upvotes"))
         if sort == "trending":
             return qs.trending(now)
+        if sort == "stars":
+            return qs.by_star_growth(now)
         if sort == "new":
             return qs.order_by(F("submitted_at").desc(nulls_last=True), "-day", "-votes", "paper__arxiv_id")
         return qs.order_by("-votes", "-day", F("submitted_at").desc(nulls_last=True), "paper__arxiv_id")
@@ -308,6 +389,29 @@ class ListingQuerySet(models.QuerySet):
         )
         return qs.annotate(**score_expressions(now)).order_by(
             "-trend_score", "-votes", F("submitted_at").desc(nulls_last=True), "paper__arxiv_id"
+        )
+
+    def by_star_growth(self, now: dt.datetime | None = None) -> ListingQuerySet:
+        """Listings of papers with a code repository, most GitHub stars gained first (see
+        dailypapers.papers.ranking): star_count (the latest count), star_base (the count
+        TRENDING_STAR_DAYS days ago, or the first one since) and star_growth come along."""
+        qs = (
+            self
+            if "votes" in self.query.annotations
+            else self.annotate(votes=F("paper__upvote_count") + F("paper__imported_upvotes"))
+        )
+        today = utc_date(now or timezone.now())
+        since = today - dt.timedelta(days=settings.TRENDING_STAR_DAYS)
+        counts = StarCount.objects.filter(repository__url=OuterRef("paper__github_repo"), day__lte=today)
+        latest = Subquery(counts.order_by("-day").values("stars")[:1])
+        before = Subquery(counts.filter(day__lte=since).order_by("-day").values("stars")[:1])
+        first = Subquery(counts.filter(day__gt=since).order_by("day").values("stars")[:1])
+        return (
+            qs.exclude(paper__github_repo="")
+            .annotate(star_count=Coalesce(latest, F("paper__github_stars"), Value(0)))
+            .annotate(star_base=Coalesce(before, first, F("star_count")))
+            .annotate(star_growth=F("star_count") - F("star_base"))
+            .order_by("-star_growth", "-star_count", "-votes", "paper__arxiv_id")
         )
 
     def trending_window(self, now: dt.datetime | None = None) -> ListingQuerySet:

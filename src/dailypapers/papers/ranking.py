@@ -13,6 +13,14 @@ This is Hacker News' "gravity" ranking. The constants (settings, shown on /about
 - COMMENT_WEIGHT 0.5: a discussion counts, but two comments weigh one vote, so that a long thread
   cannot outrank what members actually upvoted.
 
+Trending by stars ranks the same listings that have a GitHub repository by the stars it gained:
+
+    star growth = stars today − stars TRENDING_STAR_DAYS days ago
+
+"Stars today" is the latest daily count the stars worker recorded (dailypapers.sources.github_stars),
+"days ago" the last count on or before that day; for a repository followed for less time, the first
+count recorded, so it gains only what was seen here. Ties go to more stars, then more votes.
+
 Votes and comments are this site's plus those imported from another site (shown apart on cards):
 both are signals of interest in the paper. "Listed" is the moment the paper reached the feed (its
 submission time), or, for listings that carry only a day, the start of that feed day.
@@ -32,6 +40,8 @@ from dailypapers.papers.periods import feed_day, feed_time
 
 # The orders a feed can be read in (ListingQuerySet.ranked, explain), as the page names them.
 SORTS = {"votes": "Most votes", "trending": "Trending", "new": "Newest"}
+# The orders /papers/trending offers.
+TRENDING_SORTS = {"trending": "By score", "stars": "By GitHub stars"}
 
 
 class EpochSeconds(Func):
@@ -138,6 +148,10 @@ class Placement:
     points: float
     score: float
     constants: Constants
+    # Trending by stars: the latest count, the one it is measured from, over how many days.
+    stars: int = 0
+    stars_before: int = 0
+    star_days: int = 0
 
     @property
     def votes(self) -> int:
@@ -156,6 +170,13 @@ class Placement:
         if self.comments_imported:
             comments += f" ({self.comments_here} here, {self.comments_imported} on {self.imported_site})"
         where = f"#{self.rank}" if self.rank else "here"
+        if self.sort == "stars":
+            growth = self.stars - self.stars_before
+            return [
+                f"Placed {where} by the GitHub stars its code gained: {growth:+,} in {self.star_days} "
+                f"days ({self.stars:,} now, {self.stars_before:,} then).",
+                "Ties go to more stars, then to more votes.",
+            ]
         if self.sort == "new":
             return [
                 f"Placed {where} because “Newest” orders by when papers were listed; it was listed "
@@ -204,4 +225,7 @@ def explain(
         points=votes + c.comment_weight * comments,
         score=score(votes, comments, age, c),
         constants=c,
+        stars=getattr(listing, "star_count", None) or 0,
+        stars_before=getattr(listing, "star_base", None) or 0,
+        star_days=settings.TRENDING_STAR_DAYS,
     )

@@ -24,6 +24,7 @@ from django.db.models import DateTimeField, JSONField
 from django.utils import timezone
 
 from dailypapers.core import pagecache
+from dailypapers.papers import code_links
 from dailypapers.papers.authors import author_key
 from dailypapers.papers.models import Author, Authorship, Category, Listing, Paper
 from dailypapers.papers.signals import catalogue_changed_on_commit
@@ -109,6 +110,7 @@ def upsert(records: Iterable[PaperRecord]) -> UpsertResult:
             current_categories = old_categories.get(paper.pk, [])
             current_authors = old_authors.get(paper.pk, [])
             fields = _apply_scalars(paper, record, outdated) | _apply_stats(paper, record)
+            fields |= _apply_code(paper, record, outdated)
             fields |= _apply_categories(paper, record, outdated)
             if _authors_differ(record, current_authors) and not (outdated and current_authors):
                 new_author_lists[arxiv_id] = record
@@ -308,6 +310,8 @@ def _insert_papers(records: dict[str, PaperRecord]) -> dict[str, int]:
         row[at["arxiv_id"]], row[at["added_at"]] = arxiv_id, now
         if record.categories:
             row[at["primary_category_id"]] = record.categories[0]
+        if link := _code_link(record):
+            row[at["github_repo"]], row[at["github_repo_origin"]] = link
         if stats := record.stats:
             as_of = _sqlite_datetime(stats.as_of) if connection.vendor == "sqlite" else stats.as_of
             for i, value in zip(stats_at, (stats.site, stats.upvotes, stats.comments, as_of), strict=True):
@@ -324,11 +328,39 @@ def _is_outdated(paper: Paper, record: PaperRecord) -> bool:
     return bool(seen and held and seen < held)
 
 
+# Set by _apply_code, whose precedence a plain copy would break.
+_CODE_FIELDS = ("github_repo", "github_repo_origin", "github_stars")
+
+
+def _code_link(record: PaperRecord) -> tuple[str, str] | None:
+    """(address, origin) of the record's repository: the one its source gives, as given (the API
+    serves an imported link back unchanged), else one its abstract or comments name."""
+    if record.github_repo:
+        return record.github_repo, code_links.GIVEN
+    return code_links.find_in_paper(record.abstract, record.arxiv_comments)
+
+
+def _apply_code(paper: Paper, record: PaperRecord, outdated: bool) -> set[str]:
+    """The repository link by its precedence (Paper.offer_github_repo); an outdated record only
+    fills an empty one. Stars a source gives go with the link it gives."""
+    link = _code_link(record)
+    if not link or (outdated and paper.github_repo):
+        return set()
+    before = (paper.github_repo, paper.github_repo_origin, paper.github_stars)
+    paper.offer_github_repo(*link)
+    if record.github_stars is not None and paper.github_repo == record.github_repo:
+        paper.github_stars = record.github_stars
+    after = (paper.github_repo, paper.github_repo_origin, paper.github_stars)
+    return {name for name, old, new in zip(_CODE_FIELDS, before, after, strict=True) if old != new}
+
+
 def _apply_scalars(paper: Paper, record: PaperRecord, outdated: bool) -> set[str]:
     """Copy what the record knows; an outdated record may still fill fields the paper lacks
     (an RSS announcement has no publication date, which a later-dated OAI record supplies)."""
     changed = set()
     for name, value in record.known_scalars().items():
+        if name in _CODE_FIELDS:
+            continue
         current = getattr(paper, name)
         if current != value and not (outdated and current not in (None, "", [])):
             setattr(paper, name, value)

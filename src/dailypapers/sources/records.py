@@ -64,7 +64,7 @@ class PaperRecord:
     journal_ref: str | None = None
     doi: str | None = None
     license: str | None = None
-    github_repo: str | None = None
+    github_repo: str | None = None  # as the source gives it (a submitter's or an imported link)
     github_stars: int | None = None
     project_page: str | None = None
     thumbnail: str | None = None
