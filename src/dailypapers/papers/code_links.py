@@ -55,8 +55,8 @@ def normalise(url: str) -> str | None:
 
 def find_in_text(text: str) -> str | None:
     """The first GitHub repository the text names, normalised; None when it names none."""
-    # Most abstracts name no GitHub address at all: a substring test skips them 50x faster.
-    if not text or ("ithub" not in text and "ITHUB" not in text):
+    # Most abstracts name no GitHub address at all: a substring test skips them many times faster.
+    if not text or "github.com" not in text.lower():
         return None
     for match in _IN_TEXT.finditer(text):
         if url := repo_url(match.group(1), match.group(2)):
