@@ -1,7 +1,16 @@
 from django.contrib import admin, messages
 
 from dailypapers.core.models import ModerationAction
-from dailypapers.papers.models import Author, AutoListRule, Category, Listing, Paper, PaperCategory
+from dailypapers.papers.models import (
+    Author,
+    AutoListRule,
+    Category,
+    CodeRepository,
+    Listing,
+    Paper,
+    PaperCategory,
+    StarCount,
+)
 from dailypapers.papers.signals import catalogue_changed_on_commit
 
 
@@ -127,3 +136,22 @@ class CategoryAdmin(admin.ModelAdmin):
 class AutoListRuleAdmin(admin.ModelAdmin):
     list_display = ["name", "enabled", "categories"]
     list_filter = ["enabled"]
+
+
+class StarCountInline(admin.TabularInline):
+    model = StarCount
+    extra = 0
+    ordering = ["-day"]
+    readonly_fields = ["day", "stars"]
+    can_delete = False
+
+
+@admin.register(CodeRepository)
+class CodeRepositoryAdmin(admin.ModelAdmin):
+    """What the stars worker knows of each repository (read only: the worker keeps it)."""
+
+    list_display = ["url", "stars", "missing", "checked_at", "next_check_at"]
+    list_filter = ["missing"]
+    search_fields = ["url"]
+    readonly_fields = ["url", "etag", "stars", "missing", "checked_at", "claimed_until"]
+    inlines = [StarCountInline]
