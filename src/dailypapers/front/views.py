@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 
 from dailypapers.accounts.models import display_name
-from dailypapers.community.models import Comment, Upvote
+from dailypapers.community.models import Comment, Upvote, Watch
 from dailypapers.core import pagecache
 from dailypapers.core.pagecache import cached_page
 from dailypapers.core.user_text import BadInput
@@ -144,6 +144,7 @@ def discussion_context(request: HttpRequest, paper: Paper) -> dict:
     return {
         "saved": member and Save.objects.filter(user=request.user, paper=paper).exists(),
         "dismissed": member and Dismissal.objects.filter(user=request.user, paper=paper).exists(),
+        "watching": member and Watch.watches(request.user, paper),
         "followed_categories": Follow.targets(request.user, Follow.Kind.CATEGORY),
         "threads": Comment.objects.threads(paper, include_hidden=moderator),
         # Moderators also see what they hid; the heading counts it apart from what readers see.
