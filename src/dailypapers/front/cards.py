@@ -109,7 +109,8 @@ def render_card(context: Context, paper: Paper, listing: Listing | None = None) 
         f'<article class="card" aria-labelledby="t-{pk}">\n  ',
         _vote_form(page, context, paper, listing),
         '\n  <div class="card-body">\n',
-        f'    <h2 class="card-title" id="t-{pk}">{_new_mark(page, listing)}<a href="{url}">{e(paper.title)}</a></h2>\n    \n',
+        f'    <h2 class="card-title" id="t-{pk}">{_new_mark(page, listing)}'
+        f'<a href="{url}">{e(paper.title)}</a></h2>\n    \n',
         f'    <p class="authors">{names}{more}</p>\n    \n',
         f'    <p class="summary">{e(summary)}</p>\n    ',
     ]
@@ -151,6 +152,11 @@ def render_card(context: Context, paper: Paper, listing: Listing | None = None) 
     return mark_safe("".join(out))
 
 
+_NEW = (
+    '<span class="new-mark" data-testid="new">New<span class="sr-only"> since your last visit:</span></span> '
+)
+
+
 def _new_mark(page: _Page, listing: Listing | None) -> str:
     """ "New" before the title of a paper that reached the feed since the member's last visit."""
     if page.new_since is None or listing is None:
@@ -158,7 +164,7 @@ def _new_mark(page: _Page, listing: Listing | None) -> str:
     arrived = new_at(listing)
     if arrived is None or arrived <= page.new_since:
         return ""
-    return '<span class="new-mark" data-testid="new">New<span class="sr-only"> since your last visit:</span></span> '
+    return _NEW
 
 
 _SPEECH_BUBBLE = (

@@ -6,9 +6,9 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
-from django.contrib import messages
 from django.db.models import F, Max, Min
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
