@@ -178,6 +178,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "dailypapers.front.context_processors.site",
+                "dailypapers.community.context_processors.notifications",
                 # After Django's own csrf processor: a page rendered to be shared gets a placeholder.
                 "dailypapers.core.pagecache.csrf_placeholder",
             ],

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import F
 
-from dailypapers.community.models import Comment, Upvote
+from dailypapers.community.models import Comment, Upvote, Watch, WatchMail
 from dailypapers.core.timestamps import iso
 from dailypapers.papers.models import Paper
 
@@ -31,17 +31,26 @@ def export(user: Any) -> dict[str, Any]:
             }
             for c in comments
         ],
+        "watches": [
+            {"paper": w.paper.arxiv_id, "watchedAt": iso(w.created_at)}
+            for w in Watch.objects.filter(user=user).select_related("paper").order_by("created_at", "id")
+        ],
+        "notificationEmail": WatchMail.wanted(user),
     }
 
 
 def erase(user: Any) -> None:
-    """Votes are withdrawn (papers' counts go down). Comments are deleted; one that others replied to
+    """Watches, notifications and the e-mail choice go. Votes are withdrawn (papers' counts go
+    down). Comments are deleted; one that others replied to
     stays as "[removed]" with no author and no text, so the replies keep their place."""
     for upvote in Upvote.objects.filter(user=user):
         upvote.delete()
         Paper.objects.filter(pk=upvote.paper_id, upvote_count__gt=0).update(
             upvote_count=F("upvote_count") - 1
         )
+    Watch.objects.filter(user=user).delete()
+    WatchMail.objects.filter(user=user).delete()
+    user.notifications.all().delete()
     # Replies first, so a top-level comment with only the member's own replies goes entirely.
     for comment in Comment.objects.filter(author=user).order_by(F("parent_id").desc(nulls_last=True), "-id"):
         try:

@@ -196,6 +196,10 @@ class Comment(models.Model):
         with transaction.atomic():
             comment = cls.objects.create(paper=paper, author=user, parent=parent, body=body)
             recount_comments(paper.pk)
+            # The paper's watchers hear of it; the author never of their own comment.
+            Notification.tell_watchers(
+                [paper.pk], Notification.Kind.COMMENT, comment=comment, skip_user=user.pk
+            )
         return comment
 
     def can_change(self, user) -> bool:
@@ -273,3 +277,9 @@ def recount_comments(paper_id: int) -> int:
     )
     Paper.objects.filter(pk=paper_id).update(comment_count=Coalesce(Subquery(shown), 0))
     return Paper.objects.filter(pk=paper_id).values_list("comment_count", flat=True).get()
+
+
+# Watching papers: its models live in their own module, registered with the app from here.
+from dailypapers.community.watching import Notification, Watch, WatchMail  # noqa: E402
+
+__all__ = ["Comment", "Notification", "Upvote", "Watch", "WatchMail", "recount_comments"]

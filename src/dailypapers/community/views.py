@@ -1,4 +1,4 @@
-"""Members' actions: submit, upvote (htmx or plain POST), comments."""
+"""Members' actions: submit, upvote (htmx or plain POST), comments, watching papers, notifications."""
 
 from __future__ import annotations
 
@@ -11,15 +11,17 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from dailypapers.community.models import Comment, Upvote
+from dailypapers.community.models import Comment, Notification, Upvote, Watch, WatchMail
 from dailypapers.community.submissions import (
     NOTE_MAX_LENGTH,
     SubmissionRefused,
     add_links,
     submit_paper,
 )
+from dailypapers.community.watching import read_mail_off_token
 from dailypapers.core.addresses import is_htmx, return_address, sign_in_first
 from dailypapers.papers import ranking
 from dailypapers.papers.models import Listing, Paper
@@ -246,3 +248,101 @@ def hide_comment(request: HttpRequest, pk: int) -> HttpResponse:
         request.user, request.POST.get("hidden", "1") == "1", reason=request.POST.get("reason", "")
     )
     return redirect(comment.paper.get_absolute_url() + "#discussion")
+
+
+# --- Watching and notifications ----------------------------------------------------------------
+
+
+@require_POST
+def watch(request: HttpRequest, ref: str) -> HttpResponse:
+    """Watch a paper (on=1) or stop (on=0): a plain form, or htmx swapping the button in place."""
+    paper = _paper(ref)
+    back = return_address(request, paper.get_absolute_url())
+    if not request.user.is_authenticated:
+        return sign_in_first(request, back)
+    try:
+        on = Watch.set(request.user, paper, request.POST.get("on", "1") == "1")
+    except PermissionDenied as exc:
+        if is_htmx(request):
+            return HttpResponse(str(exc), status=403)
+        messages.error(request, str(exc))
+        return redirect(back)
+    if is_htmx(request):
+        return render(request, "community/_watch.html", {"paper": paper, "watching": on, "watch_next": back})
+    if on:
+        messages.success(
+            request,
+            "You are watching this paper: new versions, code and comments show in your notifications.",
+        )
+    return redirect(back)
+
+
+NOTIFICATIONS_PER_PAGE = 50
+
+
+@login_required
+def notifications(request: HttpRequest) -> HttpResponse:
+    """The member's notifications, newest first, the unread ones marked (not cached: it is theirs)."""
+    from django.core.paginator import Paginator
+
+    rows = (
+        Notification.objects.filter(user=request.user)
+        .select_related("paper", "comment__author")
+        .order_by("-created_at", "-id")
+    )
+    page = Paginator(rows, NOTIFICATIONS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "community/notifications.html",
+        {
+            "page": page,
+            "unread": Notification.unread_count(request.user),
+            "email_on": WatchMail.wanted(request.user),
+            "watched": Watch.objects.filter(user=request.user)
+            .select_related("paper")
+            .order_by("-created_at")[:200],
+        },
+    )
+
+
+@login_required
+@require_POST
+def notifications_read(request: HttpRequest) -> HttpResponse:
+    Notification.mark_all_read(request.user)
+    return redirect("community:notifications")
+
+
+@login_required
+@require_POST
+def notifications_email(request: HttpRequest) -> HttpResponse:
+    """Turn the notification e-mail on or off (the checkbox of the notifications page)."""
+    on = request.POST.get("email") == "1"
+    try:
+        WatchMail.choose(request.user, on)
+    except PermissionDenied as exc:
+        messages.error(request, str(exc))
+    else:
+        if on and not request.user.email:
+            messages.warning(request, "Your account has no e-mail address yet: add one under Account.")
+        messages.success(
+            request, "Notifications will be e-mailed to you." if on else "No more notification e-mails."
+        )
+    return redirect("community:notifications")
+
+
+# RFC 8058 one-click unsubscribe: mail clients POST here with no cookies and no CSRF token, so the
+# view is csrf_exempt; the signed token in the address is the authorisation, and turning mail off is
+# harmless to repeat. A GET (link scanners fetch links) only shows the button.
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def notifications_email_off(request: HttpRequest, token: str) -> HttpResponse:
+    member = read_mail_off_token(token)
+    if member is None:
+        return render(request, "community/email_off.html", {"bad_link": True}, status=404)
+    if request.method == "POST":
+        WatchMail.objects.update_or_create(user=member, defaults={"email": False})
+        Notification.objects.filter(user=member, mail_state=Notification.Mail.PENDING).update(
+            mail_state=Notification.Mail.NONE
+        )
+        return render(request, "community/email_off.html", {"done": True})
+    return render(request, "community/email_off.html", {"token": token})

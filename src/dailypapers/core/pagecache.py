@@ -282,10 +282,21 @@ def _where(request: HttpRequest) -> str:
     return f"{request.get_host()}\n{request.get_full_path()}"
 
 
+def set_variant(request: HttpRequest, variant: str) -> None:
+    """Before a `cached_page` view: this member's page differs by `variant` (something of theirs that
+    their session holds, such as the feed's "new since" boundary), so each variant is a copy of its
+    own. Only for signed-in members' copies; anonymous readers share one copy."""
+    request._page_variant = variant
+
+
 def _key(request: HttpRequest, reader: int, shortcut: bool) -> str:
     # Copies SharedPageMiddleware may serve have keys of their own: it never looks at the others.
     kind = "page" if shortcut else "view"
-    return f"{kind}:{reader}:{hashlib.sha256(_where(request).encode()).hexdigest()}"
+    where = _where(request)
+    variant = getattr(request, "_page_variant", "") if reader else ""
+    if variant:
+        where += f"\n{variant}"
+    return f"{kind}:{reader}:{hashlib.sha256(where.encode()).hexdigest()}"
 
 
 def _stored(response: HttpResponse, reader: int, per_member: bool) -> tuple | None:

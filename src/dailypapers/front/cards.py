@@ -28,6 +28,7 @@ from django.utils.text import Truncator
 
 from dailypapers.community.templatetags.markdown_text import markdown
 from dailypapers.core.paths import current_app, fixed_path, path_maker
+from dailypapers.front.visits import new_at
 from dailypapers.papers.models import Listing, Paper
 
 # Words of the abstract a card shows where the paper has no AI summary.
@@ -47,6 +48,8 @@ class _Page:
         self.next = self.escape(request.get_full_path() if request else "")
         user = context.get("user")
         self.member = bool(getattr(user, "is_authenticated", False))
+        # "New since your last visit" (front.visits): the member's boundary, on feed pages only.
+        self.new_since = context.get("new_since") if self.member else None
         self.paper = path_maker("front:paper", app)
         self.author = path_maker("front:author", app)
         self.profile = path_maker("front:profile", app)
@@ -106,7 +109,8 @@ def render_card(context: Context, paper: Paper, listing: Listing | None = None) 
         f'<article class="card" aria-labelledby="t-{pk}">\n  ',
         _vote_form(page, context, paper, listing),
         '\n  <div class="card-body">\n',
-        f'    <h2 class="card-title" id="t-{pk}"><a href="{url}">{e(paper.title)}</a></h2>\n    \n',
+        f'    <h2 class="card-title" id="t-{pk}">{_new_mark(page, listing)}'
+        f'<a href="{url}">{e(paper.title)}</a></h2>\n    \n',
         f'    <p class="authors">{names}{more}</p>\n    \n',
         f'    <p class="summary">{e(summary)}</p>\n    ',
     ]
@@ -159,6 +163,21 @@ def _code_badge(page: _Page, paper: Paper) -> str:
         f'<a class="code-badge" href="{e(paper.github_repo)}" rel="noopener nofollow" title="{e(title)}">'
         f"Code ★ {e(paper.github_stars_short)}</a>"
     )
+
+
+_NEW = (
+    '<span class="new-mark" data-testid="new">New<span class="sr-only"> since your last visit:</span></span> '
+)
+
+
+def _new_mark(page: _Page, listing: Listing | None) -> str:
+    """ "New" before the title of a paper that reached the feed since the member's last visit."""
+    if page.new_since is None or listing is None:
+        return ""
+    arrived = new_at(listing)
+    if arrived is None or arrived <= page.new_since:
+        return ""
+    return _NEW
 
 
 _SPEECH_BUBBLE = (

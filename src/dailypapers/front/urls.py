@@ -16,6 +16,7 @@ urlpatterns = [
     re_path(r"^for-you/date/(?P<slug>\d{4}-\d{2}-\d{2})/?$", for_you.for_you_day, name="for_you_day"),
     re_path(r"^for-you/week/(?P<slug>\d{4}-W\d{2})/?$", for_you.for_you_week, name="for_you_week"),
     re_path(r"^for-you/month/(?P<slug>\d{4}-\d{2})/?$", for_you.for_you_month, name="for_you_month"),
+    path("papers/date", views.go_to_date, name="go_to_date"),
     re_path(r"^papers/date/(?P<slug>\d{4}-\d{2}-\d{2})/?$", views.day_feed, name="day"),
     re_path(r"^papers/week/(?P<slug>\d{4}-W\d{2})/?$", views.week_feed, name="week"),
     re_path(r"^papers/month/(?P<slug>\d{4}-\d{2})/?$", views.month_feed, name="month"),

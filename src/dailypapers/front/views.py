@@ -3,19 +3,23 @@ public profiles, errors."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
-from django.db.models import F, Max
+from django.db.models import F, Max, Min
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 
 from dailypapers.accounts.models import display_name
-from dailypapers.community.models import Comment, Upvote
+from dailypapers.community.models import Comment, Upvote, Watch
 from dailypapers.core import pagecache
 from dailypapers.core.pagecache import cached_page
 from dailypapers.core.user_text import BadInput
+from dailypapers.front.visits import remembering_visits
 from dailypapers.papers import ranking, stamps
 from dailypapers.papers.arxiv_ids import parse_arxiv_id
 from dailypapers.papers.authors import author_key
@@ -25,6 +29,7 @@ from dailypapers.papers.submitters import imported_submitter, member_named
 from dailypapers.recommend.models import Dismissal, Follow, Save
 
 
+@remembering_visits
 @cached_page
 def home(request: HttpRequest) -> HttpResponse:
     latest = Listing.objects.visible().aggregate(day=Max("day"))["day"]
@@ -42,16 +47,19 @@ def latest(request: HttpRequest, kind: str) -> HttpResponse:
     return redirect(period.url())
 
 
+@remembering_visits
 @cached_page
 def day_feed(request: HttpRequest, slug: str) -> HttpResponse:
     return _feed(request, _period("day", slug))
 
 
+@remembering_visits
 @cached_page
 def week_feed(request: HttpRequest, slug: str) -> HttpResponse:
     return _feed(request, _period("week", slug))
 
 
+@remembering_visits
 @cached_page
 def month_feed(request: HttpRequest, slug: str) -> HttpResponse:
     return _feed(request, _period("month", slug))
@@ -71,6 +79,7 @@ def _feed(request: HttpRequest, period: Period, is_home: bool = False) -> HttpRe
         sort = "votes"
     listings = Listing.objects.visible().between(period.start, period.end).latest_per_paper().ranked(sort)
     before = listed_day_near(period.start, before=True)
+    listed = Listing.objects.visible().aggregate(first=Min("day"), last=Max("day"))  # the date picker's range
     after = listed_day_near(period.end, before=False)
     # The day/week/month switcher keeps the reader near the same date.
     anchor = period.start
@@ -88,9 +97,36 @@ def _feed(request: HttpRequest, period: Period, is_home: bool = False) -> HttpRe
             "previous": Period.containing(period.kind, before) if before else None,
             "next": Period.containing(period.kind, after) if after else None,
             "spans": [span for kind in ("day", "week", "month") if (span := Period.containing(kind, anchor))],
+            "first_day": listed["first"],
+            "last_day": listed["last"],
+            # The cards mark what reached the feed since the member's last visit (front.visits).
+            "new_since": getattr(request, "feed_since", None),
         },
         sort=sort,
     )
+
+
+def go_to_date(request: HttpRequest) -> HttpResponse:
+    """The feed's date picker (a GET form): to the day, week or month holding the date picked. What is
+    not a date goes back to the feed with a message saying so."""
+    kind = request.GET.get("kind", "day")
+    if kind not in ("day", "week", "month"):
+        kind = "day"
+    text = request.GET.get("date", "").strip()
+    try:
+        day = dt.date.fromisoformat(text) if len(text) == 10 else None
+    except ValueError:
+        day = None
+    period = Period.containing(kind, day) if day else None
+    if period is None:
+        messages.error(
+            request,
+            "Pick a date to go to (year-month-day, e.g. 2026-06-19)."
+            if not text
+            else f"“{text[:40]}” is not a date we can show: pick one from the calendar (year-month-day).",
+        )
+        return redirect("front:home")
+    return redirect(period.url())
 
 
 def render_listings(request: HttpRequest, listings, template: str, context: dict, sort: str) -> HttpResponse:
@@ -144,6 +180,7 @@ def discussion_context(request: HttpRequest, paper: Paper) -> dict:
     return {
         "saved": member and Save.objects.filter(user=request.user, paper=paper).exists(),
         "dismissed": member and Dismissal.objects.filter(user=request.user, paper=paper).exists(),
+        "watching": member and Watch.watches(request.user, paper),
         "followed_categories": Follow.targets(request.user, Follow.Kind.CATEGORY),
         "threads": Comment.objects.threads(paper, include_hidden=moderator),
         # Moderators also see what they hid; the heading counts it apart from what readers see.

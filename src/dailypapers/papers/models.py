@@ -144,8 +144,22 @@ class Paper(models.Model):
     def __str__(self) -> str:
         return f"{self.arxiv_id}: {self.title[:80]}"
 
+    def save(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+        super().save(*args, **kwargs)
+        from dailypapers.papers.signals import news_of_saved
+
+        news_of_saved(self)
+
     def get_absolute_url(self) -> str:
         return reverse("front:paper", args=[self.arxiv_id])
+
+    @classmethod
+    def from_db(cls, db, field_names, values):  # noqa: ANN001, ANN206 (Django's signature)
+        paper = super().from_db(db, field_names, values)
+        # What the watchers' news compares a save with (papers.signals.news_of_saved).
+        if "version" in paper.__dict__ and "github_repo" in paper.__dict__:
+            paper._news_loaded = (paper.version, paper.github_repo)
+        return paper
 
     # Set for many papers at once by prefetch_card_faces; otherwise read from the authorships and
     # categories (prefetched or not) at the first use.

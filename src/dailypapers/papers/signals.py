@@ -97,3 +97,41 @@ def _send_batch(batch: _Batch, report: Callable[[str], object] | None, progress:
     for _, exc in _send(ids, wait=True, progress=progress):
         if report is not None:
             report(str(exc))
+
+
+# --- News of a paper: what members who watch it hear about -------------------------------------------
+
+# Sent once the transaction commits, with
+#     kind       NEW_VERSION (a later arXiv version was recorded) or CODE (a GitHub repository
+#                appeared where the paper had none)
+#     paper_ids  a frozenset of row ids
+# Community turns it into notifications for the papers' watchers; the catalogue never learns who.
+paper_news = Signal()
+NEW_VERSION = "version"
+CODE = "code"
+
+
+def news_on_commit(kind: str, paper_ids: Iterable[int]) -> None:
+    """Send `paper_news` for these papers once the current transaction commits. Whatever records a
+    new version or a first repository without `Paper.save` (bulk updates) calls this itself."""
+    ids = frozenset(paper_ids)
+    if ids:
+
+        def send_paper_news() -> None:  # named: Django logs a failed robust hook by its __qualname__
+            paper_news.send_robust(sender=Paper, kind=kind, paper_ids=ids)
+
+        transaction.on_commit(send_paper_news, robust=True)
+
+
+def news_of_saved(paper: Paper) -> None:
+    """After `Paper.save`: news when the save raised the version or gave the paper its first code
+    link (compared with what was loaded: no query)."""
+    loaded = paper.__dict__.get("_news_loaded")
+    if loaded is None:
+        return  # a new row: nobody watches it yet
+    version, repo = loaded
+    if paper.version and version and paper.version > version:
+        news_on_commit(NEW_VERSION, [paper.pk])
+    if paper.github_repo and not repo:
+        news_on_commit(CODE, [paper.pk])
+    paper._news_loaded = (paper.version, paper.github_repo)

@@ -34,7 +34,7 @@ from django.utils import timezone
 from dailypapers.core import pagecache
 from dailypapers.papers import code_links, stamps
 from dailypapers.papers.models import CodeRepository, Paper, StarCount
-from dailypapers.papers.signals import catalogue_changed_on_commit
+from dailypapers.papers.signals import CODE, catalogue_changed_on_commit, news_on_commit
 from dailypapers.sources.fetching import _retry_after, user_agent
 
 log = logging.getLogger("dailypapers.sources")
@@ -301,11 +301,15 @@ def fill_links_from_text(report: Callable[[str], object] | None = None) -> int:
     texts = Q(abstract__icontains="github") | Q(arxiv_comments__icontains="github")
     candidates = Paper.objects.filter(texts).exclude(github_repo_origin=code_links.GIVEN, github_repo__gt="")
     changed: list[Paper] = []
+    first_code: list[int] = []  # watchers hear of code that appears (papers.signals)
     fields = ("abstract", "arxiv_comments", "github_repo", "github_repo_origin", "github_stars")
     for paper in candidates.only("id", *fields).iterator(chunk_size=2000):
         found = code_links.find_in_paper(paper.abstract, paper.arxiv_comments)
+        had_code = bool(paper.github_repo)
         if found and paper.offer_github_repo(*found):
             changed.append(paper)
+            if not had_code:
+                first_code.append(paper.pk)
     for start in range(0, len(changed), 500):
         Paper.objects.bulk_update(
             changed[start : start + 500], ["github_repo", "github_repo_origin", "github_stars"]
@@ -313,6 +317,7 @@ def fill_links_from_text(report: Callable[[str], object] | None = None) -> int:
     if changed:
         pagecache.bump()
         catalogue_changed_on_commit({paper.pk for paper in changed})  # "has code" is a search filter
+        news_on_commit(CODE, first_code)
         if report:
             report(f"{len(changed)} paper(s) got a repository link from their text")
     return len(changed)

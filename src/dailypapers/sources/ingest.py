@@ -27,7 +27,7 @@ from dailypapers.core import pagecache
 from dailypapers.papers import code_links
 from dailypapers.papers.authors import author_key
 from dailypapers.papers.models import Author, Authorship, Category, Listing, Paper
-from dailypapers.papers.signals import catalogue_changed_on_commit
+from dailypapers.papers.signals import CODE, NEW_VERSION, catalogue_changed_on_commit, news_on_commit
 from dailypapers.sources import autolist
 from dailypapers.sources.records import PaperRecord
 
@@ -95,6 +95,7 @@ def upsert(records: Iterable[PaperRecord]) -> UpsertResult:
         changed: dict[str, set[str]] = {}
         new_author_lists: dict[str, PaperRecord] = {}
         new_category_lists: dict[str, list[str]] = {}
+        news: dict[str, set[int]] = {NEW_VERSION: set(), CODE: set()}
         for arxiv_id, record in batch.items():
             paper = papers.get(arxiv_id)
             if paper is None:
@@ -107,6 +108,7 @@ def upsert(records: Iterable[PaperRecord]) -> UpsertResult:
                 continue
             # An outdated record (an older version or observation) only fills what the paper lacks.
             outdated = _is_outdated(paper, record)
+            version, repo = paper.version, paper.github_repo
             current_categories = old_categories.get(paper.pk, [])
             current_authors = old_authors.get(paper.pk, [])
             fields = _apply_scalars(paper, record, outdated) | _apply_stats(paper, record)
@@ -127,6 +129,11 @@ def upsert(records: Iterable[PaperRecord]) -> UpsertResult:
                 fields.add("categories")
             if fields:
                 changed[arxiv_id] = fields
+                # News for the paper's watchers: a later arXiv version (a replacement), first code.
+                if "version" in fields and version and paper.version and paper.version > version:
+                    news[NEW_VERSION].add(paper.pk)
+                if "github_repo" in fields and paper.github_repo and not repo:
+                    news[CODE].add(paper.pk)
 
         pks = {arxiv_id: paper.pk for arxiv_id, paper in papers.items()}
         pks.update(_insert_papers(fresh))
@@ -141,6 +148,8 @@ def upsert(records: Iterable[PaperRecord]) -> UpsertResult:
         result.listings_new = _add_listings(pks, batch)
         pagecache.bump()  # bulk writes send no model signals: the shared pages are renewed here
         catalogue_changed_on_commit(result.paper_ids)  # the search index follows, once committed
+        for kind, paper_ids in news.items():
+            news_on_commit(kind, paper_ids)  # bulk_update sends no save: the watchers' news is sent here
     return result
 
 
