@@ -122,6 +122,7 @@ INSTALLED_APPS = [
     "dailypapers.search",
     "dailypapers.community",
     "dailypapers.accounts",
+    "dailypapers.collections",
     "dailypapers.recommend",
     "dailypapers.digests",
     "dailypapers.api",

@@ -54,6 +54,8 @@ def test_the_export_has_every_apps_part_in_order():
         "submissions",
         "upvotes",
         "comments",
+        "collections",
+        "collectionUpvotes",
         "savedPapers",
         "notInterested",
         "follows",
