@@ -107,6 +107,9 @@ class Collection(models.Model):
     def __str__(self) -> str:
         return f"{self.owner.get_username()}: {self.title}"
 
+    def get_absolute_url(self) -> str:
+        return reverse("collections:detail", args=[self.owner.get_username(), self.slug_tail])
+
     @property
     def slug(self) -> str:
         """`owner/title-<id>`, as Hugging Face names a collection."""
@@ -115,9 +118,6 @@ class Collection(models.Model):
     @property
     def slug_tail(self) -> str:
         return self.slug.split("/", 1)[1]
-
-    def get_absolute_url(self) -> str:
-        return reverse("collections:detail", args=[self.owner.get_username(), self.slug_tail])
 
     @property
     def description_html(self) -> str:
