@@ -120,8 +120,8 @@ def test_a_public_collection_has_rss_and_atom_feeds():
     ada = api("ada")
     made = ada.post("/api/collections", {"title": "Feed me"}, content_type="application/json")
     slug = made.json()["slug"]
-    ada.post(f"/api/collections/{slug}/items", {"item": {"type": "paper", "id": "2608.00002"}, "note": "Read it"},
-             content_type="application/json")  # fmt: skip
+    paper = {"item": {"type": "paper", "id": "2608.00002"}, "note": "Read it"}
+    ada.post(f"/api/collections/{slug}/items", paper, content_type="application/json")
     tail = slug.split("/")[1]
     rss = Client().get(f"/feeds/collections/ada/{tail}.rss")
     assert rss["Content-Type"].startswith("application/rss+xml")
