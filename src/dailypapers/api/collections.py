@@ -176,6 +176,9 @@ def collections(request: HttpRequest) -> HttpResponse:
     rows = rows[:limit]
     headers = {"Link": next_link(request, p=page + 1)} if more else {}
     answer = [collection_json(c, list(c.shown_items()[:LIST_ITEMS])) for c in rows]
+    for data in answer:
+        # As in Hugging Face's list, which leaves it out: huggingface_hub numbers the list itself.
+        data.pop("position")
     return _private_answer(request, json_response(answer, headers=headers))
 
 

@@ -274,7 +274,7 @@ COLLECTION = {
         "owner": _ref("User"),
         "items": {"type": "array", "items": _ref("CollectionItem")},
         "lastUpdated": {"type": "string", "format": "date-time"},
-        "position": {"type": "integer"},
+        "position": {"type": "integer", "description": "Among the owner's (not in lists)."},
         "private": {"type": "boolean"},
         "theme": {"type": "string"},
         "upvotes": {"type": "integer"},
@@ -282,7 +282,7 @@ COLLECTION = {
         "url": {"type": "string"},
         "numberItems": {"type": "integer"},
     },
-    "required": ["slug", "title", "owner", "items", "lastUpdated", "position", "private", "theme", "upvotes"],
+    "required": ["slug", "title", "owner", "items", "lastUpdated", "private", "theme", "upvotes"],
 }
 CHANGED = {
     "type": "object",
