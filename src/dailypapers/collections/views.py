@@ -274,7 +274,8 @@ def _chosen(request: HttpRequest) -> Collection:
     new_title = request.POST.get("new_title", "").strip()
     chosen = request.POST.get("collection", "")
     if new_title and chosen in ("", "new"):
-        same = Collection.objects.filter(owner=request.user, title__iexact=new_title).first()
+        mine = Collection.objects.filter(owner=request.user)
+        same = mine.filter(title__iexact=new_title).first() if len(new_title) <= TITLE_MAX else None
         if same is not None:
             return same  # the one they have of that title
         return Collection.create(request.user, new_title, private=request.POST.get("private") == "1")
