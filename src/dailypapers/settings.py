@@ -138,6 +138,7 @@ INSTALLED_APPS = [
     "dailypapers.search",
     "dailypapers.community",
     "dailypapers.accounts",
+    "dailypapers.collections",
     "dailypapers.recommend",
     "dailypapers.digests",
     "dailypapers.api",

@@ -164,3 +164,32 @@ def test_openapi_and_feeds_are_served(site):
         assert json.load(response)["servers"] == [{"url": site.url}]
     with urllib.request.urlopen(site.url + "/feeds/daily.rss", timeout=10) as response:
         assert response.headers["Content-Type"].startswith("application/rss+xml")
+
+
+def test_collections_with_the_client(site):
+    make = (
+        "from dailypapers.api.models import ApiToken\n"
+        "from django.contrib.auth import get_user_model\n"
+        "u = get_user_model().objects.create_user('curator', 'curator@example.org', 'long enough pw 2')\n"
+        "print(ApiToken.issue(u, 'collections')[1])\n"
+    )
+    raw = site.command("shell", stdin=make).strip().splitlines()[-1]
+    hf = HfApi(endpoint=site.url, token=raw)
+    made = hf.create_collection("Benchmarks", description="Worth reading")  # the namespace: whoami-v2
+    assert made.slug.startswith("curator/benchmarks-") and made.url == f"{site.url}/collections/{made.slug}"
+    hf.add_collection_item(made.slug, "2406.01574", "paper", note="A first look")
+    hf.add_collection_item(made.slug, "2406.01574", "paper", exists_ok=True)  # a 409 the client accepts
+    read = hf.get_collection(made.slug)
+    assert read.title == "Benchmarks" and read.description == "Worth reading" and read.private is False
+    assert [(i.item_id, i.item_type, i.note) for i in read.items] == [("2406.01574", "paper", "A first look")]
+    hf.update_collection_item(made.slug, read.items[0].item_object_id, note="Read it twice")
+    assert hf.get_collection(made.slug).items[0].note == "Read it twice"
+    assert [c.slug for c in hf.list_collections(owner="curator")] == [made.slug]
+    assert hf.update_collection_metadata(made.slug, private=True).private is True
+    with pytest.raises(HfHubHTTPError) as hidden:
+        HfApi(endpoint=site.url, token=False).get_collection(made.slug)
+    assert hidden.value.response.status_code == 404
+    hf.delete_collection_item(made.slug, read.items[0].item_object_id)
+    assert hf.get_collection(made.slug).items == []
+    hf.delete_collection(made.slug)
+    hf.delete_collection(made.slug, missing_ok=True)

@@ -1,7 +1,7 @@
 """The apps form layers, bottom up; no module of a lower app imports a higher one, at module level or
-inside a function. Apps on one floor (sources and search; community and accounts) don't import each
-other either: what they share lives below them. Recommendations learn from community signals and feed
-personal digests, so they sit between the two."""
+inside a function. Apps on one floor (sources and search; community, accounts and collections) don't
+import each other either: what they share lives below them. Recommendations learn from community
+signals and feed personal digests, so they sit between the two."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ FLOORS = [
     {"core"},
     {"papers"},
     {"sources", "search"},
-    {"community", "accounts"},
+    {"community", "accounts", "collections"},
     {"recommend"},
     {"digests"},
     {"api"},

@@ -1,7 +1,7 @@
-"""The paper card (front/_card.html, its fields worked out by front.templatetags.cards): its vote, save
-and "not interested" forms are the partials' own, as htmx swaps them in after a click; it reads the
-same whether a page loaded only what cards show (prefetch_card_faces) or every author; who submitted
-the paper, linked where there is a page for them."""
+"""The paper card (front/_card.html, its fields worked out by front.templatetags.cards): its vote, save,
+"add to collection" and "not interested" forms are the partials' own, as htmx swaps them in after a
+click; it reads the same whether a page loaded only what cards show (prefetch_card_faces) or every
+author; who submitted the paper, linked where there is a page for them."""
 
 from __future__ import annotations
 
@@ -66,8 +66,9 @@ def test_the_cards_forms_are_the_partials(papers, placed):
                 dismiss = render(
                     "recommend/_dismiss.html", {"paper": paper, "dismissed": False, "dismiss_card": True}, ada
                 )
+                collect = render("collections/_add.html", {"paper": paper}, ada)
                 assert f'  {vote}\n  <div class="card-body">' in html
-                assert f'<span class="card-actions">{save}{dismiss}</span>' in html
+                assert f'<span class="card-actions">{save}{collect}{dismiss}</span>' in html
                 assert ('name="rank"' in vote) == placed
     # Strangers get the vote form (it asks them to sign in) and no save or dismiss form.
     html = card(papers[0].paper, papers[0], voted=[])

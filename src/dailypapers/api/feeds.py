@@ -1,5 +1,6 @@
 """RSS 2.0 and Atom feeds (django.contrib.syndication) for the daily papers, trending, a category,
-a search query and a member's submissions. Each feed exists in both formats: `.rss` and `.atom`."""
+a search query, a member's submissions and a public collection. Each feed exists in both formats:
+`.rss` and `.atom`."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.http import urlencode
 
+from dailypapers.collections.models import Collection
 from dailypapers.core import pagecache
 from dailypapers.core.pagecache import cached_page
 from dailypapers.core.timestamps import day_start
@@ -26,6 +28,8 @@ from dailypapers.papers.submitters import ImportedSubmitter, imported_submitter,
 class Entry:
     paper: Paper
     listing: Listing | None = None
+    note: str = ""  # a collection's note on the paper
+    added: dt.datetime | None = None  # when it joined the collection
 
 
 class _Rss(Rss201rev2Feed):
@@ -77,6 +81,8 @@ class PaperFeed(Feed):
         parts = [f"Authors: {authors}"] if authors else []
         if item.listing is not None and item.listing.note:
             parts.append(f"Submitter's note: {item.listing.note}")
+        if item.note:
+            parts.append(f"Note: {item.note}")
         parts.append(f"{paper.total_votes} upvotes · arXiv {paper.arxiv_id}")
         parts.append(one_line(paper.ai_summary) if paper.ai_summary else paper.abstract_line)
         # Plain text: the syndication writer escapes it, so no markup from metadata reaches a reader.
@@ -92,6 +98,8 @@ class PaperFeed(Feed):
         return [c.code for c in item.paper.categories.all()]
 
     def item_pubdate(self, item: Entry) -> dt.datetime | None:
+        if item.added is not None:
+            return item.added
         if item.listing is not None:
             if item.listing.submitted_at:
                 return item.listing.submitted_at
@@ -225,6 +233,41 @@ class UserFeed(PaperFeed):
             return self.entries(who.listings())
         listings = Listing.objects.visible().filter(submitted_by=who).order_by("-day", "-id")
         return self.entries(listings)
+
+
+class CollectionFeed(PaperFeed):
+    """A public collection's papers in its owner's order, each with its note. Private and hidden
+    collections have no feed (a 404, as their page is to everyone but the owner)."""
+
+    kind = "collection"
+
+    def lookup(self, request: HttpRequest, username: str = "", tail: str = "", **kwargs):
+        number = tail.rsplit("-", 1)[-1]
+        if number.isascii() and number.isdigit() and len(number) <= 18:
+            # Named before anything is read: an item added, a rename, made private, renew the copy.
+            pagecache.depends_on(request, f"collection:{int(number)}")
+        collection = Collection.objects.by_slug(f"{username}/{tail}", None)
+        if collection is None:
+            raise Http404("There is no such public collection.")
+        # Each item says the paper's votes: a vote renews the copy too (named before the papers are read).
+        arxiv_ids = collection.shown_items().values_list("paper__arxiv_id", flat=True)
+        pagecache.depends_on(request, *(stamps.paper(arxiv_id) for arxiv_id in arxiv_ids))
+        items = list(collection.shown_items())
+        prefetch_cards(item.paper for item in items)
+        collection.feed_entries = [Entry(i.paper, note=i.note, added=i.added_at) for i in items]
+        return collection
+
+    def title(self, collection) -> str:
+        return f"{settings.SITE_NAME}: {collection.title} (a collection by {collection.owner.get_username()})"
+
+    def link(self, collection) -> str:
+        return collection.get_absolute_url()
+
+    def description(self, collection) -> str:
+        return collection.description or f"Papers {collection.owner.get_username()} collected."
+
+    def items(self, collection) -> list[Entry]:
+        return collection.feed_entries[: self.limit()]
 
 
 class SearchFeed(PaperFeed):

@@ -232,6 +232,241 @@ THREAD = {
 }
 
 
+# --- collections (dailypapers.api.collections) --------------------------------------------------------
+
+OWNER = _param("username", "The owner's username: the first part of the slug.", {"type": "string"}, "path",
+               required=True)  # fmt: skip
+TAIL = _param(
+    "tail", "The rest of the slug, `title-<id>` (the id decides).", {"type": "string"}, "path", required=True
+)
+ITEM_ID = _param(
+    "item_id", "The item's `_id` (item_object_id), or the paper's arXiv id.", {"type": "string"}, "path",
+    required=True,
+)  # fmt: skip
+NOTE = {
+    "type": "object",
+    "properties": {"text": {"type": "string"}, "html": {"type": "string"}},
+    "required": ["text", "html"],
+}
+COLLECTION_ITEM = {
+    "type": "object",
+    "description": "A paper in a collection (Hugging Face's collection item, type paper).",
+    "properties": {
+        "_id": {"type": "string", "description": "The item's id (huggingface_hub's item_object_id)."},
+        "id": {"type": "string", "description": "The paper's arXiv id."},
+        "type": {"type": "string", "enum": ["paper"]},
+        "position": {"type": "integer"},
+        "title": {"type": "string"},
+        "upvotes": {"type": "integer"},
+        "publishedAt": _nullable("string", format="date-time"),
+        "addedAt": {"type": "string", "format": "date-time"},
+        "note": NOTE,
+    },
+    "required": ["_id", "id", "type", "position"],
+}
+COLLECTION = {
+    "type": "object",
+    "properties": {
+        "slug": {"type": "string", "description": "`owner/title-<id>`."},
+        "id": {"type": "string"},
+        "title": {"type": "string"},
+        "description": {"type": "string"},
+        "owner": _ref("User"),
+        "items": {"type": "array", "items": _ref("CollectionItem")},
+        "lastUpdated": {"type": "string", "format": "date-time"},
+        "position": {"type": "integer", "description": "Among the owner's (not in lists)."},
+        "private": {"type": "boolean"},
+        "theme": {"type": "string"},
+        "upvotes": {"type": "integer"},
+        "gating": {"type": "boolean"},
+        "url": {"type": "string"},
+        "numberItems": {"type": "integer"},
+    },
+    "required": ["slug", "title", "owner", "items", "lastUpdated", "private", "theme", "upvotes"],
+}
+CHANGED = {
+    "type": "object",
+    "properties": {"success": {"type": "boolean"}, "data": _ref("Collection")},
+    "required": ["success"],
+}
+COLLECTION_FIELDS = {
+    "title": {"type": "string", "maxLength": 100},
+    "description": {"type": "string", "maxLength": 500},
+    "private": {"type": "boolean"},
+    "theme": {"type": "string", "enum": ["orange", "blue", "green", "purple", "pink", "indigo"]},
+}
+OPTIONAL_READ_TOKEN = [{}, {"bearer": []}]
+
+
+def _collection_paths() -> dict[str, Any]:
+    one = [OWNER, TAIL]
+    missing = {"404": _error("No such collection, or a private one of another member.")}
+    return {
+        "/api/whoami-v2": {
+            "get": {
+                "operationId": "whoami",
+                "summary": "The token's member",
+                "description": "As Hugging Face answers it (`huggingface_hub`'s `whoami`).",
+                "tags": ["collections"],
+                "security": BEARER,
+                "responses": {"200": _json(_ref("User"), "The member."), **COMMON_ERRORS, **AUTH_ERRORS},
+            }
+        },
+        "/api/collections": {
+            "get": {
+                "operationId": "listCollections",
+                "summary": "Collections",
+                "description": (
+                    "Public collections (with a token, the token member's private ones too), each with "
+                    "its first items. Shaped like Hugging Face's (`list_collections`)."
+                ),
+                "tags": ["collections"],
+                "security": OPTIONAL_READ_TOKEN,
+                "parameters": [
+                    _param("owner", "Only these members' (comma-separated or repeated).", {"type": "string"}),
+                    _param("item", "Only those holding this paper: `papers/<arXiv id>`.", {"type": "string"}),
+                    _param(
+                        "sort",
+                        "The order.",
+                        {"type": "string", "enum": ["lastModified", "trending", "upvotes"]},
+                    ),
+                    _limit(settings.API_MAX_LIMIT),
+                    _param("p", "The page, from 0.", {"type": "integer", "minimum": 0, "maximum": 100_000}),
+                ],
+                "responses": {
+                    "200": _json({"type": "array", "items": _ref("Collection")}, "Collections.", LINK),
+                    **COMMON_ERRORS,
+                    "401": AUTH_ERRORS["401"],
+                },
+            },
+            "post": {
+                "operationId": "createCollection",
+                "summary": "Make a collection",
+                "tags": ["collections"],
+                "security": BEARER,
+                "requestBody": _body({**COLLECTION_FIELDS, "namespace": {"type": "string"}}, ["title"]),
+                "responses": {
+                    "201": _json(_ref("Collection"), "The new collection."),
+                    "409": _error(
+                        "You have a collection of that title already (its `slug` is in the answer)."
+                    ),
+                    **COMMON_ERRORS,
+                    **AUTH_ERRORS,
+                },
+            },
+        },
+        "/api/collections/{username}/{tail}": {
+            "get": {
+                "operationId": "getCollection",
+                "summary": "A collection with its papers",
+                "tags": ["collections"],
+                "security": OPTIONAL_READ_TOKEN,
+                "parameters": one,
+                "responses": {
+                    "200": _json(_ref("Collection"), "The collection."),
+                    **missing,
+                    **COMMON_ERRORS,
+                    "401": AUTH_ERRORS["401"],
+                },
+            },
+            "patch": {
+                "operationId": "updateCollection",
+                "summary": "Change a collection's title, description, privacy, theme or position",
+                "tags": ["collections"],
+                "security": BEARER,
+                "parameters": one,
+                "requestBody": _body(
+                    {**COLLECTION_FIELDS, "position": {"type": "integer", "minimum": 0}}, []
+                ),
+                "responses": {
+                    "200": _json(CHANGED, "The collection now, as `data`."),
+                    **missing,
+                    **COMMON_ERRORS,
+                    **AUTH_ERRORS,
+                },
+            },
+            "delete": {
+                "operationId": "deleteCollection",
+                "summary": "Delete a collection",
+                "tags": ["collections"],
+                "security": BEARER,
+                "parameters": one,
+                "responses": {
+                    "200": _json(CHANGED, "Deleted."),
+                    **missing,
+                    **COMMON_ERRORS,
+                    **AUTH_ERRORS,
+                },
+            },
+        },
+        "/api/collections/{username}/{tail}/items": {
+            "post": {
+                "operationId": "addCollectionItem",
+                "summary": "Add a paper to a collection",
+                "tags": ["collections"],
+                "security": BEARER,
+                "parameters": one,
+                "requestBody": _body(
+                    {
+                        "item": {
+                            "type": "object",
+                            "properties": {
+                                "type": {"type": "string", "enum": ["paper"]},
+                                "id": {"type": "string"},
+                            },
+                            "required": ["type", "id"],
+                        },
+                        "note": {"type": "string", "maxLength": 500},
+                    },
+                    ["item"],
+                ),
+                "responses": {
+                    "200": _json(_ref("Collection"), "The collection with the paper."),
+                    "404": _error("No such collection, or no such paper here."),
+                    "409": _error("The paper is in the collection already."),
+                    **COMMON_ERRORS,
+                    **AUTH_ERRORS,
+                },
+            }
+        },
+        "/api/collections/{username}/{tail}/items/{item_id}": {
+            "patch": {
+                "operationId": "updateCollectionItem",
+                "summary": "Change a paper's note or position (0: first)",
+                "tags": ["collections"],
+                "security": BEARER,
+                "parameters": [*one, ITEM_ID],
+                "requestBody": _body(
+                    {
+                        "note": {"type": "string", "maxLength": 500},
+                        "position": {"type": "integer", "minimum": 0},
+                    },
+                    [],
+                ),
+                "responses": {
+                    "200": _json(CHANGED, "The collection now, as `data`."),
+                    "404": _error("No such collection or item."),
+                    **COMMON_ERRORS,
+                    **AUTH_ERRORS,
+                },
+            },
+            "delete": {
+                "operationId": "deleteCollectionItem",
+                "summary": "Take a paper out of a collection",
+                "tags": ["collections"],
+                "security": BEARER,
+                "parameters": [*one, ITEM_ID],
+                "responses": {
+                    "200": _json(CHANGED, "Taken out."),
+                    "404": _error("No such collection or item."),
+                    **COMMON_ERRORS,
+                    **AUTH_ERRORS,
+                },
+            },
+        },
+    }
+
+
 def _body(schema: dict[str, Any], required: list[str]) -> dict[str, Any]:
     full = {"type": "object", "properties": schema, "required": required}
     return {
@@ -521,7 +756,7 @@ def schema(base_url: str = "") -> dict[str, Any]:
             ),
         },
         "servers": [{"url": base_url or "/"}],
-        "paths": paper_paths,
+        "paths": {**paper_paths, **_collection_paths()},
         "components": {
             "securitySchemes": {
                 "bearer": {
@@ -560,6 +795,8 @@ def schema(base_url: str = "") -> dict[str, Any]:
                 "SearchItem": SEARCH_ITEM,
                 "Comment": COMMENT,
                 "Thread": THREAD,
+                "Collection": COLLECTION,
+                "CollectionItem": COLLECTION_ITEM,
                 "Vote": {
                     "type": "object",
                     "properties": {

@@ -5,11 +5,14 @@ Included before the papers app, whose /papers/<path> would otherwise catch /pape
 
 from django.urls import path, re_path
 
-from dailypapers.api import docs, feeds, tokens, views
+from dailypapers.api import collections, docs, feeds, tokens, views
 
 app_name = "api"
 
 FMT = r"(?P<fmt>rss|atom)"
+# A collection's slug, "owner/title-<id>", is two parts of the address.
+USER = r"(?P<username>[\w.@+-]+)"
+TAIL = r"(?P<tail>[\w-]+)"
 
 urlpatterns = [
     path("api/", docs.docs_page, name="docs"),
@@ -23,6 +26,15 @@ urlpatterns = [
     re_path(r"^api/papers/(?P<ref>.+)/similar$", views.similar, name="similar"),
     re_path(r"^api/papers/(?P<ref>.+)/upvote$", views.upvote, name="upvote"),
     re_path(r"^api/papers/(?P<ref>.+)$", views.paper_detail, name="paper"),
+    path("api/whoami-v2", collections.whoami, name="whoami"),
+    path("api/collections", collections.collections, name="collections"),
+    re_path(rf"^api/collections/{USER}/{TAIL}$", collections.collection, name="collection"),
+    re_path(rf"^api/collections/{USER}/{TAIL}/items$", collections.add_item, name="collection-items"),
+    re_path(
+        rf"^api/collections/{USER}/{TAIL}/items/(?P<item_id>[\w.-]+)$",
+        collections.item,
+        name="collection-item",
+    ),
     re_path(r"^api/", views.api_not_found),  # anything else under /api/ (newlines too): a JSON 404
     re_path(r"^papers/(?P<ref>.+)\.md$", views.paper_markdown, name="paper-markdown"),
     # Feeds: every one in RSS 2.0 (.rss) and Atom (.atom).
@@ -41,6 +53,11 @@ urlpatterns = [
     re_path(rf"^feeds/search\.{FMT}$", feeds.formats(feeds.SearchFeed), name="feed-search"),
     re_path(
         rf"^feeds/users/(?P<username>[\w.@+-]+)\.{FMT}$", feeds.formats(feeds.UserFeed), name="feed-user"
+    ),
+    re_path(
+        rf"^feeds/collections/{USER}/{TAIL}\.{FMT}$",
+        feeds.formats(feeds.CollectionFeed),
+        name="feed-collection",
     ),
     # A member's private "For you" feed: the key in the address is its only credential.
     re_path(

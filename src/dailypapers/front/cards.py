@@ -4,9 +4,10 @@ A page shows up to 50 cards, and as a template each took 1-2 ms on a small serve
 variable lookups, tags, filters and addresses. Here it is one pass of string building, a tenth of
 that. What a card writes is what front/_card.html wrote, byte for byte: each value is escaped and
 localised as `{{ value }}` does, through the same filters (`truncatewords`, `intcomma`, `markdown`,
-`truncatechars_html`, `urlencode`), and the vote, save and "not interested" forms are
-community/_vote.html's, recommend/_save.html's and recommend/_dismiss.html's as a card includes
-them (tests/front/test_cards.py holds the two alike: change one, change the other).
+`truncatechars_html`, `urlencode`), and the vote, save, "add to collection" and "not interested"
+forms are community/_vote.html's, recommend/_save.html's, collections/_add.html's and
+recommend/_dismiss.html's as a card includes them (tests/front/test_cards.py holds the two alike:
+change one, change the other).
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ class _Page:
         self.upvote = path_maker("community:upvote", app)
         self.save = path_maker("recommend:save", app)
         self.dismiss = path_maker("recommend:not_interested", app)
+        self.collect = path_maker("collections:add", app)
         self.about_ranking = self.escape(fixed_path("front:about_ranking", app))
         self.search = self.escape(fixed_path("search:search", app))
 
@@ -137,7 +139,7 @@ def render_card(context: Context, paper: Paper, listing: Listing | None = None) 
         out.append(f'<a href="{e(paper.project_page)}" rel="noopener nofollow">Project</a>')
     out.append("\n      </span>\n      ")
     if page.member:
-        forms = _save_form(page, context, paper) + _dismiss_form(page, paper)
+        forms = _save_form(page, context, paper) + _collect_form(page, paper) + _dismiss_form(page, paper)
         out.append(f'<span class="card-actions">{forms}</span>')
     out.append("\n      ")
     if placement:
@@ -257,6 +259,24 @@ def _save_form(page: _Page, context: Context, paper: Paper) -> str:
 
 
 _BOOKMARK = '<svg class="icon" viewBox="0 0 24 24" aria-hidden="true"><path d="M6 3h12v18l-6-4-6 4z"/></svg>'
+
+
+def _collect_form(page: _Page, paper: Paper) -> str:
+    """collections/_add.html: a GET to the page that adds the paper to a collection (htmx: inline)."""
+    action = page.escape(page.collect(paper.arxiv_id))
+    return (
+        f'<form class="mark-form" method="get" action="{action}" hx-get="{action}" hx-target="this" '
+        'hx-swap="outerHTML">\n'
+        f'  <input type="hidden" name="next" value="{page.next}">\n'
+        '  <button type="submit" class="mark" data-testid="add-to-collection" '
+        f'title="Add to one of your collections">{_COLLECT}Add to collection</button>\n</form>\n'
+    )
+
+
+_COLLECT = (
+    '<svg class="icon" viewBox="0 0 24 24" aria-hidden="true">'
+    '<path d="M4 6h12M4 12h12M4 18h8M18 15v6M15 18h6"/></svg>'
+)
 
 
 def _dismiss_form(page: _Page, paper: Paper) -> str:

@@ -9,12 +9,13 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
-from django.db.models import F, Max, Min
+from django.db.models import Count, F, Max, Min, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 
 from dailypapers.accounts.models import display_name
+from dailypapers.collections.models import Collection, collections_holding
 from dailypapers.community.models import Comment, Upvote, Watch
 from dailypapers.core import pagecache
 from dailypapers.core.pagecache import cached_page
@@ -186,6 +187,8 @@ def discussion_context(request: HttpRequest, paper: Paper) -> dict:
         # Moderators also see what they hid; the heading counts it apart from what readers see.
         "held_back": Comment.objects.filter(paper=paper).held_back().count() if moderator else 0,
         "voted": bool(Upvote.voted_ids(request.user, [paper])),
+        # The public collections holding it, and the reader's own (private ones too).
+        "in_collections": collections_holding(paper, request.user),
         "comment_draft": request.session.pop("comment_draft", "") if hasattr(request, "session") else "",
     }
 
@@ -300,6 +303,12 @@ def profile(request: HttpRequest, username: str) -> HttpResponse:
             # Someone else under the same name on the imported site: say so, and where they are.
             "namesake": imported_submitter(user.get_username()),
             "following": Follow.follows(request.user, Follow.Kind.MEMBER, user.get_username()),
+            # Theirs that the reader may see (the member sees their private ones too), in their order.
+            "collections": Collection.objects.visible_to(request.user)
+            .filter(owner=user)
+            .annotate(paper_count=Count("items", filter=Q(items__paper__hidden=False)))
+            .select_related("owner")
+            .order_by("position", "id"),
         },
     )
 

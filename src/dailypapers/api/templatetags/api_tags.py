@@ -17,6 +17,7 @@ def _feed(kind: str, title: str, **kwargs) -> list[dict[str, str]]:
         "category": "feed-category",
         "search": "feed-search",
         "user": "feed-user",
+        "collection": "feed-collection",
     }[kind]
     query = kwargs.pop("query", None)
     links = []
@@ -39,6 +40,17 @@ def feed_links(context) -> list[dict[str, str]]:
     links: list[dict[str, str]] = []
     if match is not None:
         name, kwargs = match.url_name or "", match.kwargs
+        collection = context.get("collection")
+        if match.view_name == "collections:detail" and collection is not None:
+            # Its own feed, first; a private or hidden one has none. The owner's submissions: not here.
+            if not (collection.private or collection.hidden):
+                links += _feed(
+                    "collection",
+                    f"Collection: {collection.title[:80]}",
+                    username=collection.owner.get_username(),
+                    tail=collection.slug_tail,
+                )
+            kwargs = {}
         if match.view_name == "front:day" and kwargs.get("slug"):
             links += _feed("day", f"Papers of {kwargs['slug']}", date=kwargs["slug"])
         if "trending" in name:
