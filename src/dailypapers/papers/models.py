@@ -198,7 +198,8 @@ class Paper(models.Model):
         """The image a card and the paper page show: our render of the first page where the
         thumbnail worker made one, else the generated cover (papers.covers). Never a query: the
         cover reads the first author and primary category from what the card already has."""
-        return reverse(*self.thumbnail_route)
+        name, args = self.thumbnail_route
+        return reverse(name, args=args)
 
     @property
     def thumbnail_route(self) -> tuple[str, list[str]]:
