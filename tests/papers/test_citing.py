@@ -112,8 +112,8 @@ def test_specials_and_accented_names(real_papers):
     squeeze = bibtex([paper("1602.07360")])
     assert squeeze.startswith("@misc{iandola2016squeezenet,\n")
     assert (
-        "  title={SqueezeNet: AlexNet-level accuracy with 50x fewer parameters and \\textless{}0.5MB model size},\n"
-        in squeeze
+        "  title={SqueezeNet: AlexNet-level accuracy with 50x fewer parameters and "
+        "\\textless{}0.5MB model size},\n" in squeeze
     )
 
 
