@@ -438,6 +438,41 @@ TRENDING_STAR_DAYS = env.integer(
     "TRENDING_STAR_DAYS", 7, "trending by stars: star growth over this many days"
 )
 
+# --- Thumbnails (dailypapers.sources.thumbnails, `dailypapers thumbnails`) ---
+THUMBNAIL_WORKER = env.flag(
+    "THUMBNAIL_WORKER",
+    True,
+    "`serve --sync` also runs the `thumbnails --loop` worker (first pages of feed papers from arXiv)",
+)
+THUMBNAIL_DIR = env.text(
+    "THUMBNAIL_DIR",
+    str(HOME / "thumbnails"),
+    "where rendered thumbnails are kept",
+    shown="`$DAILYPAPERS_HOME/thumbnails`",
+)
+THUMBNAIL_PDF_URL = env.text(
+    "THUMBNAIL_PDF_URL", "https://arxiv.org/pdf", "base URL of the PDFs thumbnails are drawn from"
+)
+THUMBNAIL_MAX_PDF_BYTES = env.integer(
+    "THUMBNAIL_MAX_PDF_BYTES",
+    50_000_000,
+    "a PDF larger than this is not downloaded (the paper keeps its cover)",
+)
+THUMBNAIL_DAYS = env.integer(
+    "THUMBNAIL_DAYS", 30, "papers listed on the feed within this many days get a rendered thumbnail"
+)
+THUMBNAIL_INTERVAL = env.number("THUMBNAIL_INTERVAL", 60, "seconds between the thumbnail worker's passes")
+THUMBNAIL_RETRY_BACKOFF = env.number(
+    "THUMBNAIL_RETRY_BACKOFF",
+    3600,
+    "a failed thumbnail is tried again after 1, 2, 4, ... times this many seconds (a week at most)",
+)
+THUMBNAIL_CLAIM_TIMEOUT = env.number(
+    "THUMBNAIL_CLAIM_TIMEOUT",
+    300,
+    "seconds after which a paper held by a vanished thumbnail worker is rendered again",
+)
+
 # --- "For you" (dailypapers.recommend.ranking, `dailypapers recommend`) ---
 RECOMMEND_WORKER = env.flag(
     "RECOMMEND_WORKER", True, "`serve` runs the `recommend --loop` worker (members' models) beside the server"

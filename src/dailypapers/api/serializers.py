@@ -102,7 +102,7 @@ def paper_json(
         "githubStars": paper.github_stars,
         "ai_summary": paper.ai_summary or None,
         "ai_keywords": list(paper.ai_keywords or []),
-        "thumbnail": paper.thumbnail or None,
+        "thumbnail": thumbnail_json(paper, request),
         "primaryCategory": paper.primary_category_id,
         "categories": categories,
         "doi": paper.doi or None,
@@ -115,6 +115,15 @@ def paper_json(
         data["submittedOnDailyAt"] = iso(listing.submitted_at or listing.day)
         data["submittedOnDailyBy"] = listing_submitter(listing, "submittedOnDailyBy")
     return {**_without_empty(data), **paper.source_details}
+
+
+def thumbnail_json(paper: Paper, request: HttpRequest) -> str | None:
+    """Our render of the first page, as an absolute address, once the thumbnail worker made one;
+    until then the thumbnail imported with the paper (Hugging Face's, on its CDN), or null. Never
+    the generated cover: clients of Hugging Face's API expect a raster image or nothing."""
+    if paper.thumbnail_key:
+        return request.build_absolute_uri(paper.thumbnail_url)
+    return paper.thumbnail or None
 
 
 def _first_listing(paper: Paper) -> Listing | None:
@@ -139,7 +148,7 @@ def daily_item_json(listing: Listing, request: HttpRequest) -> dict[str, Any]:
         "publishedAt": iso(listing.listed_at or listing.submitted_at or listing.day),
         "title": listing.title or paper.title_line,
         "summary": paper.abstract,
-        "thumbnail": paper.thumbnail or None,
+        "thumbnail": thumbnail_json(paper, request),
         "numComments": data["numComments"],
         "submittedBy": listing_submitter(listing),
         "isAuthorParticipating": False,
@@ -160,7 +169,7 @@ def search_item_json(paper: Paper, request: HttpRequest, score: float | None = N
         "publishedAt": iso(paper.published_at),
         "title": paper.title_line,
         "summary": paper.abstract,
-        "thumbnail": paper.thumbnail or None,
+        "thumbnail": thumbnail_json(paper, request),
         "numComments": paper.total_comments,
         "submittedBy": listing_submitter(listing) if listing else None,
         "isAuthorParticipating": False,

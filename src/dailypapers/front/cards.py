@@ -30,6 +30,7 @@ from django.utils.text import Truncator
 from dailypapers.community.templatetags.markdown_text import markdown
 from dailypapers.core.paths import current_app, fixed_path, path_maker
 from dailypapers.front.visits import new_at
+from dailypapers.papers.covers import HEIGHT, WIDTH, cover_key
 from dailypapers.papers.models import Listing, Paper
 
 # Words of the abstract a card shows where the paper has no AI summary.
@@ -58,6 +59,8 @@ class _Page:
         self.save = path_maker("recommend:save", app)
         self.dismiss = path_maker("recommend:not_interested", app)
         self.collect = path_maker("collections:add", app)
+        self.thumbnail = path_maker("front:thumbnail", app)
+        self.cover = path_maker("front:cover", app)
         self.about_ranking = self.escape(fixed_path("front:about_ranking", app))
         self.search = self.escape(fixed_path("search:search", app))
 
@@ -149,7 +152,9 @@ def render_card(context: Context, paper: Paper, listing: Listing | None = None) 
             f'<details class="why"><summary>Why here?</summary><p><span id="why-{e(listing.pk)}">'
             f'{sentences}</span>\n <a href="{page.about_ranking}">How ranking works</a></p></details>'
         )
-    out.append("\n    </div>\n  </div>\n</article>")
+    out.append("\n    </div>\n  </div>\n  ")
+    out.append(_thumbnail(page, paper, url))
+    out.append("\n</article>")
     return mark_safe("".join(out))
 
 
@@ -180,6 +185,21 @@ def _new_mark(page: _Page, listing: Listing | None) -> str:
     if arrived is None or arrived <= page.new_since:
         return ""
     return _NEW
+
+
+def _thumbnail(page: _Page, paper: Paper, url: str) -> str:
+    """The first page (or the generated cover), linked to the paper: lazy, and sized up front so
+    nothing moves when it arrives. A repeat of the title's link, so kept out of the tab order and
+    from screen readers."""
+    e = page.escape
+    if paper.thumbnail_key:
+        src = page.thumbnail(f"{paper.thumbnail_key}/{paper.arxiv_id}.webp")
+    else:
+        src = page.cover(f"{cover_key(paper)}/{paper.arxiv_id}.svg")
+    return (
+        f'<a class="card-thumb" href="{url}" tabindex="-1" aria-hidden="true">'
+        f'<img src="{e(src)}" alt="" width="{WIDTH}" height="{HEIGHT}" loading="lazy" decoding="async"></a>'
+    )
 
 
 _SPEECH_BUBBLE = (

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from dailypapers.front import for_you, health, views
+from dailypapers.front import for_you, health, paper_files, views
 
 app_name = "front"
 
@@ -26,7 +26,12 @@ urlpatterns = [
     path("u/<str:username>", views.profile, name="profile"),
     # The imported site's submitter of that name, even where a member holds the name above.
     path("u/<str:username>/huggingface", views.imported_submitter_page, name="imported_submitter"),
+    # Before the paper page's catch-all: "2401.00001.bib" is no arXiv id, so that one would 404.
+    re_path(r"^papers/(?P<ref>.+)\.bib$", paper_files.paper_bib, name="paper_bib"),
     path("papers/<path:ref>", views.paper_detail, name="paper"),
+    # Images addressed by their content (`<hash>/<arXiv id>.webp`, `.svg`): cached for a year.
+    re_path(r"^thumbnails/(?P<name>.+)$", paper_files.thumbnail, name="thumbnail"),
+    re_path(r"^covers/(?P<name>.+)$", paper_files.cover, name="cover"),
     # arXiv-style addresses: swap the host of an arXiv link for ours and land on the paper.
     re_path(r"^(?:abs|pdf|html)/(?P<ref>.+)$", views.paper_detail),
 ]

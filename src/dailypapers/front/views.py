@@ -24,6 +24,7 @@ from dailypapers.front.visits import remembering_visits
 from dailypapers.papers import ranking, stamps
 from dailypapers.papers.arxiv_ids import parse_arxiv_id
 from dailypapers.papers.authors import author_key
+from dailypapers.papers.citing import bibtex
 from dailypapers.papers.models import Author, Authorship, Listing, Paper, listed_day_near, prefetch_card_faces
 from dailypapers.papers.periods import Period
 from dailypapers.papers.submitters import imported_submitter, member_named
@@ -170,7 +171,12 @@ def paper_detail(request: HttpRequest, ref: str) -> HttpResponse:
     return render(
         request,
         "front/detail.html",
-        {"paper": paper, "listings": listings, **discussion_context(request, paper)},
+        {
+            "paper": paper,
+            "listings": listings,
+            "bibtex": bibtex([paper]),
+            **discussion_context(request, paper),
+        },
     )
 
 

@@ -19,6 +19,7 @@ from dailypapers.core.timestamps import utc_date
 from dailypapers.papers import code_links
 from dailypapers.papers.arxiv_ids import ArxivRef, parse_arxiv_id
 from dailypapers.papers.code_links import GIVEN, short_count
+from dailypapers.papers.covers import cover_key
 from dailypapers.papers.filters import PaperFilter
 from dailypapers.papers.periods import feed_day
 from dailypapers.papers.ranking import score_expressions
@@ -112,7 +113,10 @@ class Paper(models.Model):
     # The repository's stars, kept by `dailypapers stars` (CodeRepository) or imported.
     github_stars = models.PositiveIntegerField(null=True, blank=True)
     project_page = models.URLField(max_length=500, blank=True)
-    thumbnail = models.URLField(max_length=500, blank=True)
+    thumbnail = models.URLField(max_length=500, blank=True)  # as imported (Hugging Face's CDN)
+    # Our own render of the first page (sources.thumbnails): the hash of the image, which its
+    # address carries (so a new render is a new address); empty until one is made.
+    thumbnail_key = models.CharField(max_length=20, blank=True)
     ai_summary = models.TextField(blank=True)
     ai_keywords = models.JSONField(default=list, blank=True)
     withdrawn = models.BooleanField(default=False)
@@ -211,6 +215,21 @@ class Paper(models.Model):
     @property
     def pdf_url(self) -> str:
         return f"https://arxiv.org/pdf/{self.arxiv_id}"
+
+    @property
+    def thumbnail_url(self) -> str:
+        """The image a card and the paper page show: our render of the first page where the
+        thumbnail worker made one, else the generated cover (papers.covers). Never a query: the
+        cover reads the first author and primary category from what the card already has."""
+        name, args = self.thumbnail_route
+        return reverse(name, args=args)
+
+    @property
+    def thumbnail_route(self) -> tuple[str, list[str]]:
+        """The URL name and argument of `thumbnail_url` (cards make it with a faster reverse)."""
+        if self.thumbnail_key:
+            return "front:thumbnail", [f"{self.thumbnail_key}/{self.arxiv_id}.webp"]
+        return "front:cover", [f"{cover_key(self)}/{self.arxiv_id}.svg"]
 
     @property
     def doi_url(self) -> str:

@@ -10,6 +10,7 @@ urlpatterns = [
     re_path(r"^papers/(?P<ref>.+)/not-interested$", views.not_interested, name="not_interested"),
     path("follow", views.follow, name="follow"),
     path("library", views.library, name="library"),
+    path("library.bib", views.library_bib, name="library_bib"),
     re_path(r"^library/(?P<ref>.+)$", views.library_item, name="library_item"),
     path("for-you/settings", views.taste_settings, name="settings"),
     path("for-you/settings/mutes", views.mute, name="mute"),

@@ -91,6 +91,40 @@ class Fetcher:
             )
             self.sleep(wait)
 
+    def download(self, url: str, max_bytes: int) -> bytes:
+        """The body of a 200 answer to a GET, read as it streams in and given up past `max_bytes`
+        (a huge or endless file never fills the memory); SourceError otherwise. Transient answers
+        are retried as `get` retries them."""
+        attempt = 0
+        while True:
+            self._pause()
+            try:
+                with self.client.stream("GET", url) as response:
+                    if response.status_code not in TRANSIENT:
+                        if response.status_code != 200:
+                            raise SourceError(f"{url}: HTTP {response.status_code}")
+                        declared = response.headers.get("Content-Length", "")
+                        if declared.isdigit() and int(declared) > max_bytes:
+                            raise SourceError(f"{url}: {declared} bytes, more than the {max_bytes} allowed")
+                        body = bytearray()
+                        for chunk in response.iter_bytes():
+                            body += chunk
+                            if len(body) > max_bytes:
+                                raise SourceError(f"{url}: more than the {max_bytes} bytes allowed")
+                        return bytes(body)
+                    wait = _retry_after(response.headers.get("Retry-After"), time.time())
+                    reason = f"HTTP {response.status_code}"
+            except httpx.HTTPError as exc:
+                wait, reason = None, f"{type(exc).__name__}: {exc}"
+            attempt += 1
+            if attempt > self.retries:
+                raise SourceError(f"{url}: {reason}; gave up after {attempt} attempts")
+            wait = min(self.max_wait, wait if wait is not None else self.backoff * 2 ** (attempt - 1))
+            log.warning(
+                "%s: %s; retrying in %.0f s (attempt %d of %d)", url, reason, wait, attempt, self.retries
+            )
+            self.sleep(wait)
+
     def _pause(self) -> None:
         if self.delay and self._last_request:
             remaining = self._last_request + self.delay - time.monotonic()

@@ -48,3 +48,24 @@ class HarvestState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source} {self.scope}"
+
+
+class Thumbnail(models.Model):
+    """Where the render of one paper's first page stands (sources.thumbnails): due, held by a worker,
+    done, or failed and due again later. The image itself is a file in the data folder, named by
+    the hash that Paper.thumbnail_key holds."""
+
+    paper = models.OneToOneField(
+        "papers.Paper", on_delete=models.CASCADE, primary_key=True, related_name="thumbnail_render"
+    )
+    due_at = models.DateTimeField(null=True, blank=True)  # None: rendered, nothing to do
+    claimed_until = models.DateTimeField(null=True, blank=True)  # a worker holds it until then
+    rendered_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)  # failures since the last render
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["due_at"])]
+
+    def __str__(self) -> str:
+        return f"thumbnail of {self.paper_id}"

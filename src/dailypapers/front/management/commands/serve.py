@@ -76,6 +76,13 @@ class Command(BaseCommand):
             atexit.register(worker.terminate)
             self.stdout.write(f"Fetching new papers from arXiv every 30 minutes (worker pid {worker.pid}).")
 
+        if sync and settings.THUMBNAIL_WORKER:
+            # First pages of the feed's papers, from arXiv: only where the site fetches from arXiv at
+            # all (the demo and an offline site show generated covers).
+            drawer = subprocess.Popen([sys.executable, "-m", "dailypapers", "thumbnails", "--loop"])
+            atexit.register(drawer.terminate)
+            self.stdout.write(f"Drawing thumbnails of the feed's papers (worker pid {drawer.pid}).")
+
         if settings.RECOMMEND_WORKER:
             # Members' "For you" models are retrained here as their signals change; a page that finds
             # a member's model out of date before the worker gets to it trains it itself.
