@@ -112,6 +112,9 @@ GITHUB_TOKEN = env.text(
     "",
     "GitHub token for `dailypapers stars` (5,000 requests an hour instead of 60); no scope needed",
 )
+STARS_WORKER = env.flag(
+    "STARS_WORKER", True, "`serve --sync` also runs the `stars --loop` worker (GitHub stars of papers' code)"
+)
 STARS_INTERVAL = env.number(
     "STARS_INTERVAL", 60, "seconds between the stars worker's passes (also --loop's default)"
 )

@@ -76,6 +76,12 @@ class Command(BaseCommand):
             atexit.register(worker.terminate)
             self.stdout.write(f"Fetching new papers from arXiv every 30 minutes (worker pid {worker.pid}).")
 
+        if sync and settings.STARS_WORKER:
+            # Papers' code links and their stars, from GitHub: where the site reaches the internet.
+            counter = subprocess.Popen([sys.executable, "-m", "dailypapers", "stars", "--loop"])
+            atexit.register(counter.terminate)
+            self.stdout.write(f"Counting the stars of papers' code on GitHub (worker pid {counter.pid}).")
+
         if sync and settings.THUMBNAIL_WORKER:
             # First pages of the feed's papers, from arXiv: only where the site fetches from arXiv at
             # all (the demo and an offline site show generated covers).
