@@ -194,3 +194,24 @@ def test_the_paper_pages_cached_copy_is_renewed_when_it_is_collected(settings, p
     renewed = Client().get(feed)
     assert renewed["X-Cache"] == "miss" and "<title>First &lt;paper&gt;</title>" in renewed.content.decode()
     cache.clear()
+
+
+def test_a_collection_as_bibtex_in_its_order_private_ones_to_their_owner_only(papers):
+    ada_user = add_user("ada")
+    reading = Collection.create(ada_user, "Reading group")
+    reading.add_paper(ada_user, papers["2608.00002"])
+    reading.add_paper(ada_user, papers["2608.00001"])
+    address = reading.get_absolute_url() + ".bib"
+    assert f'href="{address}"' in Client().get(reading.get_absolute_url()).content.decode()
+    answer = Client().get(address)
+    assert answer.status_code == 200 and answer["Content-Type"] == "text/x-bibtex; charset=utf-8"
+    text = answer.content.decode()
+    assert text.count("@misc{") == 2
+    assert text.index("eprint={2608.00002}") < text.index("eprint={2608.00001}")
+    assert "Cache-Control" not in answer or "private" not in answer["Cache-Control"]
+    reading.change(ada_user, private=True)
+    assert Client().get(address).status_code == 404
+    owner = Client()
+    owner.force_login(ada_user)
+    mine = owner.get(address)
+    assert mine.status_code == 200 and mine["Cache-Control"] == "private, no-store"

@@ -11,6 +11,7 @@ urlpatterns = [
     path("collections", views.index, name="index"),
     re_path(rf"^collections/{USER}$", views.member_collections, name="member"),
     re_path(rf"^collections/{USER}/{TAIL}$", views.detail, name="detail"),
+    re_path(rf"^collections/{USER}/{TAIL}\.bib$", views.detail_bib, name="bib"),
     re_path(rf"^collections/{USER}/{TAIL}/edit$", views.edit, name="edit"),
     re_path(rf"^collections/{USER}/{TAIL}/delete$", views.delete, name="delete"),
     re_path(rf"^collections/{USER}/{TAIL}/upvote$", views.upvote, name="upvote"),

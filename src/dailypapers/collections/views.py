@@ -29,6 +29,7 @@ from dailypapers.collections.models import (
     CollectionUpvote,
 )
 from dailypapers.core.addresses import is_htmx, is_own_page, return_address, sign_in_first
+from dailypapers.papers.citing import bib_response
 from dailypapers.papers.models import Paper
 
 PER_PAGE = 50
@@ -117,6 +118,15 @@ def detail(request: HttpRequest, username: str, tail: str) -> HttpResponse:
             "voted": CollectionUpvote.voted(request.user, collection),
             **LIMITS,
         },
+    )
+
+
+def detail_bib(request: HttpRequest, username: str, tail: str) -> HttpResponse:
+    """The collection's papers, in its order, as a BibTeX file (for those who may see it)."""
+    collection = _collection(request, username, tail)
+    papers = [item.paper for item in collection.shown_items()]
+    return bib_response(
+        papers, f"{collection.slug_tail}.bib", private=collection.private or collection.hidden
     )
 
 

@@ -10,7 +10,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 from dailypapers.papers.arxiv_ids import parse_arxiv_id
-from dailypapers.papers.citing import bibtex
+from dailypapers.papers.citing import bib_response
 from dailypapers.papers.covers import cover_key, cover_svg
 from dailypapers.papers.models import Paper
 from dailypapers.sources.thumbnails import image_path
@@ -77,13 +77,6 @@ def cover(request: HttpRequest, name: str) -> HttpResponse:
     return response
 
 
-def bib_response(text: str, filename: str) -> HttpResponse:
-    """A BibTeX file, shown in the browser (`inline`) under a name a download keeps."""
-    response = HttpResponse(text, content_type="text/x-bibtex; charset=utf-8")
-    response["Content-Disposition"] = f'inline; filename="{filename}"'
-    return response
-
-
 def paper_bib(request: HttpRequest, ref: str) -> HttpResponse:
     """`/papers/<arXiv id>.bib`: the paper's BibTeX entry."""
     parsed = parse_arxiv_id(ref)
@@ -94,4 +87,4 @@ def paper_bib(request: HttpRequest, ref: str) -> HttpResponse:
     paper = Paper.objects.visible().for_cards().by_ref(parsed)
     if paper is None:
         raise Http404("No such paper here.")
-    return bib_response(bibtex([paper]), paper.arxiv_id.replace("/", "_") + ".bib")
+    return bib_response([paper], paper.arxiv_id.replace("/", "_") + ".bib")

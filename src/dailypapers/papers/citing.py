@@ -15,7 +15,9 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
-from dailypapers.papers.models import Paper, one_line
+from django.http import HttpResponse
+
+from dailypapers.papers.models import Paper, one_line, prefetch_cards
 
 # Combining marks -> the TeX accent command that writes them.
 _ACCENTS = {
@@ -219,3 +221,15 @@ def _suffix(n: int) -> str:
         n, rest = divmod(n - 1, 26)
         letters = chr(ord("a") + rest) + letters
     return letters
+
+
+def bib_response(papers: Iterable[Paper], filename: str, private: bool = False) -> HttpResponse:
+    """These papers as a BibTeX file, shown in the browser (`inline`) under a name a download keeps;
+    `private`: one member's own (their library, a private collection), never kept by a shared cache."""
+    papers = list(papers)
+    prefetch_cards(papers)  # every paper's authors in one query
+    response = HttpResponse(bibtex(papers), content_type="text/x-bibtex; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    if private:
+        response["Cache-Control"] = "private, no-store"
+    return response

@@ -18,8 +18,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from dailypapers.core.addresses import is_htmx, return_address, sign_in_first
 from dailypapers.papers import arxiv_categories
-from dailypapers.papers.citing import bibtex
-from dailypapers.papers.models import Author, Paper, prefetch_cards
+from dailypapers.papers.citing import bib_response
+from dailypapers.papers.models import Author, Paper
 from dailypapers.recommend.models import (
     Dismissal,
     Follow,
@@ -165,11 +165,7 @@ def library_bib(request: HttpRequest) -> HttpResponse:
     saves = Save.objects.filter(user=request.user, paper__hidden=False).order_by("-saved_at", "-id")
     tag = " ".join(request.GET.get("tag", "").split())[:100]
     papers = [s.paper for s in saves.select_related("paper") if not tag or s.has_tag(tag)]
-    prefetch_cards(papers)  # every paper's authors in one query
-    response = HttpResponse(bibtex(papers), content_type="text/x-bibtex; charset=utf-8")
-    response["Content-Disposition"] = 'inline; filename="library.bib"'
-    response["Cache-Control"] = "private, no-store"  # one member's, never kept by a shared cache
-    return response
+    return bib_response(papers, "library.bib", private=True)
 
 
 @login_required
