@@ -1,7 +1,16 @@
 from django.contrib import admin, messages
 
 from dailypapers.core.models import ModerationAction
-from dailypapers.papers.models import Author, AutoListRule, Category, Listing, Paper, PaperCategory
+from dailypapers.papers.models import (
+    Author,
+    AutoListRule,
+    Category,
+    Listing,
+    Membership,
+    Organization,
+    Paper,
+    PaperCategory,
+)
 from dailypapers.papers.signals import catalogue_changed_on_commit
 
 
@@ -127,3 +136,18 @@ class CategoryAdmin(admin.ModelAdmin):
 class AutoListRuleAdmin(admin.ModelAdmin):
     list_display = ["name", "enabled", "categories"]
     list_filter = ["enabled"]
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 1
+    raw_id_fields = ["user"]
+
+
+@admin.register(Organization)
+class OrganizationAdmin(admin.ModelAdmin):
+    """Organisations (made by the Hugging Face import, or here) with their members."""
+
+    list_display = ["name", "fullname", "hf_id", "created_at"]
+    search_fields = ["name", "fullname"]
+    inlines = [MembershipInline]
