@@ -54,6 +54,7 @@ def test_the_export_has_every_apps_part_in_order():
         "submissions",
         "upvotes",
         "comments",
+        "authorClaims",
         "savedPapers",
         "notInterested",
         "follows",

@@ -136,8 +136,19 @@ def paper_json(
         data["submittedOnDailyBy"] = listing_submitter(listing, "submittedOnDailyBy")
     data = {**_without_empty(data), **paper.source_details}
     if listing is not None and listing.organization_id is not None:
-        data["organization"] = listing.organization.as_hf()  # ours now, in Hugging Face's shape
+        data["organization"] = organization_json(listing)
     return data
+
+
+def organization_json(listing: Listing) -> dict[str, Any]:
+    """The organisation a listing was submitted for, in Hugging Face's shape: ours (papers.Organization),
+    except that an imported listing keeps the object its source sent that day (an organisation's
+    avatar changes over time; the archive's items carry the one of their day)."""
+    org = listing.organization
+    sent = listing.source_details.get("organization")
+    if isinstance(sent, dict) and sent.get("name") == org.name:
+        return sent
+    return org.as_hf()
 
 
 def _first_listing(paper: Paper) -> Listing | None:
@@ -174,7 +185,7 @@ def daily_item_json(listing: Listing, request: HttpRequest) -> dict[str, Any]:
     as_imported = {k: v for k, v in details.items() if k not in ("submittedBy", "submittedOnDailyBy")}
     item = {**_without_empty(item), **as_imported}
     if listing.organization_id is not None:
-        item["organization"] = listing.organization.as_hf()
+        item["organization"] = organization_json(listing)
     return item
 
 
