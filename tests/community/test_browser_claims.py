@@ -29,11 +29,11 @@ def test_a_member_claims_an_author_and_the_approved_claim_links_them(site, brows
     from playwright.sync_api import expect
 
     page, problems = watched_page(browser)
-    page.goto(site.url + "/accounts/login")
-    page.fill("input[name=username]", "ada")
-    page.fill("input[name=password]", PASSWORD)
-    page.locator("form button[type=submit]").last.click()
-    page.goto(site.url + "/")
+    page.goto(f"{site.url}/accounts/login?next=/")
+    page.locator("#id_username").fill("ada")
+    page.locator("#id_password").fill(PASSWORD)
+    page.locator("#main").get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(site.url + "/")
     page.locator(".card-title a").first.click()
     arxiv_id = page.url.rsplit("/papers/", 1)[1]
     first_author = page.locator(".authors.full a").first.inner_text()
