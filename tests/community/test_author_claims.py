@@ -163,6 +163,11 @@ def test_an_approved_claim_links_the_author_to_the_member_on_the_page_cards_and_
     assert authors[0]["status"] == "claimed_verified"
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", authors[0]["statusLastChangedAt"])
     assert "user" not in authors[1] and "status" not in authors[1]
+    profile = client.get("/u/ada").content.decode()
+    assert (
+        'data-testid="authored"' in profile
+        and 'Engines of analysis</a> <span class="muted">· as Ada Lovelace' in profile
+    )
     item = client.get(f"/api/daily_papers?date={DAY}").json()[0]
     assert item["paper"]["authors"][0]["status"] == "claimed_verified"
     # Withdrawn: the link and the API's user go.

@@ -294,6 +294,11 @@ def profile(request: HttpRequest, username: str) -> HttpResponse:
             "member": user,
             "member_name": display_name(user),
             "submissions": Paginator(submissions, 50).get_page(request.GET.get("s")),
+            # The papers a moderator approved them as an author of, newest first.
+            "authored": AuthorClaim.objects.approved()
+            .filter(user=user, paper__hidden=False)
+            .select_related("paper")
+            .order_by(F("paper__published_at").desc(nulls_last=True), "-id")[:100],
             "comments": Paginator(comments, 50).get_page(request.GET.get("c")),
             # Someone else under the same name on the imported site: say so, and where they are.
             "namesake": imported_submitter(user.get_username()),
