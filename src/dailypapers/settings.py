@@ -423,6 +423,11 @@ SUBMIT_RELIST_AFTER_DAYS = env.integer(
 SUBMIT_FETCH_FROM_ARXIV = env.flag(
     "SUBMIT_FETCH_FROM_ARXIV", True, "look up submitted papers not yet in the catalogue on arXiv"
 )
+SUBMIT_REQUIRES_CLAIM = env.flag(
+    "SUBMIT_REQUIRES_CLAIM",
+    False,
+    "only members with an approved claim to be one of a paper's authors (and moderators) may submit it",
+)
 COMMENT_MAX_LENGTH = env.integer("COMMENT_MAX_LENGTH", 10000, "longest comment, in characters")
 COMMENTS_PER_HOUR = env.integer("COMMENTS_PER_HOUR", 30, "comments one member may post per hour")
 # Trending (dailypapers/papers/ranking.py, /about/ranking):

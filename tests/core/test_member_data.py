@@ -56,6 +56,7 @@ def test_the_export_has_every_apps_part_in_order():
         "comments",
         "watches",
         "notificationEmail",
+        "authorClaims",
         "collections",
         "collectionUpvotes",
         "savedPapers",

@@ -11,8 +11,17 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from dailypapers.community.models import attach_claims, claim_at
 from dailypapers.core.timestamps import iso
-from dailypapers.papers.models import Listing, Paper
+from dailypapers.papers.models import Listing, Paper, prefetch_cards
+
+# Hugging Face's status of an author whose claim its staff verified.
+CLAIMED = "claimed_verified"
+
+
+def prefetch_for_json(papers, listings: bool = False) -> list[Paper]:
+    """prefetch_cards, with the approved authorship claims the authors' `user` and `status` show."""
+    return attach_claims(prefetch_cards(papers, listings=listings))
 
 
 # A user object as Hugging Face sends one; `user` is what huggingface_hub reads as the username.
@@ -52,10 +61,21 @@ def _without_empty(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def author_json(paper: Paper, authorship) -> dict[str, Any]:
+    """An author as Hugging Face gives one. A member's approved claim here fills `user` and
+    `status`; otherwise what the import brought stays as it came."""
     details = authorship.details
+    claimed = {key: details[key] for key in ("user", "status", "statusLastChangedAt") if key in details}
+    claim = claim_at(paper, authorship.position, authorship.author.key)
+    if claim is not None:
+        user = claim.user
+        claimed = {
+            "user": user_json(user.get_username(), user.get_full_name()),
+            "status": CLAIMED,
+            "statusLastChangedAt": iso(claim.status_changed_at),
+        }
     return {
         "_id": details.get("_id") or f"{paper.arxiv_id}-{authorship.position}",
-        **{key: details[key] for key in ("user", "status", "statusLastChangedAt") if key in details},
+        **claimed,
         "name": authorship.name,
         "hidden": bool(details.get("hidden", False)),
     }
@@ -114,7 +134,21 @@ def paper_json(
     if listing is not None:
         data["submittedOnDailyAt"] = iso(listing.submitted_at or listing.day)
         data["submittedOnDailyBy"] = listing_submitter(listing, "submittedOnDailyBy")
-    return {**_without_empty(data), **paper.source_details}
+    data = {**_without_empty(data), **paper.source_details}
+    if listing is not None and listing.organization_id is not None:
+        data["organization"] = organization_json(listing)
+    return data
+
+
+def organization_json(listing: Listing) -> dict[str, Any]:
+    """The organisation a listing was submitted for, in Hugging Face's shape: ours (papers.Organization),
+    except that an imported listing keeps the object its source sent that day (an organisation's
+    avatar changes over time; the archive's items carry the one of their day)."""
+    org = listing.organization
+    sent = listing.source_details.get("organization")
+    if isinstance(sent, dict) and sent.get("name") == org.name:
+        return sent
+    return org.as_hf()
 
 
 def thumbnail_json(paper: Paper, request: HttpRequest) -> str | None:
@@ -129,7 +163,9 @@ def thumbnail_json(paper: Paper, request: HttpRequest) -> str | None:
 def _first_listing(paper: Paper) -> Listing | None:
     if hasattr(paper, "visible_listings"):
         return paper.visible_listings[0] if paper.visible_listings else None
-    return paper.listings.visible().select_related("submitted_by").order_by("day", "id").first()
+    return (
+        paper.listings.visible().select_related("submitted_by", "organization").order_by("day", "id").first()
+    )
 
 
 # Hugging Face nests these in `paper`, but huggingface_hub's PaperInfo reads them from the top level of
@@ -156,7 +192,10 @@ def daily_item_json(listing: Listing, request: HttpRequest) -> dict[str, Any]:
         "listingSource": listing.source,
     }
     as_imported = {k: v for k, v in details.items() if k not in ("submittedBy", "submittedOnDailyBy")}
-    return {**_without_empty(item), **as_imported}
+    item = {**_without_empty(item), **as_imported}
+    if listing.organization_id is not None:
+        item["organization"] = organization_json(listing)
+    return item
 
 
 def search_item_json(paper: Paper, request: HttpRequest, score: float | None = None) -> dict[str, Any]:

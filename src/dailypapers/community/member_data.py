@@ -1,4 +1,5 @@
-"""The community's part of a member's data: their upvotes and comments."""
+"""The community's part of a member's data: their upvotes, comments and authorship claims (deleted
+with the account)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from typing import Any
 
 from django.db.models import F
 
-from dailypapers.community.models import Comment, Upvote, Watch, WatchMail
+from dailypapers.community.models import AuthorClaim, Comment, Upvote, Watch, WatchMail
 from dailypapers.core.timestamps import iso
 from dailypapers.papers.models import Paper
 
@@ -36,6 +37,19 @@ def export(user: Any) -> dict[str, Any]:
             for w in Watch.objects.filter(user=user).select_related("paper").order_by("created_at", "id")
         ],
         "notificationEmail": WatchMail.wanted(user),
+        "authorClaims": [
+            {
+                "paper": claim.paper.arxiv_id,
+                "position": claim.position,
+                "name": claim.name,
+                "status": claim.status,
+                "createdAt": iso(claim.created_at),
+                "statusChangedAt": iso(claim.status_changed_at),
+            }
+            for claim in AuthorClaim.objects.filter(user=user)
+            .select_related("paper")
+            .order_by("created_at", "id")
+        ],
     }
 
 

@@ -1,4 +1,4 @@
-"""What members add: upvotes and comments.
+"""What members add: upvotes, comments and claims of authorship.
 
 The rules live here (fat models): views, the API and the admin all go through `Upvote.toggle`,
 `Comment.post`, `Comment.edit`, `Comment.remove` and `Comment.set_hidden`, so every route checks
@@ -279,7 +279,236 @@ def recount_comments(paper_id: int) -> int:
     return Paper.objects.filter(pk=paper_id).values_list("comment_count", flat=True).get()
 
 
+# --- Authorship claims ---------------------------------------------------------------------------
+
+
+class ClaimQuerySet(models.QuerySet):
+    def approved(self) -> ClaimQuerySet:
+        return self.filter(status=AuthorClaim.Status.APPROVED)
+
+
+class AuthorClaim(models.Model):
+    """A member says "I am this author" of one place in a paper's author list; a moderator approves
+    or denies it (the admin's actions). An approved claim links that author, on the paper's page, its
+    cards and in the API, to the member's profile.
+
+    The claim names the place by position (imports rewrite the authorship rows, not their order) and
+    keeps the author's matching key: should a later import put someone else at that place, the claim
+    no longer shows there. Each member has at most one claim per paper; a denied or withdrawn one is
+    asked for again by asking anew. The rules live here: `ask`, `withdraw` and `decide`; every decision
+    and withdrawal is written to ClaimEvent, the claims' audit trail."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "waiting for a moderator"
+        APPROVED = "approved", "approved"
+        DENIED = "denied", "denied"
+        WITHDRAWN = "withdrawn", "withdrawn"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="author_claims")
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="author_claims")
+    position = models.PositiveSmallIntegerField()
+    name = models.TextField()  # the name at that place when claimed, for moderators to read
+    author_key = models.CharField(max_length=300)  # papers.authors.author_key of that name
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(default=timezone.now)
+    # When the status last changed (Hugging Face's statusLastChangedAt), and which moderator decided.
+    status_changed_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = ClaimQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "paper"], name="one_claim_per_member_and_paper"),
+            models.UniqueConstraint(
+                fields=["paper", "position"],
+                condition=Q(status="approved"),
+                name="one_approved_claim_per_author",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} as {self.name} (author {self.position}) of {self.paper.arxiv_id}"
+
+    @classmethod
+    def ask(cls, user, paper: Paper, position: int) -> AuthorClaim:
+        """The member claims the author at `position`; ValidationError with a reader-facing message
+        when they cannot (a pending or approved claim on this paper already, a place taken)."""
+        from dailypapers.papers.authors import author_key
+
+        _require_member(user, "claim authorship")
+        if paper.hidden:
+            raise ValidationError("This paper is hidden; its authors cannot be claimed.", code="hidden_paper")
+        place = paper.authorships.filter(position=position).first()
+        if place is None:
+            raise ValidationError("Pick one of the paper’s authors.", code="no_such_author")
+        with transaction.atomic():
+            taken = cls.objects.approved().filter(paper=paper, position=position).exclude(user=user).exists()
+            if taken:
+                raise ValidationError(
+                    f"{place.name} on this paper is already claimed by another member.", code="taken"
+                )
+            claim = cls.objects.select_for_update().filter(user=user, paper=paper).first()
+            if claim is not None and claim.status in (cls.Status.PENDING, cls.Status.APPROVED):
+                raise ValidationError(
+                    f"You have already claimed to be {claim.name} on this paper "
+                    f"({claim.get_status_display()}).",
+                    code="already",
+                )
+            now = timezone.now()
+            values = {
+                "position": position,
+                "name": place.name,
+                "author_key": author_key(place.name),
+                "status": cls.Status.PENDING,
+                "status_changed_at": now,
+                "decided_by": None,
+            }
+            if claim is None:
+                try:
+                    with transaction.atomic():
+                        claim = cls.objects.create(user=user, paper=paper, created_at=now, **values)
+                except IntegrityError:
+                    raise ValidationError(
+                        "You have already claimed an author of this paper.", code="already"
+                    ) from None
+            else:
+                for field, value in values.items():
+                    setattr(claim, field, value)
+                claim.created_at = now
+                claim.save()
+            ClaimEvent.record(claim, user, ClaimEvent.Kind.ASKED)
+        return claim
+
+    def can_withdraw(self, user) -> bool:
+        return bool(user and user.is_authenticated and user.is_active and self.user_id == user.pk)
+
+    def withdraw(self, user) -> None:
+        """The claimant takes the claim back (pending or approved); PermissionDenied for anyone else."""
+        if not self.can_withdraw(user):
+            raise PermissionDenied("Only the member who made a claim can withdraw it.")
+        if self.status not in (self.Status.PENDING, self.Status.APPROVED):
+            raise ValidationError("This claim is no longer open.", code="closed")
+        with transaction.atomic():
+            self._set_status(self.Status.WITHDRAWN, None)
+            ClaimEvent.record(self, user, ClaimEvent.Kind.WITHDRAWN)
+
+    def decide(self, moderator, approve: bool, reason: str = "") -> None:
+        """A moderator approves or denies the claim (a denied one may be asked for again; approving
+        one that was approved and denying it revokes it). PermissionDenied for anyone else."""
+        if not (moderator and moderator.is_authenticated and moderator.is_active and moderator.is_staff):
+            raise PermissionDenied("Only moderators can approve or deny authorship claims.")
+        if self.status == self.Status.WITHDRAWN:
+            raise ValidationError("The member withdrew this claim.", code="closed")
+        status = self.Status.APPROVED if approve else self.Status.DENIED
+        with transaction.atomic():
+            if approve:
+                other = (
+                    AuthorClaim.objects.approved()
+                    .filter(paper_id=self.paper_id, position=self.position)
+                    .exclude(pk=self.pk)
+                    .select_related("user")
+                    .first()
+                )
+                if other is not None:
+                    raise ValidationError(
+                        f"{self.name} on arXiv:{self.paper.arxiv_id} is already claimed by {other.user}.",
+                        code="taken",
+                    )
+            self._set_status(status, moderator)
+            kind = ClaimEvent.Kind.APPROVED if approve else ClaimEvent.Kind.DENIED
+            ClaimEvent.record(self, moderator, kind, reason)
+
+    def _set_status(self, status: str, moderator) -> None:
+        self.status = status
+        self.status_changed_at = timezone.now()
+        self.decided_by = moderator
+        self.save(update_fields=["status", "status_changed_at", "decided_by"])
+
+
+class ClaimEvent(models.Model):
+    """The claims' audit trail: who asked, approved, denied or withdrew which claim, and when."""
+
+    class Kind(models.TextChoices):
+        ASKED = "asked", "asked"
+        APPROVED = "approved", "approved"
+        DENIED = "denied", "denied"
+        WITHDRAWN = "withdrawn", "withdrew"
+
+    claim = models.ForeignKey(AuthorClaim, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Kept as text too, so the trail still reads right after an account is deleted.
+    actor_name = models.CharField(max_length=150)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.actor_name} {self.get_kind_display()} claim {self.claim_id}"
+
+    @classmethod
+    def record(cls, claim: AuthorClaim, actor, kind: str, reason: str = "") -> ClaimEvent:
+        return cls.objects.create(
+            claim=claim, actor=actor, actor_name=actor.get_username(), kind=kind, reason=reason
+        )
+
+
+def claims_by_position(papers) -> dict[int, dict[int, AuthorClaim]]:
+    """The approved claims of these papers, with their members: paper id -> position -> claim."""
+    ids = [p.pk for p in papers]
+    found: dict[int, dict[int, AuthorClaim]] = {pk: {} for pk in ids}
+    if ids:
+        for claim in AuthorClaim.objects.approved().filter(paper_id__in=ids).select_related("user"):
+            found[claim.paper_id][claim.position] = claim
+    return found
+
+
+def attach_claims(papers) -> list[Paper]:
+    """Set `approved_claims` (position -> approved claim) on many papers in one query; cards, the
+    paper page and the API read it through `approved_claims`. Returns the papers."""
+    papers = list(papers)
+    found = claims_by_position(papers)
+    for paper in papers:
+        paper.approved_claims = found[paper.pk]
+    return papers
+
+
+def approved_claims(paper: Paper) -> dict[int, AuthorClaim]:
+    """Position -> approved claim of one paper: as attach_claims left it, else read now."""
+    claims = getattr(paper, "approved_claims", None)
+    if claims is None:
+        claims = paper.approved_claims = claims_by_position([paper])[paper.pk]
+    return claims
+
+
+def claim_at(paper: Paper, position: int, key: str) -> AuthorClaim | None:
+    """The approved claim (its `user` loaded) that names the author at `position`, whose matching
+    key is `key`: None when nobody's does, or when an import has since put another author there."""
+    claim = approved_claims(paper).get(position)
+    if claim is None or claim.author_key != key or not claim.user.is_active:
+        return None
+    return claim
+
+
 # Watching papers: its models live in their own module, registered with the app from here.
 from dailypapers.community.watching import Notification, Watch, WatchMail  # noqa: E402
 
-__all__ = ["Comment", "Notification", "Upvote", "Watch", "WatchMail", "recount_comments"]
+__all__ = [
+    "AuthorClaim",
+    "ClaimEvent",
+    "Comment",
+    "Notification",
+    "Upvote",
+    "Watch",
+    "WatchMail",
+    "recount_comments",
+]

@@ -5,7 +5,10 @@ The rules, each a setting (see settings.py and README "Community"):
   SUBMIT_FETCH_FROM_ARXIV; what arXiv returns enters the catalogue through sources.ingest.upsert);
 - the paper is not already on the feed (SUBMIT_RELIST_AFTER_DAYS: 0 = never twice, else after N days);
 - its first version is at most SUBMIT_MAX_AGE_DAYS old (0 = any age);
-- the member has made fewer than SUBMIT_PER_DAY submissions this feed day.
+- the member has made fewer than SUBMIT_PER_DAY submissions this feed day;
+- with SUBMIT_REQUIRES_CLAIM, the member is one of its authors (an approved AuthorClaim) or a moderator.
+
+A member may submit on behalf of one of their organisations (papers.Membership).
 """
 
 from __future__ import annotations
@@ -21,9 +24,10 @@ from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from dailypapers.community.models import AuthorClaim
 from dailypapers.papers import code_links
 from dailypapers.papers.arxiv_ids import parse_arxiv_id
-from dailypapers.papers.models import Listing, Paper
+from dailypapers.papers.models import Listing, Membership, Organization, Paper
 from dailypapers.papers.periods import feed_day, feed_time
 from dailypapers.papers.signals import catalogue_changed_on_commit
 
@@ -103,6 +107,17 @@ def find_paper(text: str) -> Paper:
 def check_rules(user, paper: Paper, day: dt.date, now: dt.datetime) -> None:
     if paper.hidden:
         raise SubmissionRefused(f"arXiv:{paper.arxiv_id} cannot be submitted here.", "hidden")
+    if (
+        settings.SUBMIT_REQUIRES_CLAIM
+        and not user.is_staff
+        and not AuthorClaim.objects.approved().filter(user=user, paper=paper).exists()
+    ):
+        raise SubmissionRefused(
+            f"Only the authors of “{paper.title}” can submit it here. If you are one of them, claim "
+            "your authorship on the paper’s page (“I am this author”); once a moderator approves "
+            "it, you can submit the paper.",
+            "not_an_author",
+        )
     listed = paper.listings.order_by("-day").first()
     if listed is not None:
         again = settings.SUBMIT_RELIST_AFTER_DAYS
@@ -130,9 +145,16 @@ def check_rules(user, paper: Paper, day: dt.date, now: dt.datetime) -> None:
 
 
 def submit_paper(
-    user, text: str, *, note: str = "", github_repo: str = "", project_page: str = ""
+    user,
+    text: str,
+    *,
+    note: str = "",
+    github_repo: str = "",
+    project_page: str = "",
+    organization: Organization | None = None,
 ) -> Listing:
-    """Put the paper that `text` names (arXiv id or URL) on today's feed, submitted by `user`.
+    """Put the paper that `text` names (arXiv id or URL) on today's feed, submitted by `user` (on
+    behalf of `organization`, one of theirs, when given).
 
     Raises SubmissionRefused (a ValueError) with a message for the member when a rule is broken.
     The submitter's GitHub repository and project page fill the paper's own fields when empty; the
@@ -149,6 +171,11 @@ def submit_paper(
         )
     github_repo = clean_link(github_repo, github=True)
     project_page = clean_link(project_page)
+    if (
+        organization is not None
+        and not Membership.objects.filter(user=user, organization=organization).exists()
+    ):
+        raise SubmissionRefused(f"You are not a member of {organization}.", "not_a_member")
     paper = find_paper(text)
     now = timezone.now()
     day = feed_day(now)
@@ -176,6 +203,7 @@ def submit_paper(
                 submitted_at=now,
                 listed_at=now,
                 note=note,
+                organization=organization,
             )
     except IntegrityError:
         # The unique (paper, day) constraint caught a submission that raced ours.

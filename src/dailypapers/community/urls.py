@@ -16,6 +16,8 @@ urlpatterns = [
     path(
         "notifications/email-off/<str:token>", views.notifications_email_off, name="notifications_email_off"
     ),
+    re_path(r"^papers/(?P<ref>.+)/claim$", views.claim_author, name="claim"),
+    path("claims/<int:pk>/withdraw", views.withdraw_claim, name="withdraw_claim"),
     path("submissions/<int:pk>/links", views.submission_links, name="submission_links"),
     path("comments/<int:pk>/edit", views.edit_comment, name="edit_comment"),
     path("comments/<int:pk>/delete", views.delete_comment, name="delete_comment"),

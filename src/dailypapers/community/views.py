@@ -1,4 +1,5 @@
-"""Members' actions: submit, upvote (htmx or plain POST), comments, watching papers, notifications."""
+"""Members' actions: submit, upvote (htmx or plain POST), comments, claims of authorship, watching
+papers, notifications."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from dailypapers.community.models import Comment, Notification, Upvote, Watch, WatchMail
+from dailypapers.community.models import AuthorClaim, Comment, Notification, Upvote, Watch, WatchMail
 from dailypapers.community.submissions import (
     NOTE_MAX_LENGTH,
     SubmissionRefused,
@@ -24,7 +25,7 @@ from dailypapers.community.submissions import (
 from dailypapers.community.watching import read_mail_off_token
 from dailypapers.core.addresses import is_htmx, return_address, sign_in_first
 from dailypapers.papers import ranking
-from dailypapers.papers.models import Listing, Paper
+from dailypapers.papers.models import Listing, Organization, Paper, organizations_of
 from dailypapers.papers.periods import feed_day
 
 
@@ -117,13 +118,31 @@ class SubmitForm(forms.Form):
     )
     github_repo = forms.CharField(label="GitHub repository (optional)", required=False, max_length=500)
     project_page = forms.CharField(label="Project page (optional)", required=False, max_length=500)
+    organization = forms.ModelChoiceField(
+        label="On behalf of (optional)",
+        queryset=Organization.objects.none(),
+        required=False,
+        empty_label="Myself only",
+        to_field_name="name",
+    )
+
+    def __init__(self, *args, user=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Only a member of organisations picks one; the others never see the field.
+        orgs = organizations_of(user)
+        if orgs.exists():
+            self.fields["organization"].queryset = orgs
+        else:
+            del self.fields["organization"]
 
 
 @require_http_methods(["GET", "POST"])
 def submit(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path(), reverse(settings.LOGIN_URL))
-    form = SubmitForm(request.POST or None, initial={"paper": request.GET.get("paper", "")})
+    form = SubmitForm(
+        request.POST or None, initial={"paper": request.GET.get("paper", "")}, user=request.user
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -133,10 +152,13 @@ def submit(request: HttpRequest) -> HttpResponse:
                 note=data["note"],
                 github_repo=data["github_repo"],
                 project_page=data["project_page"],
+                organization=data.get("organization"),
             )
         except SubmissionRefused as exc:
             form.add_error(
-                "paper" if exc.code in {"not_an_id", "not_found", "already_listed", "too_old"} else None,
+                "paper"
+                if exc.code in {"not_an_id", "not_found", "already_listed", "too_old", "not_an_author"}
+                else None,
                 exc.message,
             )
         except PermissionDenied as exc:
@@ -151,6 +173,7 @@ def submit(request: HttpRequest) -> HttpResponse:
             "form": form,
             "max_age": settings.SUBMIT_MAX_AGE_DAYS,
             "per_day": settings.SUBMIT_PER_DAY,
+            "requires_claim": settings.SUBMIT_REQUIRES_CLAIM and not request.user.is_staff,
             "today": feed_day(),
             "made_today": Listing.objects.filter(
                 submitted_by=request.user, source=Listing.Source.SUBMISSION, day=feed_day()
@@ -176,6 +199,46 @@ def submission_links(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, "The links are saved.")
     return redirect(listing.paper.get_absolute_url())
+
+
+# --- Authorship claims -----------------------------------------------------------------------
+
+
+@require_POST
+def claim_author(request: HttpRequest, ref: str) -> HttpResponse:
+    """ "I am this author": the member claims one place in the paper's author list (a moderator
+    decides in the admin)."""
+    paper = _paper(ref)
+    back = paper.get_absolute_url() + "#authorship"
+    if not request.user.is_authenticated:
+        return sign_in_first(request, back)
+    position = _count(request.POST.get("position", ""))
+    try:
+        if position is None:
+            raise ValidationError("Pick the author you are.", code="no_such_author")
+        claim = AuthorClaim.ask(request.user, paper, position)
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc))
+    else:
+        messages.success(
+            request, f"Thank you! A moderator will check that you are {claim.name} and approve the claim."
+        )
+    return redirect(back)
+
+
+@require_POST
+def withdraw_claim(request: HttpRequest, pk: int) -> HttpResponse:
+    claim = get_object_or_404(AuthorClaim.objects.select_related("paper"), pk=pk)
+    back = claim.paper.get_absolute_url() + "#authorship"
+    if not request.user.is_authenticated:
+        return sign_in_first(request, back)
+    try:
+        claim.withdraw(request.user)  # PermissionDenied (403) for anyone but the claimant
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "Your claim is withdrawn.")
+    return redirect(back)
 
 
 # --- Comments --------------------------------------------------------------------------------

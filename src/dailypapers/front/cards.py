@@ -1,4 +1,5 @@
-"""The paper card of the feed, trending, "For you", author and similar-papers pages, written in Python.
+"""The paper card of the feed, trending, "For you", author, organisation and similar-papers pages,
+written in Python.
 
 A page shows up to 50 cards, and as a template each took 1-2 ms on a small server: some 150
 variable lookups, tags, filters and addresses. Here it is one pass of string building, a tenth of
@@ -27,6 +28,7 @@ from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 
+from dailypapers.community.models import claim_at
 from dailypapers.community.templatetags.markdown_text import markdown
 from dailypapers.core.paths import current_app, fixed_path, path_maker
 from dailypapers.front.visits import new_at
@@ -107,7 +109,7 @@ def render_card(context: Context, paper: Paper, listing: Listing | None = None) 
     pk, url = e(paper.pk), e(page.paper(paper.arxiv_id))
     placement = getattr(listing, "placement", None) if listing else None
     authors = paper.card_authors
-    names = ", ".join(f'<a href="{e(page.author(key))}">{e(name)}</a>' for name, key in authors.named)
+    names = ", ".join(_author(page, paper, name, key, position) for name, key, position in authors.named)
     more = f" and {e(authors.more)} more" if authors.more else ""
     summary = paper.ai_summary or Truncator(paper.abstract).words(SUMMARY_WORDS, truncate=" …")
     out = [
@@ -200,6 +202,17 @@ def _thumbnail(page: _Page, paper: Paper, url: str) -> str:
         f'<a class="card-thumb" href="{url}" tabindex="-1" aria-hidden="true">'
         f'<img src="{e(src)}" alt="" width="{WIDTH}" height="{HEIGHT}" loading="lazy" decoding="async"></a>'
     )
+
+
+def _author(page: _Page, paper: Paper, name: str, key: str, position: int) -> str:
+    """An author's name, linked to their page here; to the member's profile where a member's claim
+    to be them is approved (as the paper page links them)."""
+    e = page.escape
+    claim = claim_at(paper, position, key)
+    if claim is None:
+        return f'<a href="{e(page.author(key))}">{e(name)}</a>'
+    username = claim.user.get_username()
+    return f'<a class="claimed" href="{e(page.profile(username))}" title="{e(username)} here">{e(name)}</a>'
 
 
 _SPEECH_BUBBLE = (

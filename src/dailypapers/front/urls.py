@@ -23,6 +23,7 @@ urlpatterns = [
     path("papers/trending", views.trending_page, name="trending"),
     path("about/ranking", views.about_ranking, name="about_ranking"),
     path("authors/<path:key>", views.author_page, name="author"),
+    path("orgs/<str:name>", views.organization_page, name="organization"),
     path("u/<str:username>", views.profile, name="profile"),
     # The imported site's submitter of that name, even where a member holds the name above.
     path("u/<str:username>/huggingface", views.imported_submitter_page, name="imported_submitter"),

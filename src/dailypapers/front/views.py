@@ -16,7 +16,7 @@ from django.urls import NoReverseMatch, reverse
 
 from dailypapers.accounts.models import display_name
 from dailypapers.collections.models import Collection, collections_holding
-from dailypapers.community.models import Comment, Upvote, Watch
+from dailypapers.community.models import AuthorClaim, Comment, Upvote, Watch, attach_claims, claim_at
 from dailypapers.core import pagecache
 from dailypapers.core.pagecache import cached_page
 from dailypapers.core.user_text import BadInput
@@ -25,7 +25,16 @@ from dailypapers.papers import ranking, stamps
 from dailypapers.papers.arxiv_ids import parse_arxiv_id
 from dailypapers.papers.authors import author_key
 from dailypapers.papers.citing import bibtex
-from dailypapers.papers.models import Author, Authorship, Listing, Paper, listed_day_near, prefetch_card_faces
+from dailypapers.papers.models import (
+    Author,
+    Authorship,
+    Listing,
+    Membership,
+    Organization,
+    Paper,
+    listed_day_near,
+    prefetch_card_faces,
+)
 from dailypapers.papers.periods import Period
 from dailypapers.papers.submitters import imported_submitter, member_named
 from dailypapers.recommend.models import Dismissal, Follow, Save
@@ -137,7 +146,7 @@ def render_listings(request: HttpRequest, listings, template: str, context: dict
     listings = Dismissal.exclude_from(listings, request.user)
     listings = listings.select_related("paper", "submitted_by")  # what the cards show, no more
     page = Paginator(listings, settings.PAPERS_PER_PAGE).get_page(request.GET.get("page"))
-    papers = prefetch_card_faces(listing.paper for listing in page)
+    papers = attach_claims(prefetch_card_faces(listing.paper for listing in page))
     rank_offset = page.start_index() - 1 if page.paginator.count else 0
     for position, listing in enumerate(page, start=rank_offset + 1):
         listing.placement = ranking.explain(listing, sort, rank=position)
@@ -167,7 +176,14 @@ def paper_detail(request: HttpRequest, ref: str) -> HttpResponse:
     paper = Paper.objects.visible().select_related("primary_category").for_cards().by_ref(parsed)
     if paper is None:
         return render(request, "front/not_in_catalogue.html", {"arxiv_id": parsed.id}, status=404)
-    listings = paper.listings.visible().select_related("submitted_by__profile").order_by("day")
+    listings = (
+        paper.listings.visible().select_related("submitted_by__profile", "organization").order_by("day")
+    )
+    for authorship in paper.authorships.all():  # prefetched: these are the objects the page shows
+        authorship.claim = claim_at(paper, authorship.position, authorship.author.key)
+    my_claim = None
+    if request.user.is_authenticated:
+        my_claim = AuthorClaim.objects.filter(user=request.user, paper=paper).first()
     return render(
         request,
         "front/detail.html",
@@ -175,6 +191,7 @@ def paper_detail(request: HttpRequest, ref: str) -> HttpResponse:
             "paper": paper,
             "listings": listings,
             "bibtex": bibtex([paper]),
+            "my_claim": my_claim,
             **discussion_context(request, paper),
         },
     )
@@ -236,7 +253,7 @@ def author_page(request: HttpRequest, key: str) -> HttpResponse:
     newest_first = F("published_at").desc(nulls_last=True)
     papers = papers.select_related("primary_category").order_by(newest_first, "-id")
     page = Paginator(papers, settings.PAPERS_PER_PAGE).get_page(request.GET.get("page"))
-    cards = prefetch_card_faces(page)
+    cards = attach_claims(prefetch_card_faces(page))
     return render(
         request,
         "front/author.html",
@@ -245,6 +262,39 @@ def author_page(request: HttpRequest, key: str) -> HttpResponse:
             "page": page,
             "rank_offset": page.start_index() - 1 if page.paginator.count else 0,
             "following": Follow.follows(request.user, Follow.Kind.AUTHOR, author.key),
+            "voted_ids": Upvote.voted_ids(request.user, cards),
+            "saved_ids": Save.saved_ids(request.user, cards),
+        },
+    )
+
+
+@cached_page
+def organization_page(request: HttpRequest, name: str) -> HttpResponse:
+    """An organisation: the papers submitted for it, newest first, with their votes; its members."""
+    org = Organization.objects.filter(name=name).first()
+    if org is None:
+        org = Organization.objects.filter(name__iexact=name).first()
+        if org is None:
+            raise Http404(f"There is no organisation called “{name[:150]}”.")
+        return redirect(org.get_absolute_url())
+    listings = Listing.objects.visible().filter(organization=org).latest_per_paper()
+    listings = Dismissal.exclude_from(listings, request.user)
+    listings = listings.select_related("paper", "submitted_by").order_by("-day", "-id")
+    page = Paginator(listings, settings.PAPERS_PER_PAGE).get_page(request.GET.get("page"))
+    cards = attach_claims(prefetch_card_faces(listing.paper for listing in page))
+    members = (
+        Membership.objects.filter(organization=org, user__is_active=True)
+        .select_related("user__profile")
+        .order_by("role", "user__username")  # its admins first ("admin" < "member")
+    )
+    return render(
+        request,
+        "front/organization.html",
+        {
+            "org": org,
+            "page": page,
+            "members": [(m, display_name(m.user)) for m in members],
+            "rank_offset": page.start_index() - 1 if page.paginator.count else 0,
             "voted_ids": Upvote.voted_ids(request.user, cards),
             "saved_ids": Save.saved_ids(request.user, cards),
         },
@@ -305,6 +355,11 @@ def profile(request: HttpRequest, username: str) -> HttpResponse:
             "member": user,
             "member_name": display_name(user),
             "submissions": Paginator(submissions, 50).get_page(request.GET.get("s")),
+            # The papers a moderator approved them as an author of, newest first.
+            "authored": AuthorClaim.objects.approved()
+            .filter(user=user, paper__hidden=False)
+            .select_related("paper")
+            .order_by(F("paper__published_at").desc(nulls_last=True), "-id")[:100],
             "comments": Paginator(comments, 50).get_page(request.GET.get("c")),
             # Someone else under the same name on the imported site: say so, and where they are.
             "namesake": imported_submitter(user.get_username()),

@@ -7,6 +7,8 @@ from dailypapers.papers.models import (
     Category,
     CodeRepository,
     Listing,
+    Membership,
+    Organization,
     Paper,
     PaperCategory,
     StarCount,
@@ -155,3 +157,18 @@ class CodeRepositoryAdmin(admin.ModelAdmin):
     search_fields = ["url"]
     readonly_fields = ["url", "etag", "stars", "missing", "checked_at", "claimed_until"]
     inlines = [StarCountInline]
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 1
+    raw_id_fields = ["user"]
+
+
+@admin.register(Organization)
+class OrganizationAdmin(admin.ModelAdmin):
+    """Organisations (made by the Hugging Face import, or here) with their members."""
+
+    list_display = ["name", "fullname", "hf_id", "created_at"]
+    search_fields = ["name", "fullname"]
+    inlines = [MembershipInline]

@@ -85,7 +85,8 @@ CARD_CATEGORIES = 3
 class CardAuthors(NamedTuple):
     """What a paper card shows of the author list."""
 
-    named: list[tuple[str, str]]  # the first CARD_AUTHORS: (the name as this paper writes it, author key)
+    # The first CARD_AUTHORS: (the name as this paper writes it, author key, position in the list).
+    named: list[tuple[str, str, int]]
     more: int  # how many authors follow them
 
 
@@ -170,7 +171,7 @@ class Paper(models.Model):
     @cached_property
     def card_authors(self) -> CardAuthors:
         authorships = self.authorships.all()
-        named = [(a.name, a.author.key) for a in authorships[:CARD_AUTHORS]]
+        named = [(a.name, a.author.key, a.position) for a in authorships[:CARD_AUTHORS]]
         return CardAuthors(named, max(0, len(authorships) - CARD_AUTHORS))
 
     @cached_property
@@ -376,6 +377,78 @@ class AutoListRule(models.Model):
         )
 
 
+class Organization(models.Model):
+    """A lab, company or group that puts papers on the feed: Hugging Face's organisations, made here
+    by the import (`hf_id` is theirs), or by a moderator in the admin. Members belong through
+    Membership."""
+
+    # The handle in addresses (/orgs/<name>), as Hugging Face spells it ("ByteDance-Seed").
+    name = models.CharField(max_length=100, unique=True)
+    fullname = models.CharField(max_length=300, blank=True)
+    avatar_url = models.URLField("avatar URL", max_length=500, blank=True)
+    description = models.TextField(blank=True)
+    hf_id = models.CharField("Hugging Face id", max_length=40, blank=True)  # its `_id` there
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(name="") & ~models.Q(name__contains="/"), name="organization_name"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.fullname or self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("front:organization", args=[self.name])
+
+    @property
+    def avatar_src(self) -> str:
+        """The avatar for an <img> on our pages: only a full https address (an import's is as given)."""
+        return self.avatar_url if self.avatar_url.startswith("https://") else ""
+
+    def as_hf(self) -> dict:
+        """The object Hugging Face sends as an item's or a paper's `organization`, keys in its order;
+        the avatar only where there is one (Hugging Face leaves it out then)."""
+        data = {"_id": self.hf_id or self.name, "name": self.name, "fullname": self.fullname or self.name}
+        if self.avatar_url:
+            data["avatar"] = self.avatar_url
+        return data
+
+
+class Membership(models.Model):
+    """A member belongs to an organisation, as one of its admins or as a plain member, and may
+    submit papers on its behalf. Here, not in accounts: community's submissions check it, and
+    accounts sits beside community, not below it."""
+
+    class Role(models.TextChoices):
+        ADMIN = "admin", "admin"
+        MEMBER = "member", "member"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
+    joined_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["organization__name", "user__username"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organization"], name="one_membership_per_org")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.organization.name} ({self.role})"
+
+
+def organizations_of(user) -> models.QuerySet:
+    """The organisations a member belongs to, by name (none for a stranger)."""
+    if user is None or not user.is_authenticated:
+        return Organization.objects.none()
+    return Organization.objects.filter(memberships__user=user).order_by("name")
+
+
 class ListingQuerySet(models.QuerySet):
     def visible(self) -> ListingQuerySet:
         return self.filter(hidden=False, paper__hidden=False)
@@ -485,6 +558,11 @@ class Listing(models.Model):
     # The rest of the item, served back as it came: submittedBy, submittedOnDailyBy, organization,
     # submitterOrganization, mediaUrls, isAuthorParticipating.
     source_details = models.JSONField(default=dict, blank=True)
+    # On whose behalf it was submitted: the item's organization on Hugging Face, or one of the
+    # submitter's organisations here.
+    organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.SET_NULL, related_name="listings"
+    )
 
     objects = ListingQuerySet.as_manager()
 
@@ -518,20 +596,22 @@ def _card_lookups(listings: bool) -> list:
         "categories",
     ]
     if listings:
-        visible = Listing.objects.visible().select_related("submitted_by").order_by("day", "id")
+        visible = (
+            Listing.objects.visible().select_related("submitted_by", "organization").order_by("day", "id")
+        )
         lookups.append(Prefetch("listings", queryset=visible, to_attr="visible_listings"))
     return lookups
 
 
-def _first_authors(ids: list[int]) -> list[tuple[int, str, str, int]]:
-    """(paper id, name, author key, the paper's number of authors) for the first CARD_AUTHORS
+def _first_authors(ids: list[int]) -> list[tuple[int, str, str, int, int]]:
+    """(paper id, name, author key, position, the paper's number of authors) for the first CARD_AUTHORS
     authors of each paper, in order. Written in SQL: as a queryset (a window function filtered in
     a subquery) it took Django four times as long to build as the database to answer."""
     if not ids:
         return []
     q = connection.ops.quote_name
     sql = (
-        f"SELECT f.{q('paper_id')}, f.{q('name')}, a.{q('key')}, f.n FROM ("
+        f"SELECT f.{q('paper_id')}, f.{q('name')}, a.{q('key')}, f.{q('position')}, f.n FROM ("
         f"SELECT {q('paper_id')}, {q('name')}, {q('author_id')}, {q('position')}, "
         f"ROW_NUMBER() OVER (PARTITION BY {q('paper_id')} ORDER BY {q('position')}) AS place, "
         f"COUNT(*) OVER (PARTITION BY {q('paper_id')}) AS n "
@@ -551,10 +631,10 @@ def prefetch_card_faces(papers: Iterable[Paper]) -> list[Paper]:
     page's cards otherwise read hundreds of authorships. Returns the papers."""
     papers = list(papers)
     ids = sorted({paper.pk for paper in papers})
-    named: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    named: dict[int, list[tuple[str, str, int]]] = defaultdict(list)
     total: dict[int, int] = {}
-    for paper_id, name, key, count in _first_authors(ids):
-        named[paper_id].append((name, key))
+    for paper_id, name, key, position, count in _first_authors(ids):
+        named[paper_id].append((name, key, position))
         total[paper_id] = count
     codes: dict[int, list[str]] = defaultdict(list)
     # A category's code is its primary key: no join. In code order, as Category orders them.

@@ -42,7 +42,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from dailypapers.community.models import Upvote
+from dailypapers.community.models import Upvote, attach_claims
 from dailypapers.papers.models import (
     Authorship,
     Listing,
@@ -470,13 +470,15 @@ class Ranking:
         if missing:
             # A page's cards show neither the primary category nor the submitter's profile.
             related = (
-                ("paper", "submitted_by") if page else ("paper__primary_category", "submitted_by__profile")
+                ("paper", "submitted_by")
+                if page
+                else ("paper__primary_category", "submitted_by__profile", "organization")
             )
             found = Listing.objects.select_related(*related).in_bulk([pick.listing_id for pick in missing])
             for pick in missing:
                 pick.listing = found[pick.listing_id]
             prefetch = prefetch_card_faces if page else prefetch_cards
-            prefetch(pick.listing.paper for pick in missing)
+            attach_claims(prefetch(pick.listing.paper for pick in missing))  # claimed authors link
         return picks
 
     def explain(self, picks: Iterable[Pick]) -> None:

@@ -26,7 +26,7 @@ from django.utils import timezone
 from dailypapers.core import pagecache
 from dailypapers.papers import code_links
 from dailypapers.papers.authors import author_key
-from dailypapers.papers.models import Author, Authorship, Category, Listing, Paper
+from dailypapers.papers.models import Author, Authorship, Category, Listing, Organization, Paper
 from dailypapers.papers.signals import CODE, NEW_VERSION, catalogue_changed_on_commit, news_on_commit
 from dailypapers.sources import autolist
 from dailypapers.sources.records import PaperRecord
@@ -514,9 +514,50 @@ def _replace_categories(pks: dict[str, int], lists: dict[str, list[str]], replac
     _insert_rows(through, ["paper_id", "category_id"], rows)
 
 
-def _listing_values(listing) -> dict[str, object]:
+def _org_of(listing) -> dict | None:
+    """The organisation a listing's source names (Hugging Face's item `organization`: _id, name,
+    fullname, avatar), when it names one a page address can hold."""
+    org = listing.details.get("organization") if isinstance(listing.details, dict) else None
+    if not isinstance(org, dict):
+        return None
+    name = org.get("name")
+    if not isinstance(name, str) or not 0 < len(name) <= 100 or "/" in name or "\x00" in name:
+        return None
+    return org
+
+
+def _organizations(listings: Iterable) -> dict[str, int]:
+    """Organization row ids by name for the organisations these listings name: made when new, their
+    full name, avatar and Hugging Face id refreshed when the source now says otherwise."""
+    wanted: dict[str, dict] = {}
+    for listing in listings:
+        if (org := _org_of(listing)) is not None:
+            wanted[org["name"]] = org  # the batch's last word on it
+
+    def fields(org: dict) -> dict[str, str]:
+        avatar = org.get("avatar")
+        return {
+            "fullname": str(org.get("fullname") or "")[:300],
+            "avatar_url": avatar[:500] if isinstance(avatar, str) else "",  # as given: served back so
+            "hf_id": str(org.get("_id") or "")[:40],
+        }
+
+    found = {o.name: o for o in Organization.objects.filter(name__in=list(wanted))}
+    for name, org in wanted.items():
+        values = fields(org)
+        row = found.get(name)
+        if row is None:
+            found[name] = Organization.objects.create(name=name, **values)
+        elif any(getattr(row, k) != v for k, v in values.items()):
+            Organization.objects.filter(pk=row.pk).update(**values)
+    return {name: row.pk for name, row in found.items()}
+
+
+def _listing_values(listing, orgs: dict[str, int]) -> dict[str, object]:
     """What an imported listing carries from its source, refreshed when a newer import differs."""
+    org = _org_of(listing)
     return {
+        "organization_id": orgs[org["name"]] if org else None,
         "submitter_name": listing.submitter_name,
         "submitter_fullname": listing.submitter_fullname,
         "submitted_at": listing.submitted_at,
@@ -537,13 +578,14 @@ def _add_listings(pks: dict[str, int], batch: dict[str, PaperRecord]) -> int:
     }
     if not wanted:
         return 0
+    orgs = _organizations(wanted.values())
     existing: dict[tuple[int, object], Listing] = {}
     for chunk in _chunks(list({pk for pk, _ in wanted})):
         existing.update({(row.paper_id, row.day): row for row in Listing.objects.filter(paper_id__in=chunk)})
     new_rows, updated_rows = [], []
     for (paper_id, day), listing in wanted.items():
         row = existing.get((paper_id, day))
-        values = _listing_values(listing)
+        values = _listing_values(listing, orgs)
         if row is None:
             new_rows.append(Listing(paper_id=paper_id, day=day, source=listing.source, **values))
         elif row.source == listing.source == Listing.Source.IMPORT and any(
