@@ -111,3 +111,19 @@ def test_collections_reorder_among_the_owners():
     ]
     with pytest.raises(ValidationError):
         first.change(ada, position=-1)
+
+
+def test_a_moderator_hides_a_collection_in_the_admin_on_record(client, papers):
+    from dailypapers.core.models import ModerationAction
+
+    ada = add_user("ada")
+    spam = Collection.create(ada, "Buy followers")
+    client.force_login(add_user("mod", is_staff=True, is_superuser=True))
+    client.post("/admin/collections/collection/", {"action": "hide", "_selected_action": [spam.pk]})
+    spam.refresh_from_db()
+    assert spam.hidden
+    client.post("/admin/collections/collection/", {"action": "show", "_selected_action": [spam.pk]})
+    spam.refresh_from_db()
+    assert not spam.hidden
+    trail = ModerationAction.objects.order_by("id").values_list("moderator_name", "kind", "target_id")
+    assert list(trail) == [("mod", "hide_collection", spam.pk), ("mod", "show_collection", spam.pk)]

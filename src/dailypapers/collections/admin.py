@@ -1,8 +1,10 @@
 """Collections in the Django admin: a moderator hides a spam collection (only its owner then sees it)."""
 
 from django.contrib import admin, messages
+from django.db import transaction
 
 from dailypapers.collections.models import Collection, CollectionItem
+from dailypapers.core.models import ModerationAction
 
 
 class ItemInline(admin.TabularInline):
@@ -42,9 +44,12 @@ class CollectionAdmin(admin.ModelAdmin):
 
     def _set_hidden(self, request, queryset, hidden: bool) -> None:
         done = 0
+        kind = ModerationAction.Kind.HIDE_COLLECTION if hidden else ModerationAction.Kind.SHOW_COLLECTION
         for collection in queryset.filter(hidden=not hidden):  # saved one by one: each renews its pages
-            collection.hidden = hidden
-            collection.save(update_fields=["hidden"])
+            with transaction.atomic():
+                collection.hidden = hidden
+                collection.save(update_fields=["hidden"])
+                ModerationAction.record(request.user, kind, collection, "admin action")
             done += 1
         self.message_user(
             request, f"{done} collection(s) {'hidden' if hidden else 'shown again'}.", messages.SUCCESS

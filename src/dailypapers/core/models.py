@@ -21,6 +21,8 @@ class ModerationAction(models.Model):
         DELETE_COMMENT = "delete_comment", "deleted a comment"
         DEACTIVATE_USER = "deactivate_user", "deactivated a user"
         REACTIVATE_USER = "reactivate_user", "reactivated a user"
+        HIDE_COLLECTION = "hide_collection", "hid a collection"
+        SHOW_COLLECTION = "show_collection", "showed a collection again"
 
     moderator = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="moderation_actions"
