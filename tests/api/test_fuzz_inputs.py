@@ -24,7 +24,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from dailypapers.api.models import ApiToken
-from dailypapers.community.models import Comment
+from dailypapers.community.models import AuthorClaim, Comment
 from dailypapers.community.submissions import submit_paper
 from dailypapers.digests import tokens as digest_tokens
 from dailypapers.digests.models import Subscription
@@ -92,6 +92,7 @@ def site(db, settings):
     paper = recent_paper("2608.00003")
     comment = Comment.post(member, paper, "A first comment")
     listing = submit_paper(member, "2608.00003", note="mine")
+    claim = AuthorClaim.ask(member, paper, paper.authorships.order_by("position").first().position)
     token, raw = ApiToken.issue(member, "fuzz")
     subscription = Subscription.objects.create(email="reader@example.org")
     values = {
@@ -107,7 +108,7 @@ def site(db, settings):
         "member": member,
         "bearer": raw,
         "values": values,
-        "pks": {"comments": comment.pk, "submissions": listing.pk},
+        "pks": {"comments": comment.pk, "submissions": listing.pk, "claim": claim.pk},
         "subscription": subscription,
     }
 
