@@ -15,13 +15,14 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
-from django.db.models import F, Max, Q
+from django.db.models import Max, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.text import slugify
 
 from dailypapers.core import pagecache
+from dailypapers.core.votes import toggle_counted
 from dailypapers.papers import stamps
 from dailypapers.papers.models import Paper
 
@@ -327,26 +328,7 @@ class CollectionUpvote(models.Model):
         """Vote, unvote or flip (None); (voted now?, the collection's upvote_count). As for papers,
         the unique constraint settles racing votes and the count moves by the row that changed."""
         _require_member(user, "vote")
-        with transaction.atomic():
-            if on is None:
-                on = not cls.objects.filter(user=user, collection=collection).exists()
-            if on:
-                try:
-                    with transaction.atomic():
-                        cls.objects.create(user=user, collection=collection)
-                except IntegrityError:
-                    pass
-                else:
-                    Collection.objects.filter(pk=collection.pk).update(upvote_count=F("upvote_count") + 1)
-            else:
-                deleted, _ = cls.objects.filter(user=user, collection=collection).delete()
-                if deleted:
-                    Collection.objects.filter(pk=collection.pk, upvote_count__gt=0).update(
-                        upvote_count=F("upvote_count") - 1
-                    )
-            count = Collection.objects.filter(pk=collection.pk).values_list("upvote_count", flat=True).get()
-        collection.upvote_count = count
-        return on, count
+        return toggle_counted(cls, collection, on, "collection", user)
 
     @classmethod
     def voted(cls, user: Any, collection: Collection) -> bool:

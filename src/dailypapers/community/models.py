@@ -13,12 +13,13 @@ import math
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
-from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.functional import cached_property
 
 from dailypapers.core.models import ModerationAction
+from dailypapers.core.votes import toggle_counted
 from dailypapers.papers.models import Paper
 
 
@@ -44,32 +45,12 @@ class Upvote(models.Model):
     def toggle(cls, user, paper: Paper, on: bool | None = None) -> tuple[bool, int]:
         """Vote (on=True), unvote (on=False) or flip (None); returns (voted now?, the paper's upvote_count).
 
-        Safe under concurrency: the unique constraint decides which of two racing votes counts, and
-        the counter moves only by the row actually inserted or deleted, with a conditional UPDATE.
+        Exact under concurrency (core.votes.toggle_counted).
         """
         _require_member(user, "vote")
         if paper.hidden and on is not False:
             raise PermissionDenied("This paper is hidden; it cannot be voted on.")
-        with transaction.atomic():
-            if on is None:
-                on = not cls.objects.filter(user=user, paper=paper).exists()
-            if on:
-                try:
-                    with transaction.atomic():  # a savepoint: a lost race leaves the outer transaction usable
-                        cls.objects.create(user=user, paper=paper)
-                except IntegrityError:
-                    pass  # already voted: nothing changes
-                else:
-                    Paper.objects.filter(pk=paper.pk).update(upvote_count=F("upvote_count") + 1)
-            else:
-                deleted, _ = cls.objects.filter(user=user, paper=paper).delete()
-                if deleted:
-                    Paper.objects.filter(pk=paper.pk, upvote_count__gt=0).update(
-                        upvote_count=F("upvote_count") - 1
-                    )
-            count = Paper.objects.filter(pk=paper.pk).values_list("upvote_count", flat=True).get()
-        paper.upvote_count = count
-        return on, count
+        return toggle_counted(cls, paper, on, "paper", user)
 
     @classmethod
     def voted_ids(cls, user, papers) -> set[int]:
