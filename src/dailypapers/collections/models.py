@@ -22,6 +22,7 @@ from django.utils.html import escape
 from django.utils.text import slugify
 
 from dailypapers.core import pagecache
+from dailypapers.core.members import require_member
 from dailypapers.core.votes import toggle_counted
 from dailypapers.papers import stamps
 from dailypapers.papers.models import Paper
@@ -32,13 +33,6 @@ NOTE_MAX = 500  # Hugging Face's limit
 MAX_COLLECTIONS = 200  # per member: a bound against scripts, far above a person's reading lists
 MAX_ITEMS = 1000  # per collection
 THEMES = ("orange", "blue", "green", "purple", "pink", "indigo")  # Hugging Face's
-
-
-def _require_member(user: Any, doing: str) -> None:
-    if user is None or not user.is_authenticated:
-        raise PermissionDenied(f"Sign in to {doing}.")
-    if not user.is_active:
-        raise PermissionDenied(f"This account is deactivated and cannot {doing}.")
 
 
 def _text(value: Any, name: str, limit: int, required: bool = False) -> str:
@@ -128,7 +122,7 @@ class Collection(models.Model):
         return bool(user is not None and user.is_authenticated and user.pk == self.owner_id)
 
     def _require_owner(self, user: Any) -> None:
-        _require_member(user, "change collections")
+        require_member(user, "change collections")
         if not self.is_owner(user):
             raise PermissionDenied("Only its owner can change this collection.")
 
@@ -148,7 +142,7 @@ class Collection(models.Model):
     def create(
         cls, user: Any, title: Any, description: Any = "", private: bool = False, theme: str = ""
     ) -> Collection:
-        _require_member(user, "make collections")
+        require_member(user, "make collections")
         title = _text(title, "title", TITLE_MAX, required=True)
         description = _text(description, "description", DESCRIPTION_MAX)
         if theme and theme not in THEMES:
@@ -327,7 +321,7 @@ class CollectionUpvote(models.Model):
     def toggle(cls, user: Any, collection: Collection, on: bool | None = None) -> tuple[bool, int]:
         """Vote, unvote or flip (None); (voted now?, the collection's upvote_count). As for papers,
         the unique constraint settles racing votes and the count moves by the row that changed."""
-        _require_member(user, "vote")
+        require_member(user, "vote")
         return toggle_counted(cls, collection, on, "collection", user)
 
     @classmethod

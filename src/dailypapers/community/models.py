@@ -18,16 +18,10 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.functional import cached_property
 
+from dailypapers.core.members import require_member
 from dailypapers.core.models import ModerationAction
 from dailypapers.core.votes import toggle_counted
 from dailypapers.papers.models import Paper
-
-
-def _require_member(user, doing: str) -> None:
-    if user is None or not user.is_authenticated:
-        raise PermissionDenied(f"Sign in to {doing}.")
-    if not user.is_active:
-        raise PermissionDenied(f"This account is deactivated and cannot {doing}.")
 
 
 class Upvote(models.Model):
@@ -47,7 +41,7 @@ class Upvote(models.Model):
 
         Exact under concurrency (core.votes.toggle_counted).
         """
-        _require_member(user, "vote")
+        require_member(user, "vote")
         if paper.hidden and on is not False:
             raise PermissionDenied("This paper is hidden; it cannot be voted on.")
         return toggle_counted(cls, paper, on, "paper", user)
@@ -150,7 +144,7 @@ class Comment(models.Model):
     @classmethod
     def post(cls, user, paper: Paper, body: str, parent: Comment | None = None) -> Comment:
         """A new comment (or a reply); ValidationError with a reader-facing message when it cannot be."""
-        _require_member(user, "comment")
+        require_member(user, "comment")
         body = cls.clean_body(body)
         if paper.hidden:
             raise ValidationError("This paper is hidden; it cannot be discussed.", code="hidden_paper")
@@ -321,7 +315,7 @@ class AuthorClaim(models.Model):
         when they cannot (a pending or approved claim on this paper already, a place taken)."""
         from dailypapers.papers.authors import author_key
 
-        _require_member(user, "claim authorship")
+        require_member(user, "claim authorship")
         if paper.hidden:
             raise ValidationError("This paper is hidden; its authors cannot be claimed.", code="hidden_paper")
         place = paper.authorships.filter(position=position).first()

@@ -23,15 +23,9 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from dailypapers.core import pagecache
+from dailypapers.core.members import require_member
 from dailypapers.papers.models import Paper
 from dailypapers.papers.signals import CODE, NEW_VERSION
-
-
-def _require_active_member(user: Any) -> None:
-    if user is None or not user.is_authenticated:
-        raise PermissionDenied("Sign in to watch papers.")
-    if not user.is_active:
-        raise PermissionDenied("This account is deactivated and cannot watch papers.")
 
 
 class Watch(models.Model):
@@ -49,7 +43,7 @@ class Watch(models.Model):
     def set(cls, user: Any, paper: Paper, on: bool) -> bool:
         """Watch (on) or stop watching; idempotent. Returns whether the member watches it now."""
         if on:
-            _require_active_member(user)
+            require_member(user, "watch papers")
             if paper.hidden:
                 raise PermissionDenied("This paper is hidden; it cannot be watched.")
             try:
@@ -85,7 +79,7 @@ class WatchMail(models.Model):
 
     @classmethod
     def choose(cls, user: Any, email: bool) -> None:
-        _require_active_member(user)
+        require_member(user, "watch papers")
         cls.objects.update_or_create(user=user, defaults={"email": email})
         if not email:  # what waits for the next mail goes no more
             Notification.objects.filter(user=user, mail_state=Notification.Mail.PENDING).update(

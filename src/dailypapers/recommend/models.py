@@ -22,6 +22,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from dailypapers.core import pagecache
+from dailypapers.core.members import require_member
 from dailypapers.papers import arxiv_categories
 from dailypapers.papers.authors import author_key
 from dailypapers.papers.models import Author, Paper
@@ -31,13 +32,6 @@ TAG_LENGTH = 40
 NOTE_LENGTH = 5_000
 VALUE_LENGTH = 300  # an author key, a category code, a username or a keyword
 DEFAULT_MIX = 0.7
-
-
-def _require_member(user: Any, doing: str) -> None:
-    if user is None or not user.is_authenticated:
-        raise PermissionDenied(f"Sign in to {doing}.")
-    if not user.is_active:
-        raise PermissionDenied(f"This account is deactivated and cannot {doing}.")
 
 
 def taste_stamp(user_id: int) -> str:
@@ -109,7 +103,7 @@ class Save(models.Model):
     ) -> Save:
         """Save the paper (idempotent; tags and note replace the old ones when given). Saving is
         the opposite of "Not interested": a dismissal of the paper is withdrawn."""
-        _require_member(user, "save papers")
+        require_member(user, "save papers")
         if paper.hidden:
             raise PermissionDenied("This paper is hidden; it cannot be saved.")
         fields: dict[str, Any] = {}
@@ -136,7 +130,7 @@ class Save(models.Model):
         """Save many papers at once (an imported library), all or none: one transaction, a few
         queries whatever the number. Papers saved already keep their tags and notes; dismissals of
         the others are withdrawn, as `add` does. Returns how many were newly saved."""
-        _require_member(user, "save papers")
+        require_member(user, "save papers")
         by_pk = {paper.pk: paper for paper in papers}
         hidden = [paper for paper in by_pk.values() if paper.hidden]
         if hidden:
@@ -175,7 +169,7 @@ class Save(models.Model):
     @classmethod
     def remove(cls, user: Any, paper: Paper) -> bool:
         """Take the paper out of the library; True when it was there."""
-        _require_member(user, "change your library")
+        require_member(user, "change your library")
         deleted, _ = cls.objects.filter(user=user, paper=paper).delete()
         if deleted:
             _changed(user)
@@ -222,7 +216,7 @@ class Dismissal(models.Model):
     @classmethod
     def add(cls, user: Any, paper: Paper) -> Dismissal:
         """Dismiss the paper (idempotent). The opposite of saving: it leaves the member's library."""
-        _require_member(user, "hide papers")
+        require_member(user, "hide papers")
         with transaction.atomic():
             Save.objects.filter(user=user, paper=paper).delete()
             dismissal, _ = cls.objects.get_or_create(user=user, paper=paper)
@@ -232,7 +226,7 @@ class Dismissal(models.Model):
     @classmethod
     def undo(cls, user: Any, paper: Paper) -> bool:
         """Show the paper again; True when it was dismissed."""
-        _require_member(user, "show papers again")
+        require_member(user, "show papers again")
         deleted, _ = cls.objects.filter(user=user, paper=paper).delete()
         if deleted:
             _changed(user)
@@ -307,7 +301,7 @@ class Follow(models.Model):
 
     @classmethod
     def add(cls, user: Any, kind: str, target: str) -> Follow:
-        _require_member(user, "follow")
+        require_member(user, "follow")
         target = cls.normalise(user, kind, target)
         with transaction.atomic():
             follow, _ = cls.objects.get_or_create(user=user, kind=kind, target=target)
@@ -316,7 +310,7 @@ class Follow(models.Model):
 
     @classmethod
     def remove(cls, user: Any, kind: str, target: str) -> bool:
-        _require_member(user, "unfollow")
+        require_member(user, "unfollow")
         target = " ".join((target or "").split())
         if kind == cls.Kind.AUTHOR:
             target = author_key(target)
@@ -382,7 +376,7 @@ class Mute(models.Model):
 
     @classmethod
     def add(cls, user: Any, kind: str, value: str) -> Mute:
-        _require_member(user, "mute")
+        require_member(user, "mute")
         value = cls.normalise(kind, value)
         with transaction.atomic():
             mute, _ = cls.objects.get_or_create(user=user, kind=kind, value=value)
@@ -391,7 +385,7 @@ class Mute(models.Model):
 
     @classmethod
     def remove(cls, user: Any, kind: str, value: str) -> bool:
-        _require_member(user, "unmute")
+        require_member(user, "unmute")
         try:
             value = cls.normalise(kind, value)
         except ValidationError:
@@ -434,7 +428,7 @@ class Rating(models.Model):
     @classmethod
     def rate(cls, user: Any, paper: Paper, value: int) -> Rating:
         """Rate the paper (a second rating replaces the first)."""
-        _require_member(user, "rate papers")
+        require_member(user, "rate papers")
         if value not in (cls.UP, cls.DOWN):
             raise ValidationError("A rating is +1 or -1.", code="value")
         with transaction.atomic():
@@ -446,7 +440,7 @@ class Rating(models.Model):
 
     @classmethod
     def clear(cls, user: Any, paper: Paper) -> bool:
-        _require_member(user, "rate papers")
+        require_member(user, "rate papers")
         deleted, _ = cls.objects.filter(user=user, paper=paper).delete()
         if deleted:
             _changed(user)
@@ -594,7 +588,7 @@ def forget_everything(user: Any) -> dict[str, int]:
     """The reset: every signal the member gave and everything learned from them go, keeping nothing
     (their library, follows, mutes, ratings, dismissals, their model, mix and private feed address).
     Returns how many rows of each kind went."""
-    _require_member(user, "reset your recommendations")
+    require_member(user, "reset your recommendations")
     gone = {}
     for model in (Save, Dismissal, Follow, Mute, Rating, Taste):
         deleted, _ = model.objects.filter(user=user).delete()

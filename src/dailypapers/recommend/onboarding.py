@@ -26,11 +26,12 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.db.models.functions import Lower
 
+from dailypapers.core.members import require_member
 from dailypapers.papers import arxiv_categories
 from dailypapers.papers.arxiv_ids import parse_arxiv_id
 from dailypapers.papers.models import Paper, PaperCategory
 from dailypapers.recommend.library_files import FORMATS, ParsedLibrary, Reference, read_library
-from dailypapers.recommend.models import Follow, Save, _require_member
+from dailypapers.recommend.models import Follow, Save
 
 log = logging.getLogger("dailypapers.recommend")
 
@@ -93,7 +94,7 @@ def category_choices() -> list[tuple[str, int]]:
 def follow_categories(user: Any, codes: Iterable[str]) -> tuple[list[str], list[str]]:
     """The member follows exactly these categories (those not among them are unfollowed).
     Returns (followed now, codes refused as unknown)."""
-    _require_member(user, "follow categories")
+    require_member(user, "follow categories")
     wanted: dict[str, str] = {}
     refused = []
     codes = [c.strip() for c in codes if c and c.strip()]
@@ -272,7 +273,7 @@ def _fetch_from_arxiv(ids: list[str], notes: list[str]) -> dict[str, Paper]:
 
 
 def _save(user: Any, references: list[Reference], summary: ImportSummary, fetch: bool) -> ImportSummary:
-    _require_member(user, "save papers")
+    require_member(user, "save papers")
     matching = match_references(references, fetch=fetch)
     papers = [paper for paper, _ in matching.papers.values()]
     summary.saved = Save.add_many(user, papers)  # all or none
@@ -295,7 +296,7 @@ def _save(user: Any, references: list[Reference], summary: ImportSummary, fetch:
 def import_library(user: Any, data: bytes, filename: str = "", fetch: bool = True) -> ImportSummary:
     """Read an exported library and save every entry found in the catalogue, all or none.
     LibraryFileError (a ValueError with the member's message) when the file cannot be read."""
-    _require_member(user, "import a library")
+    require_member(user, "import a library")
     parsed: ParsedLibrary = read_library(data, filename)
     summary = ImportSummary(
         source=FORMATS[parsed.format],
@@ -312,7 +313,7 @@ _SEPARATORS = re.compile(r"[\s,;]+")
 def save_pasted(user: Any, text: str, fetch: bool = True) -> ImportSummary:
     """Save the papers that pasted arXiv ids or links name (any form `parse_arxiv_id` reads,
     separated by spaces, commas or lines). ValidationError when nothing pasted is an id."""
-    _require_member(user, "save papers")
+    require_member(user, "save papers")
     tokens = [t.strip("<>()[]\"'") for t in _SEPARATORS.split(text or "") if t.strip("<>()[]\"'")]
     if not tokens:
         raise ValidationError("Paste at least one arXiv id or link.", code="empty")

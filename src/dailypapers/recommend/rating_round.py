@@ -13,9 +13,10 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db.models import F
 
+from dailypapers.core.members import require_member
 from dailypapers.papers.models import Listing, Paper, prefetch_cards
 from dailypapers.recommend import learning, ranking
-from dailypapers.recommend.models import Dismissal, Follow, Rating, Save, _require_member
+from dailypapers.recommend.models import Dismissal, Follow, Rating, Save
 
 ROUND = 10  # papers a round asks about
 POOL = 300  # recent papers the model chooses them from
@@ -45,7 +46,7 @@ def pool(user: Any, size: int = POOL) -> list[Paper]:
 
 def choose(user: Any, k: int = ROUND) -> list[Paper]:
     """The papers of this round: the `k` of the pool the member's model is least sure about."""
-    _require_member(user, "rate papers")
+    require_member(user, "rate papers")
     candidates = pool(user)
     if not candidates:
         return []
@@ -88,7 +89,7 @@ def record(user: Any, shown: list[str], answers: dict[str, str]) -> dict[str, in
     """Rate the shown papers as answered ("up", "down", anything else: skipped). `shown` are the
     papers' ids as the form sent them; unknown or hidden papers are passed over. Returns how many
     were rated up and down."""
-    _require_member(user, "rate papers")
+    require_member(user, "rate papers")
     ids = list(dict.fromkeys(int(s) for s in shown if s.isascii() and s.isdigit() and len(s) <= 12))
     if len(ids) > MAX_RATED_AT_ONCE:
         raise ValidationError(f"At most {MAX_RATED_AT_ONCE} papers can be rated at once.", code="too_many")
