@@ -11,28 +11,34 @@ import subprocess
 import sys
 import threading
 import time
+from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
-from django.db import close_old_connections
 
-from dailypapers.core import heartbeat
-from dailypapers.core.schema import DatabaseCommand
+from dailypapers.core.workers import PassOutcome, WorkerCommand
 from dailypapers.digests.sending import DatabaseDown, Sender
 
 log = logging.getLogger("dailypapers.digests")
 
 
-class Command(DatabaseCommand):
+class Command(WorkerCommand):
     help = (
         "E-mail digests: `send` delivers every digest that is due; `preview ADDRESS` prints the latest "
         "digest that address would get, without sending or recording it (see README, E-mail digests)."
     )
 
+    name = "digest"
+    interval_default = 60
+    interval_help = "seconds between passes (default 60)"
+    log = logging.getLogger("dailypapers.digests")
+    sender: Sender
+
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("action", choices=["send", "preview"], help="send, or preview ADDRESS")
         parser.add_argument("address", nargs="?", help="preview: the subscriber's e-mail address")
-        parser.add_argument("--loop", action="store_true", help="keep running, one pass every --interval")
-        parser.add_argument("--interval", type=float, default=60, help="seconds between passes (default 60)")
+        super().add_arguments(parser)
+
+    def add_worker_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--processes",
             type=int,
@@ -42,80 +48,45 @@ class Command(DatabaseCommand):
         # Set by --processes for its children: they stop when that process is gone.
         parser.add_argument("--parent-pid", type=int, default=0, help=argparse.SUPPRESS)
 
-    def handle(
-        self,
-        *args,
-        action: str,
-        address: str | None,
-        loop: bool,
-        interval: float,
-        processes: int,
-        verbosity: int,
-        parent_pid: int = 0,
-        **options,
-    ) -> None:
-        if action == "preview":
-            self.preview(address)
+    def handle(self, *args, **options) -> None:
+        if options["action"] == "preview":
+            self.preview(options["address"])
             return
-        if address:
+        if options["address"]:
             raise CommandError("send takes no address")
-        if interval <= 0:
-            raise CommandError("--interval must be positive")
+        interval = self.resolve_interval(options)
+        processes = options["processes"]
         if processes < 1:
             raise CommandError("--processes must be at least 1")
         if processes > 1:
-            self.run_processes(processes, loop, interval, verbosity)
+            self.run_processes(processes, options["loop"], interval, options["verbosity"])
             return
-        report = self.stdout.write if verbosity >= 2 else None
-        sender = Sender(report=report)
-        # SIGTERM (from --processes' parent, or a service manager): finish the digests in hand, stop.
-        previous = None
-        if threading.current_thread() is threading.main_thread():
-            previous = signal.signal(signal.SIGTERM, lambda signum, frame: sender.stopping.set())
+        self.sender = Sender(report=self.progress(options))
+        parent_pid = options.get("parent_pid", 0)
         if parent_pid:
-            threading.Thread(target=_stop_when_orphaned, args=(parent_pid, sender), daemon=True).start()
-        try:
-            self.passes(sender, loop, interval, verbosity)
-        finally:
-            if previous is not None:  # a command run inside another program leaves it as it was
-                signal.signal(signal.SIGTERM, previous)
+            threading.Thread(target=_stop_when_orphaned, args=(parent_pid, self.sender), daemon=True).start()
+        # SIGTERM (from --processes' parent, or a service manager) sets `stopping`: the sender
+        # finishes the digests in hand, then stops.
+        self.work(options, stop=self.sender.stopping)
 
-    def passes(self, sender: Sender, loop: bool, interval: float, verbosity: int) -> None:
+    def run_pass(self, stop: threading.Event, options: dict[str, Any]) -> PassOutcome:
+        started = time.monotonic()
         try:
-            while not sender.stopping.is_set():
-                started = time.monotonic()
-                try:
-                    result = sender.run_pass()
-                except DatabaseDown as exc:
-                    message = f"the database could not be reached ({exc}); digests stay queued"
-                    if not loop:
-                        raise CommandError(message) from exc
-                    log.error("digest pass stopped: %s", message)
-                    self.stderr.write(f"digest pass stopped: {message}; will retry")
-                except Exception as exc:
-                    if not loop:
-                        raise
-                    # A database outage or a bug: logged in full, the worker carries on.
-                    log.exception("digest pass failed")
-                    self.stderr.write(f"digest pass failed: {type(exc).__name__}: {exc}")
-                else:
-                    if verbosity >= 1 and (not loop or result.claimed or result.sent or result.retried):
-                        self.stdout.write(f"{result.summary()} ({time.monotonic() - started:.1f} s)")
-                    if result.smtp_down:
-                        self.stderr.write(f"SMTP server unreachable; will retry: {result.errors[-1]}")
-                    if not loop:
-                        if result.smtp_down:
-                            raise CommandError("the SMTP server could not be reached; digests stay queued")
-                        return
-                close_old_connections()
-                if loop:
-                    heartbeat.beat("digest", interval)  # /healthz: alive, and back within `interval`
-                sender.stopping.wait(interval)
-        except KeyboardInterrupt:
-            self.stderr.write("Stopped.")
-            return
-        if sender.stopping.is_set():
-            self.stderr.write("Stopped.")
+            result = self.sender.run_pass()
+        except DatabaseDown as exc:
+            message = f"the database could not be reached ({exc}); digests stay queued"
+            if not options["loop"]:
+                raise CommandError(message) from exc
+            log.error("digest pass stopped: %s", message)
+            return PassOutcome(warnings=[f"digest pass stopped: {message}; will retry"])
+        outcome = PassOutcome(
+            summary=f"{result.summary()} ({time.monotonic() - started:.1f} s)",
+            busy=bool(result.claimed or result.sent or result.retried),
+        )
+        if result.smtp_down:
+            outcome.warnings.append(f"SMTP server unreachable; will retry: {result.errors[-1]}")
+            outcome.failure = "the SMTP server could not be reached; digests stay queued"
+        return outcome
 
     def run_processes(self, processes: int, loop: bool, interval: float, verbosity: int) -> None:
         """Start the same command N times (each claims its own share). A child that dies ends the

@@ -6,36 +6,30 @@ waits for its reset instead of asking again."""
 from __future__ import annotations
 
 import logging
-import signal
 import threading
 import time
+from typing import Any
 
-from django.conf import settings
 from django.core.management.base import CommandError, CommandParser
-from django.db import close_old_connections
 
-from dailypapers.core import heartbeat
-from dailypapers.core.schema import DatabaseCommand
+from dailypapers.core.workers import PassOutcome, WorkerCommand
 from dailypapers.sources.github_stars import GitHub, fill_links_from_text, refresh_due
 
-log = logging.getLogger("dailypapers.sources")
 
-
-class Command(DatabaseCommand):
+class Command(WorkerCommand):
     help = (
         "Refresh the GitHub stars of the papers' code repositories (conditional requests, within "
         "GitHub's rate limit). --find-links first gives papers already here the repository their "
         "abstract or arXiv comments name."
     )
+    name = "stars"
+    interval_setting = "STARS_INTERVAL"
+    interval_help = "seconds between passes (default DAILYPAPERS_STARS_INTERVAL, 60)"
+    log = logging.getLogger("dailypapers.sources")
+    stopped_after_single_run = False
+    github: GitHub | None = None
 
-    def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--loop", action="store_true", help="keep running, one pass every --interval")
-        parser.add_argument(
-            "--interval",
-            type=float,
-            default=None,
-            help="seconds between passes (default DAILYPAPERS_STARS_INTERVAL, 60)",
-        )
+    def add_worker_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--find-links",
             action="store_true",
@@ -43,63 +37,31 @@ class Command(DatabaseCommand):
         )
         parser.add_argument("--limit", type=int, default=None, help="repositories per pass at most")
 
-    def handle(
-        self,
-        *args,
-        loop: bool,
-        interval: float | None,
-        find_links: bool,
-        limit: int | None,
-        verbosity: int,
-        **options,
-    ) -> None:
-        interval = settings.STARS_INTERVAL if interval is None else interval
-        if interval <= 0:
-            raise CommandError("--interval must be positive")
-        if limit is not None and limit <= 0:
+    def before_loop(self, options: dict[str, Any]) -> None:
+        if options["limit"] is not None and options["limit"] <= 0:
             raise CommandError("--limit must be positive")
-        if find_links:
+        if options["find_links"]:
             found = fill_links_from_text()
-            if verbosity >= 1:
+            if options["verbosity"] >= 1:
                 self.stdout.write(f"{found} paper(s) got a repository link from their abstract or comments")
-        stop = threading.Event()
-        previous = None
-        if threading.current_thread() is threading.main_thread():
-            previous = signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
-        report = self.stdout.write if verbosity >= 2 else None
-        github = GitHub()
-        try:
-            while not stop.is_set():
-                wait = interval
-                try:
-                    result = refresh_due(github, limit=limit, stop=stop, report=report)
-                except Exception as exc:
-                    if not loop:
-                        raise
-                    log.exception("stars pass failed")
-                    self.stderr.write(f"stars pass failed: {type(exc).__name__}: {exc}")
-                else:
-                    if verbosity >= 1 and (not loop or result.checked or result.resume_at):
-                        self.stdout.write(
-                            f"{result.checked} checked: {result.changed} changed, {result.not_modified} "
-                            f"unchanged (304), {result.moved} moved, {result.missing} missing, "
-                            f"{result.failed} failed; {result.held} held by another worker"
-                        )
-                    if result.resume_at is not None:
-                        # The rate limit: no request before it resets, however short --interval is.
-                        wait = max(interval, result.resume_at - time.time())
-                        if verbosity >= 1:
-                            self.stdout.write(f"GitHub's rate limit is spent: resuming in {wait:.0f} s")
-                    if not loop:
-                        return
-                close_old_connections()
-                heartbeat.beat("stars", wait)  # /healthz: alive, and back within `wait`
-                stop.wait(wait)
-        except KeyboardInterrupt:
-            pass
-        finally:
-            github.close()
-            if previous is not None:
-                signal.signal(signal.SIGTERM, previous)
-        if loop:
-            self.stderr.write("Stopped.")
+        self.github = GitHub()
+
+    def after_loop(self, options: dict[str, Any]) -> None:
+        if self.github is not None:
+            self.github.close()
+
+    def run_pass(self, stop: threading.Event, options: dict[str, Any]) -> PassOutcome:
+        result = refresh_due(self.github, limit=options["limit"], stop=stop, report=self.progress(options))
+        outcome = PassOutcome(
+            summary=(
+                f"{result.checked} checked: {result.changed} changed, {result.not_modified} "
+                f"unchanged (304), {result.moved} moved, {result.missing} missing, "
+                f"{result.failed} failed; {result.held} held by another worker"
+            ),
+            busy=bool(result.checked or result.resume_at),
+        )
+        if result.resume_at is not None:
+            # The rate limit: no request before it resets, however short --interval is.
+            outcome.wait = max(options["interval"], result.resume_at - time.time())
+            outcome.notes.append(f"GitHub's rate limit is spent: resuming in {outcome.wait:.0f} s")
+        return outcome
