@@ -130,3 +130,18 @@ def test_a_public_collection_has_rss_and_atom_feeds():
     atom = Client().get(f"/feeds/collections/ada/{tail}.atom")
     assert atom["Content-Type"].startswith("application/atom+xml") and "Second paper" in atom.content.decode()
     assert Client().get(f"/feeds/collections/bob/{tail}.rss").status_code == 404
+
+
+def test_a_rename_may_not_take_the_title_of_another_of_ones_collections():
+    ada = api("ada")
+    first = ada.post("/api/collections", {"title": "Agents"}, content_type="application/json").json()
+    second = ada.post("/api/collections", {"title": "Diffusion"}, content_type="application/json").json()
+    taken = ada.patch(
+        f"/api/collections/{second['slug']}", {"title": "AGENTS"}, content_type="application/json"
+    )
+    assert taken.status_code == 409 and taken.json()["code"] == "exists"
+    assert list(Collection.objects.order_by("pk").values_list("title", flat=True)) == ["Agents", "Diffusion"]
+    kept = ada.patch(
+        f"/api/collections/{first['slug']}", {"title": "agents"}, content_type="application/json"
+    )
+    assert kept.status_code == 200 and kept.json()["data"]["title"] == "agents"  # its own, recased

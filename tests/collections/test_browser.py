@@ -22,6 +22,8 @@ SEED = textwrap.dedent(
     add_paper({PAPER!r}, "A paper worth keeping", day=feed_day(), votes=5, categories=["cs.CL"])
     user = get_user_model().objects.create_user("keeper", "keeper@example.org", {PASSWORD!r})
     Profile.objects.create(user=user, email_verified=True)
+    from dailypapers.collections.models import Collection
+    Collection.create(user, "A reading list whose title is long enough to be wider than a phone's screen")
     """
 )
 
@@ -59,4 +61,10 @@ def test_adding_a_paper_to_a_new_collection_from_its_card(site, browser):
     expect(page.get_by_test_id("collection-item")).to_have_count(1)
     expect(page.get_by_test_id("collection-item")).to_contain_text("A paper worth keeping")
     expect(page.get_by_test_id("item-note")).to_contain_text("Read the second section first.")
+
+    # Without htmx's inline form, its own page; at a phone's width, a long title scrolls nothing sideways.
+    page.set_viewport_size({"width": 390, "height": 800})
+    page.goto(f"{site.url}/papers/{PAPER}/add-to-collection")
+    expect(page.get_by_test_id("collect-form")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 0
     assert problems == []

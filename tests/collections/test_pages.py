@@ -215,3 +215,14 @@ def test_a_collection_as_bibtex_in_its_order_private_ones_to_their_owner_only(pa
     owner.force_login(ada_user)
     mine = owner.get(address)
     assert mine.status_code == 200 and mine["Cache-Control"] == "private, no-store"
+
+
+def test_a_typed_new_title_wins_over_the_collection_picked_by_default(papers):
+    ada = member()
+    ada.post("/papers/2608.00001/add-to-collection", {"new_title": "First"})
+    first = Collection.objects.get(title="First")
+    # The form's list still shows "First" (picked by default) while the reader types a new title.
+    ada.post("/papers/2608.00002/add-to-collection", {"collection": str(first.pk), "new_title": "Second"})
+    second = Collection.objects.get(title="Second")
+    assert [i.paper.arxiv_id for i in second.shown_items()] == ["2608.00002"]
+    assert [i.paper.arxiv_id for i in first.shown_items()] == ["2608.00001"]

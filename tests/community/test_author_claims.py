@@ -229,3 +229,13 @@ def test_the_submit_page_says_so_and_refuses_with_a_message(client, settings):
     assert 'data-testid="requires-claim"' in client.get("/papers/submit").content.decode()
     answer = client.post("/papers/submit", {"paper": "2611.00904"})
     assert answer.status_code == 200 and "Only the authors of" in answer.content.decode()
+
+
+def test_with_every_author_claimed_the_page_offers_no_empty_form(client, mod):
+    add_paper("2608.00778", "Alone", DAY, authors=["Ada Lovelace"])
+    solo = Paper.objects.get(arxiv_id="2608.00778")
+    AuthorClaim.ask(add_user("ada"), solo, 1).decide(mod, approve=True)
+    client.force_login(add_user("bob"))
+    page = client.get("/papers/2608.00778").content.decode()
+    assert 'action="/papers/2608.00778/claim"' not in page  # a select with no option and a dead button
+    assert "Every author of this paper is claimed" in page

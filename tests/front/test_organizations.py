@@ -70,3 +70,11 @@ def test_a_member_submits_for_one_of_their_organisations_only(client, lab):
         "fullname": "The Analytical Lab",
     }
     assert "2611.00801" in client.get("/orgs/analytical-lab").content.decode()
+
+
+def test_the_page_loads_no_image_from_another_site(client, lab):
+    # The Content-Security-Policy (default-src 'self') blocks it: a broken image on every page.
+    lab.avatar_url = "https://cdn-avatars.huggingface.co/v1/production/uploads/lab.png"
+    lab.save()
+    page = client.get("/orgs/analytical-lab").content.decode()
+    assert "cdn-avatars.huggingface.co" not in page and "The Analytical Lab" in page

@@ -179,7 +179,21 @@ class Collection(models.Model):
         self._require_owner(user)
         update = []
         if "title" in fields:
-            self.title = _text(fields["title"], "title", TITLE_MAX, required=True)
+            title = _text(fields["title"], "title", TITLE_MAX, required=True)
+            # One title, one collection, as `create` keeps it: a rename may not take another's.
+            same = (
+                Collection.objects.filter(owner_id=self.owner_id, title__iexact=title)
+                .exclude(pk=self.pk)
+                .select_related("owner")
+                .first()
+            )
+            if same is not None:
+                raise ValidationError(
+                    f"You have a collection called “{same.title}” already.",
+                    code="exists",
+                    params={"slug": same.slug},
+                )
+            self.title = title
             update.append("title")
         if "description" in fields:
             self.description = _text(fields["description"], "description", DESCRIPTION_MAX)

@@ -283,7 +283,9 @@ def _chosen(request: HttpRequest) -> Collection:
     """The member's collection the form picked, or the new one it names (made now)."""
     new_title = request.POST.get("new_title", "").strip()
     chosen = request.POST.get("collection", "")
-    if new_title and chosen in ("", "new"):
+    # A typed title wins over the list, whose first collection is picked until the reader changes it:
+    # "or a new one, titled" must not quietly go to that one.
+    if new_title:
         mine = Collection.objects.filter(owner=request.user)
         same = mine.filter(title__iexact=new_title).first() if len(new_title) <= TITLE_MAX else None
         if same is not None:

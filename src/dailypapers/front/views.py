@@ -192,6 +192,8 @@ def paper_detail(request: HttpRequest, ref: str) -> HttpResponse:
             "listings": listings,
             "bibtex": bibtex([paper]),
             "my_claim": my_claim,
+            # The places still open to a claim: with none, the page says so instead of an empty form.
+            "claimable": [a for a in paper.authorships.all() if not a.claim],
             **discussion_context(request, paper),
         },
     )

@@ -404,11 +404,6 @@ class Organization(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("front:organization", args=[self.name])
 
-    @property
-    def avatar_src(self) -> str:
-        """The avatar for an <img> on our pages: only a full https address (an import's is as given)."""
-        return self.avatar_url if self.avatar_url.startswith("https://") else ""
-
     def as_hf(self) -> dict:
         """The object Hugging Face sends as an item's or a paper's `organization`, keys in its order;
         the avatar only where there is one (Hugging Face leaves it out then)."""
