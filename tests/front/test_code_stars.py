@@ -10,6 +10,7 @@ import pytest
 from django.utils import timezone
 
 from dailypapers.papers.models import CodeRepository, Paper, StarCount
+from dailypapers.papers.periods import feed_day
 from tests.support.factories import add_paper
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +27,7 @@ def history(url: str, counts: dict[int, int]) -> None:
 
 @pytest.fixture
 def papers():
-    day = timezone.now().date()
+    day = feed_day()  # not the UTC date: that is tomorrow on the feed's clock late in its evening
     add_paper("2608.00001", "Steady giant", day, votes=50, github_repo="https://github.com/a/giant")
     add_paper("2608.00002", "Rising star", day, votes=1, abstract="Code: https://github.com/b/rising.")
     add_paper("2608.00003", "New here", day, votes=2, github_repo="https://github.com/c/new")
