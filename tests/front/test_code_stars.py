@@ -47,9 +47,12 @@ def test_trending_by_stars(client, papers):
     assert "+1,134 in 7 days (1,234 now, 100 then)" in html
     assert "+30 in 7 days (70 now, 40 then)" in html and "+10 in 7 days (5,110 now, 5,100 then)" in html
     assert 'href="?sort=stars" aria-current="true"' in html
+    # Each card's "Why here?" leads to the part of /about/ranking that explains this sort.
+    assert html.count('<a href="/about/ranking#stars">How ranking works</a>') == 3
     # The score's order is unchanged, and both are offered.
     html = client.get("/papers/trending").content.decode()
     assert titles(html)[0] == "No code" and 'href="?sort=trending" aria-current="true"' in html
+    assert '<a href="/about/ranking#trending">How ranking works</a>' in html
     assert client.get("/papers/trending?sort=nonsense").status_code == 200
 
 

@@ -25,6 +25,7 @@ LONG_COMMENT = (
     "and Pneumonoultramicroscopicsilicovolcanoconiosis-like-identifiers-that-never-end.\n\n"
     "```\nfor paper in api.list_daily_papers(date='2026-08-20', sort='trending', limit=100): print(p)\n```\n"
 )
+LONG_AUTHOR = "Maximilian-Alexander Wolfeschlegelsteinhausenbergerdorff von Brandenburg-Preußen"
 # A query with results that is also one long word and a URL, echoed back in the heading.
 SEARCH = (
     "/papers/search?q=language+models+https://example.org/averyveryverylongpathwithoutanybreakpointsatall"
@@ -41,6 +42,10 @@ SEED = textwrap.dedent(
     Profile.objects.update_or_create(user=user, defaults={{"email_verified": True}})
     paper = Paper.objects.order_by("-id").first()
     Comment.post(user, paper, {LONG_COMMENT!r})
+    # An author with a long name, offered in the side panel's "I am this author" list.
+    paper.authorships.filter(position=paper.authorships.order_by("-position")[0].position).update(
+        name={LONG_AUTHOR!r}
+    )
     # A Hugging Face submitter of the demo, whose page lists what they submitted there.
     submitter = Listing.objects.exclude(submitter_name="").filter(submitted_by=None).first().submitter_name
     # The admin, with a verified address so that the same session also votes on the site.
@@ -67,6 +72,7 @@ def main_pages(paper_id: str, submitter: str, *, signed_in: bool) -> list[str]:
         "/papers/month/2026-06",
         f"/papers/{paper_id}",
         "/papers/trending",
+        "/papers/trending?sort=stars",
         SEARCH,
         "/api/",
         "/about/ranking",
@@ -80,6 +86,7 @@ def main_pages(paper_id: str, submitter: str, *, signed_in: bool) -> list[str]:
     if signed_in:
         # The member has given no signal: For you shows its cold start, with its long button.
         pages += ["/account/", "/for-you", "/for-you/settings", "/for-you/start", "/library"]
+        pages += ["/notifications"]
     else:
         pages += ["/accounts/login", "/accounts/signup"]
     return pages

@@ -67,6 +67,10 @@ class _Page:
         self.search = self.escape(fixed_path("search:search", app))
 
 
+# The part of /about/ranking that explains a sort, where it has its own.
+_RANKING_SECTIONS = {"trending": "#trending", "stars": "#stars"}
+
+
 def _number(value: Any) -> str:
     """`localize(value)`, made quick for a whole number: that is its digits, unless thousands are
     grouped (USE_THOUSAND_SEPARATOR: see django.utils.numberformat.format)."""
@@ -152,7 +156,8 @@ def render_card(context: Context, paper: Paper, listing: Listing | None = None) 
         sentences = " ".join(e(s) for s in placement.sentences())
         out.append(
             f'<details class="why"><summary>Why here?</summary><p><span id="why-{e(listing.pk)}">'
-            f'{sentences}</span>\n <a href="{page.about_ranking}">How ranking works</a></p></details>'
+            f'{sentences}</span>\n <a href="{page.about_ranking}{_RANKING_SECTIONS.get(placement.sort, "")}">'
+            "How ranking works</a></p></details>"
         )
     out.append("\n    </div>\n  </div>\n  ")
     out.append(_thumbnail(page, paper, url))
