@@ -143,3 +143,23 @@ def test_code_found_by_the_backfill_tells_watchers(paper, django_capture_on_comm
     with django_capture_on_commit_callbacks(execute=True):
         assert fill_links_from_text() == 1
     assert list(Notification.objects.filter(user=ada).values_list("kind", flat=True)) == ["code"]
+
+
+def test_a_version_of_a_paper_imported_without_one_is_news_only_if_it_came_later(
+    paper, django_capture_on_commit_callbacks
+):
+    # As after a Hugging Face import: the catalogue knows no version.
+    Paper.objects.filter(pk=paper.pk).update(version=None)
+    ada = add_user("ada")
+    Watch.set(ada, paper, True)
+    added = Paper.objects.get(pk=paper.pk).added_at
+    with django_capture_on_commit_callbacks(execute=True):  # a v2 from before it was imported: known
+        add_paper("2608.00001", "Watched & wanted", DAY, version=2, updated_at=added - dt.timedelta(days=3))
+    assert not Notification.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        add_paper("2608.00001", "Watched & wanted", DAY, version=3, updated_at=added + dt.timedelta(hours=1))
+    assert list(Notification.objects.values_list("kind", "version")) == [("version", 3)]
+    Paper.objects.filter(pk=paper.pk).update(version=None)
+    with django_capture_on_commit_callbacks(execute=True):  # a replacement since: news
+        add_paper("2608.00001", "Watched & wanted", DAY, version=4, updated_at=added + dt.timedelta(days=2))
+    assert sorted(Notification.objects.values_list("version", flat=True)) == [3, 4]

@@ -130,7 +130,7 @@ def upsert(records: Iterable[PaperRecord]) -> UpsertResult:
             if fields:
                 changed[arxiv_id] = fields
                 # News for the paper's watchers: a later arXiv version (a replacement), first code.
-                if "version" in fields and version and paper.version and paper.version > version:
+                if "version" in fields and paper.version and _a_new_version(paper, version):
                     news[NEW_VERSION].add(paper.pk)
                 if "github_repo" in fields and paper.github_repo and not repo:
                     news[CODE].add(paper.pk)
@@ -327,6 +327,16 @@ def _insert_papers(records: dict[str, PaperRecord]) -> dict[str, int]:
                 row[i] = value
         rows.append(row)
     return dict(_insert_rows(Paper, columns, rows, returning=("arxiv_id", "id")))
+
+
+def _a_new_version(paper: Paper, known: int | None) -> bool:
+    """Whether the version the paper now has is news: later than the one known before, or, where no
+    version was known (a Hugging Face import records none), a replacement dated after the paper
+    reached the catalogue (one it had already is no news)."""
+    if known:
+        return paper.version > known
+    since_import = paper.updated_at and paper.added_at and paper.updated_at > paper.added_at
+    return paper.version > 1 and bool(since_import)
 
 
 def _is_outdated(paper: Paper, record: PaperRecord) -> bool:
