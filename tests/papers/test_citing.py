@@ -163,7 +163,7 @@ def test_keys_are_unique_within_a_file():
         "smithnunez2024learning",
         "smithnunez2024learninga",
         "smithnunez2024learningb",
-        "anonymouson",
+        "anonymous2024on",  # no date: the year its arXiv id carries
     ]
     assert text.count("\n\n@misc{") == 3
 
@@ -206,3 +206,15 @@ def test_a_members_library_as_bibtex(client, real_papers):
     assert 'href="/library.bib"' in client.get("/library").content.decode()
     client.force_login(bob)
     assert client.get("/library.bib").content.decode() == bibtex([paper("2012.12877")])
+
+
+def test_keys_of_odd_names_stay_short_and_readable():
+    add_paper("2402.00001", "Łódź and Þingvellir", authors=["Jan Łukasiewicz"], published_at=when(2024, 2, 1))
+    long_name = "Wolfeschlegelsteinhausenbergerdorff" * 8
+    add_paper("2402.00002", "Pneumonoultramicroscopicsilicovolcanoconiosis", authors=[f"Hubert {long_name}"])
+    add_paper("hep-th/9901001", "Old strings", authors=["Ed Witten"], published_at=None)
+    assert key(paper("2402.00001")) == "lukasiewicz2024lodz"
+    assert key(paper("2402.00002")).startswith("wolfeschlegelsteinha20")
+    assert len(key(paper("2402.00002"))) <= 2 * 20 + 4
+    assert key(paper("hep-th/9901001")) == "witten1999old"
+    assert "year={1999}" in bibtex([paper("hep-th/9901001")])

@@ -164,9 +164,29 @@ _STOPWORDS = frozenset(
 )
 
 
+# Letters NFKD does not take apart into an ASCII letter and an accent.
+_FOLD = str.maketrans(
+    {"ß": "ss", "ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "æ": "ae", "Æ": "AE",
+     "œ": "oe", "Œ": "OE", "þ": "th", "Þ": "Th", "ı": "i"}
+)  # fmt: skip
+KEY_PART = 20  # letters at most of the name and of the word in a key
+
+
 def _ascii_word(text: str) -> str:
-    folded = unicodedata.normalize("NFKD", text.translate(str.maketrans({"ß": "ss", "ø": "o", "ł": "l"})))
-    return re.sub(r"[^a-z0-9]", "", folded.encode("ascii", "ignore").decode().lower())
+    folded = unicodedata.normalize("NFKD", text.translate(_FOLD))
+    return re.sub(r"[^a-z0-9]", "", folded.encode("ascii", "ignore").decode().lower())[:KEY_PART]
+
+
+def _year(paper: Paper) -> str:
+    """The first version's year; without a date, the one the arXiv id carries (2401.00001: 2024;
+    hep-th/9901001: 1999)."""
+    if paper.published_at:
+        return str(paper.published_at.year)
+    found = re.search(r"(?:^|/)(\d{2})\d{2}", paper.arxiv_id)
+    if not found:
+        return ""
+    yy = int(found.group(1))
+    return str(1900 + yy if yy >= 91 else 2000 + yy)  # arXiv began in 1991
 
 
 def key(paper: Paper) -> str:
@@ -174,7 +194,7 @@ def key(paper: Paper) -> str:
     (`vaswani2017attention`). Only ASCII letters and digits, as every BibTeX tool accepts."""
     names = [a.name for a in paper.authorships.all()[:1]]
     last = _ascii_word(names[0].split()[-1]) if names and names[0].split() else ""
-    year = str(paper.published_at.year) if paper.published_at else ""
+    year = _year(paper)
     words = [_ascii_word(w) for w in re.split(r"[\s\-–—/:]+", paper.title_line)]
     words = [w for w in words if w]
     first = next((w for w in words if w not in _STOPWORDS), words[0] if words else "")
@@ -186,7 +206,7 @@ def entry(paper: Paper, key_: str | None = None) -> str:
     fields = [
         ("title", tex(paper.title)),
         ("author", " and ".join(tex(a.name) for a in paper.authorships.all())),
-        ("year", str(paper.published_at.year) if paper.published_at else ""),
+        ("year", _year(paper)),
         ("eprint", paper.arxiv_id),
         ("archivePrefix", "arXiv"),
         ("primaryClass", paper.primary_category_id or ""),
