@@ -130,3 +130,23 @@ def test_paper_page_renders_without_any_index(client, settings, tmp_path):
 def test_header_box_submits_to_the_search_page(client, corpus):
     html = client.get(f"/papers/{corpus[0].arxiv_id}").content.decode()
     assert 'action="/papers/search"' in html and 'name="q"' in html
+
+
+def test_claimed_authors_link_on_the_search_page_in_one_query_for_the_page(client, corpus):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from dailypapers.community.models import AuthorClaim
+    from tests.support.factories import add_user
+
+    mod = add_user("mod", is_staff=True)
+    query = {"q": "language model agents"}
+    for i, arxiv_id in enumerate(result_ids(client.get("/papers/search", query).content.decode())[:6]):
+        paper = Paper.objects.get(arxiv_id=arxiv_id)
+        position = paper.authorships.order_by("position").first().position
+        AuthorClaim.ask(add_user(f"author{i}"), paper, position).decide(mod, True)
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get("/papers/search", {**query, "page": "1"}).content.decode()
+    assert html.count('class="claimed"') == 6
+    claim_reads = [q["sql"] for q in queries.captured_queries if "community_authorclaim" in q["sql"]]
+    assert len(claim_reads) == 1, claim_reads

@@ -11,17 +11,12 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from dailypapers.community.models import attach_claims, claim_at
+from dailypapers.community.models import claim_at
 from dailypapers.core.timestamps import iso
-from dailypapers.papers.models import Listing, Paper, prefetch_cards
+from dailypapers.papers.models import Listing, Paper
 
 # Hugging Face's status of an author whose claim its staff verified.
 CLAIMED = "claimed_verified"
-
-
-def prefetch_for_json(papers, listings: bool = False) -> list[Paper]:
-    """prefetch_cards, with the approved authorship claims the authors' `user` and `status` show."""
-    return attach_claims(prefetch_cards(papers, listings=listings))
 
 
 # A user object as Hugging Face sends one; `user` is what huggingface_hub reads as the username.

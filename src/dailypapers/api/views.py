@@ -24,7 +24,6 @@ from dailypapers.api.plumbing import (
 from dailypapers.api.serializers import (
     daily_item_json,
     paper_json,
-    prefetch_for_json,
     search_item_json,
     user_json,
 )
@@ -33,7 +32,7 @@ from dailypapers.core.pagecache import cached_page
 from dailypapers.core.timestamps import iso
 from dailypapers.papers import stamps
 from dailypapers.papers.arxiv_ids import parse_arxiv_id
-from dailypapers.papers.models import Listing, Paper
+from dailypapers.papers.models import Listing, Paper, prefetch_cards
 from dailypapers.papers.periods import Period
 
 MAX_PAGE = 100_000  # p beyond this is refused rather than turned into a huge OFFSET
@@ -162,7 +161,7 @@ def _daily_shared(request: HttpRequest) -> HttpResponse:
     rows = list(daily_listings(request)[page * limit : page * limit + limit + 1])
     more = len(rows) > limit
     rows = rows[:limit]
-    prefetch_for_json(listing.paper for listing in rows)  # each item has its listing
+    prefetch_cards(listing.paper for listing in rows)  # each item has its listing
     headers = {"Link": next_link(request, p=page + 1)} if more else {}
     return json_response([daily_item_json(listing, request) for listing in rows], headers=headers)
 
@@ -219,7 +218,7 @@ def get_paper(ref: str, request: HttpRequest | None = None) -> Paper:
 @cached_page(per_member=False, shortcut=False)  # the rate limit counts every read first
 def paper_detail(request: HttpRequest, ref: str) -> HttpResponse:
     paper = get_paper(ref, request)
-    prefetch_for_json([paper], listings=True)
+    prefetch_cards([paper], listings=True)
     return json_response(paper_json(paper, request))
 
 
@@ -247,7 +246,7 @@ def paper_list(request: HttpRequest) -> HttpResponse:
     rows = list(papers[: limit + 1])
     more = len(rows) > limit
     rows = rows[:limit]
-    prefetch_for_json(rows, listings=True)
+    prefetch_cards(rows, listings=True)
     headers = {"Link": next_link(request, cursor=_base36(rows[-1].id))} if more else {}
     return json_response([paper_json(p, request) for p in rows], headers=headers)
 
@@ -271,7 +270,7 @@ def paper_markdown(request: HttpRequest, ref: str) -> HttpResponse:
         paper = get_paper(ref, request)
     except ApiError as exc:
         return HttpResponse(exc.message + "\n", status=exc.status, content_type="text/plain; charset=utf-8")
-    prefetch_for_json([paper], listings=True)
+    prefetch_cards([paper], listings=True)
     response = HttpResponse(as_markdown(paper, request), content_type="text/markdown; charset=utf-8")
     response["Access-Control-Allow-Origin"] = "*"
     return response
@@ -328,7 +327,7 @@ def paper_search(request: HttpRequest) -> HttpResponse:
                 result = query.search_papers(q, limit=limit, offset=offset, **filters)
             else:
                 result = query.latest_papers(limit=limit, offset=offset, **filters)
-            prefetch_for_json((hit.paper for hit in result.hits), listings=True)
+            prefetch_cards((hit.paper for hit in result.hits), listings=True)
             # A listing has no relevance to score.
             items = [search_item_json(h.paper, request, h.score if q else None) for h in result.hits]
     except SearchBusy as busy:
@@ -351,7 +350,7 @@ def similar(request: HttpRequest, ref: str) -> HttpResponse:
     paper = get_paper(ref)
     limit = int_param(request, "limit", 10, 1, 50)
     papers = [p for p in similar_papers(paper, limit=limit) if not p.hidden]
-    prefetch_for_json(papers, listings=True)
+    prefetch_cards(papers, listings=True)
     return json_response([paper_json(p, request) for p in papers])
 
 
@@ -459,5 +458,5 @@ def submit(request: HttpRequest) -> HttpResponse:
     listing = Listing.objects.select_related("paper__primary_category", "submitted_by", "organization").get(
         pk=listing.pk
     )
-    prefetch_for_json([listing.paper], listings=True)
+    prefetch_cards([listing.paper], listings=True)
     return json_response(daily_item_json(listing, request), status=201)

@@ -16,7 +16,7 @@ from django.urls import NoReverseMatch, reverse
 
 from dailypapers.accounts.models import display_name
 from dailypapers.collections.models import Collection, collections_holding
-from dailypapers.community.models import AuthorClaim, Comment, Upvote, Watch, attach_claims, claim_at
+from dailypapers.community.models import AuthorClaim, Comment, Upvote, Watch, claim_at
 from dailypapers.core import pagecache
 from dailypapers.core.pagecache import cached_page
 from dailypapers.core.user_text import BadInput
@@ -146,7 +146,7 @@ def render_listings(request: HttpRequest, listings, template: str, context: dict
     listings = Dismissal.exclude_from(listings, request.user)
     listings = listings.select_related("paper", "submitted_by")  # what the cards show, no more
     page = Paginator(listings, settings.PAPERS_PER_PAGE).get_page(request.GET.get("page"))
-    papers = attach_claims(prefetch_card_faces(listing.paper for listing in page))
+    papers = prefetch_card_faces(listing.paper for listing in page)
     rank_offset = page.start_index() - 1 if page.paginator.count else 0
     for position, listing in enumerate(page, start=rank_offset + 1):
         listing.placement = ranking.explain(listing, sort, rank=position)
@@ -255,7 +255,7 @@ def author_page(request: HttpRequest, key: str) -> HttpResponse:
     newest_first = F("published_at").desc(nulls_last=True)
     papers = papers.select_related("primary_category").order_by(newest_first, "-id")
     page = Paginator(papers, settings.PAPERS_PER_PAGE).get_page(request.GET.get("page"))
-    cards = attach_claims(prefetch_card_faces(page))
+    cards = prefetch_card_faces(page)
     return render(
         request,
         "front/author.html",
@@ -283,7 +283,7 @@ def organization_page(request: HttpRequest, name: str) -> HttpResponse:
     listings = Dismissal.exclude_from(listings, request.user)
     listings = listings.select_related("paper", "submitted_by").order_by("-day", "-id")
     page = Paginator(listings, settings.PAPERS_PER_PAGE).get_page(request.GET.get("page"))
-    cards = attach_claims(prefetch_card_faces(listing.paper for listing in page))
+    cards = prefetch_card_faces(listing.paper for listing in page)
     members = (
         Membership.objects.filter(organization=org, user__is_active=True)
         .select_related("user__profile")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
 from django.conf import settings
@@ -619,6 +619,26 @@ def _first_authors(ids: list[int]) -> list[tuple[int, str, str, int, int]]:
         return cursor.fetchall()
 
 
+# What higher apps show on a card beside the catalogue's own parts (community: the members whose
+# authorship claims are approved), each read for all of a page's papers at once. They register a
+# loader in their AppConfig.ready(); prefetch_card_faces and prefetch_cards run them.
+_card_extras: dict[str, Callable[[list[Paper]], object]] = {}
+
+
+def add_card_extra(name: str, load: Callable[[list[Paper]], object]) -> None:
+    _card_extras[name] = load
+
+
+def load_card_extras(papers: Iterable[Paper]) -> list[Paper]:
+    """Run every registered card extra for these papers (done by the prefetch functions; call it
+    for papers a queryset's for_cards() loaded). Returns the papers."""
+    papers = list(papers)
+    if papers:
+        for load in _card_extras.values():
+            load(papers)
+    return papers
+
+
 def prefetch_card_faces(papers: Iterable[Paper]) -> list[Paper]:
     """What a paper card on a page shows of its authors and categories (`card_authors`,
     `card_categories`), for many papers in two queries. Unlike prefetch_cards, which reads every
@@ -640,7 +660,7 @@ def prefetch_card_faces(papers: Iterable[Paper]) -> list[Paper]:
         shown = named.get(paper.pk, [])
         paper.card_authors = CardAuthors(shown, max(0, total.get(paper.pk, 0) - CARD_AUTHORS))
         paper.card_categories = codes.get(paper.pk, [])[:CARD_CATEGORIES]
-    return papers
+    return load_card_extras(papers)
 
 
 def prefetch_cards(papers: Iterable[Paper], listings: bool = False) -> list[Paper]:
@@ -649,4 +669,4 @@ def prefetch_cards(papers: Iterable[Paper], listings: bool = False) -> list[Pape
     paper's visible feed listings, oldest first, as `visible_listings`. Returns the papers."""
     papers = list(papers)
     prefetch_related_objects(papers, *_card_lookups(listings))
-    return papers
+    return load_card_extras(papers)

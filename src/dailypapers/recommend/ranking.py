@@ -42,7 +42,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from dailypapers.community.models import Upvote, attach_claims
+from dailypapers.community.models import Upvote
 from dailypapers.papers.models import (
     Authorship,
     Listing,
@@ -478,7 +478,7 @@ class Ranking:
             for pick in missing:
                 pick.listing = found[pick.listing_id]
             prefetch = prefetch_card_faces if page else prefetch_cards
-            attach_claims(prefetch(pick.listing.paper for pick in missing))  # claimed authors link
+            prefetch(pick.listing.paper for pick in missing)
         return picks
 
     def explain(self, picks: Iterable[Pick]) -> None:

@@ -27,7 +27,7 @@ from django.conf import settings
 from django.utils.html import escape
 
 from dailypapers.papers.arxiv_ids import ArxivRef, parse_arxiv_id
-from dailypapers.papers.models import Paper
+from dailypapers.papers.models import Paper, load_card_extras
 
 from .admission import search_slot
 from .embedding import Embedder
@@ -96,7 +96,7 @@ def _filters(since, until, categories, has_code) -> Filters:
 
 def _papers(ids: Sequence[int]) -> dict[int, Paper]:
     qs = Paper.objects.visible().filter(id__in=list(ids)).select_related("primary_category").for_cards()
-    return {p.id: p for p in qs}
+    return {p.id: p for p in load_card_extras(qs)}
 
 
 def _passes(paper: Paper, f: Filters) -> bool:
@@ -191,7 +191,7 @@ def latest_papers(
     if not limit:
         return results
     newest = papers.order_by("-published_at", "-id")
-    window = newest.select_related("primary_category").for_cards()[offset : offset + limit]
+    window = load_card_extras(newest.select_related("primary_category").for_cards()[offset : offset + limit])
     results.hits = [Hit(paper=p, score=0.0, title_html=escape(p.title), abstract_html="") for p in window]
     return results
 
