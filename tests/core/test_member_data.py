@@ -17,7 +17,7 @@ from dailypapers.api.models import ApiToken
 from dailypapers.community.models import Comment, Upvote
 from dailypapers.core import member_data
 from dailypapers.digests.models import Subscription
-from dailypapers.papers.models import Listing, Paper
+from dailypapers.papers.models import Listing, Membership, Organization, Paper
 from tests.support.factories import add_paper, add_user
 
 pytestmark = pytest.mark.django_db
@@ -52,6 +52,7 @@ def test_the_export_has_every_apps_part_in_order():
         "account",
         "profile",
         "submissions",
+        "organizations",
         "upvotes",
         "comments",
         "watches",
@@ -110,6 +111,8 @@ def test_export_holds_everything_a_member_added(client):
     Comment.objects.create(paper=first, author=bob, body="Agreed", parent=top)
     client.force_login(ada)
     ApiToken.issue(ada, "exporter")
+    lab = Organization.objects.create(name="lab", fullname="The Lab")
+    Membership.objects.create(user=ada, organization=lab, role="admin")
 
     assert (
         Client().get("/account/export.json")["Location"].startswith("/accounts/login?next=")
@@ -123,6 +126,7 @@ def test_export_holds_everything_a_member_added(client):
     assert [v["paper"] for v in data["upvotes"]] == ["2608.00002"]
     assert [(c["paper"], c["body"]) for c in data["comments"]] == [("2608.00001", "Nice **work**")]
     assert [t["name"] for t in data["apiTokens"]] == ["exporter"]
+    assert [(o["name"], o["role"]) for o in data["organizations"]] == [("lab", "admin")]
     assert "hash" not in response.content.decode().lower()
 
 

@@ -1,11 +1,12 @@
-"""The catalogue's part of a member's data: the papers they submitted to the feed."""
+"""The catalogue's part of a member's data: the papers they submitted to the feed, and the
+organisations they belong to."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from dailypapers.core.timestamps import iso
-from dailypapers.papers.models import Listing
+from dailypapers.papers.models import Listing, Membership
 
 
 def export(user: Any) -> dict[str, Any]:
@@ -21,7 +22,11 @@ def export(user: Any) -> dict[str, Any]:
                 "hidden": listing.hidden,
             }
             for listing in listings
-        ]
+        ],
+        "organizations": [
+            {"name": m.organization.name, "role": m.role, "joinedAt": iso(m.joined_at)}
+            for m in Membership.objects.filter(user=user).select_related("organization").order_by("id")
+        ],
     }
 
 
