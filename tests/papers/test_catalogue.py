@@ -50,7 +50,9 @@ def test_cards_cost_the_same_few_queries_for_any_number_of_papers():
             for p in papers
         ]
         assert all(p.visible_listings == [] for p in papers)
-    assert len(queries) == 3  # authors, categories, listings
+    # Authors, categories, listings, and one for each card extra a higher app registered (community:
+    # the approved authorship claims).
+    assert len(queries) == 4, [q["sql"][:80] for q in queries.captured_queries]
     assert shown[0] == (["A0", "B", "C"], ["cs.CL", "cs.LG"])
     with CaptureQueriesContext(connection) as queries:
         again = list(Paper.objects.order_by("arxiv_id").for_cards())
