@@ -62,6 +62,27 @@ def test_submit_puts_the_paper_on_todays_feed(api):
     assert "already on the feed" in again.json()["error"]
 
 
+def test_submit_on_behalf_of_an_organisation_of_ones_own(api):
+    from dailypapers.papers.models import Membership, Organization
+
+    recent("2608.00001", "Fresh Paper")
+    recent("2608.00002", "Another")
+    lab = Organization.objects.create(name="Lab", fullname="The Lab")
+    Organization.objects.create(name="elsewhere")
+    Membership.objects.create(user=api.user, organization=lab)
+    item = api.post(
+        "/api/papers/submit", {"id": "2608.00001", "organization": "lab"}, content_type="application/json"
+    )
+    assert item.status_code == 201 and item.json()["organization"]["name"] == "Lab"
+    assert Listing.objects.get(paper__arxiv_id="2608.00001").organization == lab
+    for name, code in (("elsewhere", "not_a_member"), ("nobody", "no_such_organization")):
+        refused = api.post(
+            "/api/papers/submit", {"id": "2608.00002", "organization": name}, content_type="application/json"
+        )
+        assert refused.status_code == 400 and refused.json()["code"] == code
+    assert not Listing.objects.filter(paper__arxiv_id="2608.00002").exists()
+
+
 @pytest.mark.parametrize(
     "body, status, code",
     [

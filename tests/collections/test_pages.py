@@ -66,6 +66,11 @@ def test_without_javascript_a_page_makes_a_collection_and_adds_the_paper(papers)
     # Nothing chosen: a clear message, no 500.
     empty = ada.post("/papers/2608.00002/add-to-collection", {"collection": "x"})
     assert "Choose one of your collections" in empty.content.decode()
+    # The form makes a private collection too.
+    assert 'name="private" value="1"' in html
+    ada.post("/papers/2608.00002/add-to-collection", {"new_title": "Secret", "private": "1"})
+    secret = Collection.objects.get(title="Secret")
+    assert secret.private and Client().get(secret.get_absolute_url()).status_code == 404
 
 
 def test_with_htmx_the_form_is_inline_and_answers_in_place(papers):

@@ -731,6 +731,10 @@ def schema(base_url: str = "") -> dict[str, Any]:
                         "note": {"type": "string", "description": "Why it is worth reading."},
                         "githubRepo": {"type": "string"},
                         "projectPage": {"type": "string"},
+                        "organization": {
+                            "type": "string",
+                            "description": "The name of one of your organisations, to submit on its behalf.",
+                        },
                     },
                     ["id"],
                 ),

@@ -32,7 +32,7 @@ from dailypapers.core.pagecache import cached_page
 from dailypapers.core.timestamps import iso
 from dailypapers.papers import stamps
 from dailypapers.papers.arxiv_ids import parse_arxiv_id
-from dailypapers.papers.models import Listing, Paper, prefetch_cards
+from dailypapers.papers.models import Listing, Organization, Paper, prefetch_cards
 from dailypapers.papers.periods import Period
 
 MAX_PAGE = 100_000  # p beyond this is refused rather than turned into a huge OFFSET
@@ -448,6 +448,16 @@ def submit(request: HttpRequest) -> HttpResponse:
         if not isinstance(value, str):
             raise bad_request(f"{key} must be text.")
         fields[name] = value
+    organization = data.get("organization")  # its name, as Hugging Face's items name it
+    if organization is not None:
+        if not isinstance(organization, str) or not organization.strip():
+            raise bad_request("organization must be the name of one of your organisations.")
+        found = Organization.objects.filter(name__iexact=organization.strip()[:100]).first()
+        if found is None:
+            raise ApiError(
+                400, f"No organisation is called “{organization[:100]}”.", code="no_such_organization"
+            )
+        fields["organization"] = found
     try:
         listing = submit_paper(request.api_user, text, **fields)
     except SubmissionRefused as exc:

@@ -272,6 +272,7 @@ def add(request: HttpRequest, ref: str) -> HttpResponse:
         "error": error,
         "chosen": request.POST.get("collection", ""),
         "new_title": request.POST.get("new_title", ""),
+        "private": request.POST.get("private") == "1",
         "note": request.POST.get("note", ""),
         **LIMITS,
     }
