@@ -123,6 +123,18 @@ def news_on_commit(kind: str, paper_ids: Iterable[int]) -> None:
         transaction.on_commit(send_paper_news, robust=True)
 
 
+def version_is_news(paper: Paper, known: int | None) -> bool:
+    """Whether the version the paper now has is news to its watchers: later than the one known
+    before, or, where no version was known (a Hugging Face import records none), a replacement dated
+    after the paper reached the catalogue (one it had already is no news)."""
+    if not paper.version:
+        return False
+    if known:
+        return paper.version > known
+    since_import = paper.updated_at and paper.added_at and paper.updated_at > paper.added_at
+    return paper.version > 1 and bool(since_import)
+
+
 def news_of_saved(paper: Paper) -> None:
     """After `Paper.save`: news when the save raised the version or gave the paper its first code
     link (compared with what was loaded: no query)."""
@@ -130,7 +142,7 @@ def news_of_saved(paper: Paper) -> None:
     if loaded is None:
         return  # a new row: nobody watches it yet
     version, repo = loaded
-    if paper.version and version and paper.version > version:
+    if version_is_news(paper, version):
         news_on_commit(NEW_VERSION, [paper.pk])
     if paper.github_repo and not repo:
         news_on_commit(CODE, [paper.pk])

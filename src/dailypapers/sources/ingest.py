@@ -27,7 +27,13 @@ from dailypapers.core import pagecache
 from dailypapers.papers import code_links
 from dailypapers.papers.authors import author_key
 from dailypapers.papers.models import Author, Authorship, Category, Listing, Organization, Paper
-from dailypapers.papers.signals import CODE, NEW_VERSION, catalogue_changed_on_commit, news_on_commit
+from dailypapers.papers.signals import (
+    CODE,
+    NEW_VERSION,
+    catalogue_changed_on_commit,
+    news_on_commit,
+    version_is_news,
+)
 from dailypapers.sources import autolist
 from dailypapers.sources.records import PaperRecord
 
@@ -130,7 +136,7 @@ def upsert(records: Iterable[PaperRecord]) -> UpsertResult:
             if fields:
                 changed[arxiv_id] = fields
                 # News for the paper's watchers: a later arXiv version (a replacement), first code.
-                if "version" in fields and paper.version and _a_new_version(paper, version):
+                if "version" in fields and version_is_news(paper, version):
                     news[NEW_VERSION].add(paper.pk)
                 if "github_repo" in fields and paper.github_repo and not repo:
                     news[CODE].add(paper.pk)
@@ -327,16 +333,6 @@ def _insert_papers(records: dict[str, PaperRecord]) -> dict[str, int]:
                 row[i] = value
         rows.append(row)
     return dict(_insert_rows(Paper, columns, rows, returning=("arxiv_id", "id")))
-
-
-def _a_new_version(paper: Paper, known: int | None) -> bool:
-    """Whether the version the paper now has is news: later than the one known before, or, where no
-    version was known (a Hugging Face import records none), a replacement dated after the paper
-    reached the catalogue (one it had already is no news)."""
-    if known:
-        return paper.version > known
-    since_import = paper.updated_at and paper.added_at and paper.updated_at > paper.added_at
-    return paper.version > 1 and bool(since_import)
 
 
 def _is_outdated(paper: Paper, record: PaperRecord) -> bool:
