@@ -191,6 +191,20 @@ def test_a_paper_without_a_render_shows_its_cover(client):
 
 
 @pytest.mark.django_db
+def test_a_render_whose_file_this_node_lacks_sends_the_reader_to_the_cover(client, settings, tmp_path):
+    # Rendered on another node whose thumbnail folder this one does not share.
+    settings.THUMBNAIL_DIR = str(tmp_path / "empty")
+    add_paper("2401.00010", "Drawn elsewhere", feed_day())
+    Paper.objects.filter(arxiv_id="2401.00010").update(thumbnail_key="0123456789abcdef")
+    paper = Paper.objects.get(arxiv_id="2401.00010")
+    response = client.get("/thumbnails/0123456789abcdef/2401.00010.webp")
+    assert response.status_code == 302
+    assert response["Location"] == f"/covers/{cover_key(paper)}/2401.00010.svg"
+    assert "immutable" not in response["Cache-Control"]
+    assert client.get(response["Location"]).status_code == 200
+
+
+@pytest.mark.django_db
 def test_the_api_keeps_the_imported_thumbnail_until_there_is_a_render(client):
     hf = "https://cdn-thumbnails.huggingface.co/social-thumbnails/papers/2401.00010.png"
     add_paper("2401.00010", "Imported", feed_day(), thumbnail=hf)

@@ -32,7 +32,7 @@ from dailypapers.community.models import claim_at
 from dailypapers.community.templatetags.markdown_text import markdown
 from dailypapers.core.paths import current_app, fixed_path, path_maker
 from dailypapers.front.visits import new_at
-from dailypapers.papers.covers import HEIGHT, WIDTH, cover_key
+from dailypapers.papers.covers import HEIGHT, WIDTH
 from dailypapers.papers.models import Listing, Paper
 
 # Words of the abstract a card shows where the paper has no AI summary.
@@ -61,8 +61,8 @@ class _Page:
         self.save = path_maker("recommend:save", app)
         self.dismiss = path_maker("recommend:not_interested", app)
         self.collect = path_maker("collections:add", app)
-        self.thumbnail = path_maker("front:thumbnail", app)
-        self.cover = path_maker("front:cover", app)
+        # A card's picture: its rendered first page or its cover (Paper.thumbnail_route says which).
+        self.picture = {name: path_maker(name, app) for name in ("front:thumbnail", "front:cover")}
         self.about_ranking = self.escape(fixed_path("front:about_ranking", app))
         self.search = self.escape(fixed_path("search:search", app))
 
@@ -199,10 +199,8 @@ def _thumbnail(page: _Page, paper: Paper, url: str) -> str:
     nothing moves when it arrives. A repeat of the title's link, so kept out of the tab order and
     from screen readers."""
     e = page.escape
-    if paper.thumbnail_key:
-        src = page.thumbnail(f"{paper.thumbnail_key}/{paper.arxiv_id}.webp")
-    else:
-        src = page.cover(f"{cover_key(paper)}/{paper.arxiv_id}.svg")
+    name, (name_arg,) = paper.thumbnail_route
+    src = page.picture[name](name_arg)
     return (
         f'<a class="card-thumb" href="{url}" tabindex="-1" aria-hidden="true">'
         f'<img src="{e(src)}" alt="" width="{WIDTH}" height="{HEIGHT}" loading="lazy" decoding="async"></a>'

@@ -7,7 +7,6 @@ import re
 
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.urls import reverse
 
 from dailypapers.papers.arxiv_ids import parse_arxiv_id
 from dailypapers.papers.citing import bib_response
@@ -31,13 +30,9 @@ def _paper(ref: str) -> Paper:
 
 
 def _moved(paper: Paper) -> HttpResponse:
-    response = redirect(paper.thumbnail_url if paper.thumbnail_key else _cover_url(paper))
+    response = redirect(paper.thumbnail_url)
     response["Cache-Control"] = BRIEFLY
     return response
-
-
-def _cover_url(paper: Paper) -> str:
-    return reverse("front:cover", args=[f"{cover_key(paper)}/{paper.arxiv_id}.svg"])
 
 
 def thumbnail(request: HttpRequest, name: str) -> HttpResponse:
@@ -53,9 +48,8 @@ def thumbnail(request: HttpRequest, name: str) -> HttpResponse:
         handle = open(image_path(paper.arxiv_id, key), "rb")  # noqa: SIM115 (FileResponse closes it)
     except FileNotFoundError:
         # Rendered on a node whose thumbnail folder this one does not share: the cover stands in.
-        response = redirect(_cover_url(paper))
-        response["Cache-Control"] = BRIEFLY
-        return response
+        paper.thumbnail_key = ""
+        return _moved(paper)
     response = FileResponse(handle, content_type="image/webp")
     response["Cache-Control"] = FOREVER
     return response
