@@ -117,6 +117,30 @@ class ConnectionDown(Transient):
     """The SMTP server cannot be reached: the rest of this batch waits too."""
 
 
+def send_classified(message) -> None:  # noqa: ANN001 (an EmailMessage)
+    """Send one message; what went wrong as Permanent (the address refused it for good, 5xx),
+    ConnectionDown (no server) or Transient (anything worth trying again, our From refused too)."""
+    try:
+        message.send(fail_silently=False)
+    except smtplib.SMTPRecipientsRefused as exc:
+        code, reply = next(iter(exc.recipients.values()), (0, b""))
+        _classify(code, reply)
+    except smtplib.SMTPSenderRefused as exc:
+        # Our From address was refused: the operator's problem, not the reader's address.
+        raise Transient(f"sender refused: {exc.smtp_code} {_text(exc.smtp_error)}") from exc
+    except smtplib.SMTPResponseException as exc:
+        _classify(exc.smtp_code, exc.smtp_error)
+    except (smtplib.SMTPServerDisconnected, smtplib.SMTPException, OSError) as exc:
+        raise ConnectionDown(f"SMTP server unreachable: {type(exc).__name__}: {exc}") from exc
+
+
+def _classify(code: int, reply: bytes | str) -> None:
+    text = f"{code} {_text(reply)}"
+    if 500 <= code < 600:
+        raise Permanent(text)
+    raise Transient(text)
+
+
 class DatabaseDown(Exception):
     """The database could not be reached; what was claimed stays claimed, nothing is lost."""
 
@@ -475,24 +499,10 @@ class Sender:
 
     def _smtp_send(self, message, address: str) -> None:
         try:
-            message.send(fail_silently=False)
-        except smtplib.SMTPRecipientsRefused as exc:
-            code, reply = next(iter(exc.recipients.values()), (0, b""))
-            self._classify(code, reply, address)
-        except smtplib.SMTPSenderRefused as exc:
-            # Our From address was refused: the operator's problem, not the reader's address.
-            raise Transient(f"sender refused: {exc.smtp_code} {_text(exc.smtp_error)}") from exc
-        except smtplib.SMTPResponseException as exc:
-            self._classify(exc.smtp_code, exc.smtp_error, address)
-        except (smtplib.SMTPServerDisconnected, smtplib.SMTPException, OSError) as exc:
+            send_classified(message)
+        except ConnectionDown:
             self._close()
-            raise ConnectionDown(f"SMTP server unreachable: {type(exc).__name__}: {exc}") from exc
-
-    def _classify(self, code: int, reply: bytes | str, address: str) -> None:
-        text = f"{code} {_text(reply)}"
-        if 500 <= code < 600:
-            raise Permanent(text)
-        raise Transient(text)
+            raise
 
     # --- ledger updates ------------------------------------------------------------------------------
 

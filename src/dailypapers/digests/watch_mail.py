@@ -33,7 +33,7 @@ from django.utils import timezone
 from dailypapers.community.models import Notification, WatchMail
 from dailypapers.community.watching import mail_off_token
 from dailypapers.digests.compose import absolute, site_domain
-from dailypapers.digests.sending import new_worker_id
+from dailypapers.digests.sending import ConnectionDown, Permanent, Transient, new_worker_id, send_classified
 
 log = logging.getLogger("dailypapers.digests")
 MEMBERS_PER_PASS = 500
@@ -117,25 +117,18 @@ class WatchMailer:
             return
         message = watch_message(member, rows, connection)
         try:
-            message.send(fail_silently=False)
-        except (smtplib.SMTPRecipientsRefused, smtplib.SMTPResponseException) as exc:
-            code = (
-                getattr(exc, "smtp_code", 0) or next(iter(getattr(exc, "recipients", {}).values()), (0,))[0]
-            )
-            if 500 <= code < 600:
-                self._mine(user_id).update(mail_state=Notification.Mail.NONE)
-                result.dropped += len(rows)
-                log.warning("notification mail to %s refused for good: %s", member.email, exc)
-            else:
-                self._mine(user_id).update(mail_state=PENDING, mail_claimed_by="")
-                result.retried += len(rows)
+            send_classified(message)
+        except Permanent as exc:
+            self._mine(user_id).update(mail_state=Notification.Mail.NONE)
+            result.dropped += len(rows)
             result.errors.append(str(exc))
+            log.warning("notification mail to %s refused for good: %s", member.email, exc)
             return
-        except (smtplib.SMTPException, OSError) as exc:
+        except Transient as exc:
             self._mine(user_id).update(mail_state=PENDING, mail_claimed_by="")
             result.retried += len(rows)
-            result.smtp_down = True
-            result.errors.append(f"SMTP server unreachable: {type(exc).__name__}: {exc}")
+            result.smtp_down = isinstance(exc, ConnectionDown)
+            result.errors.append(str(exc))
             return
         self._mine(user_id).update(mail_state=Notification.Mail.SENT, mailed_at=timezone.now())
         result.sent += 1
