@@ -4,7 +4,7 @@
 
 Starts the site the README's way (`dailypapers serve`, 2 workers x 4 threads, the demo in a fresh
 home; SQLite unless --database-url names an empty PostgreSQL database), has N client threads read
-the home page, a paper page and `/api/daily_papers` in a loop, and SIGKILLs one gunicorn worker at
+the home page, a paper page and `/api/daily_papers` in a loop, and SIGKILLs one web worker at
 evenly spaced moments. A request that meets a kept-alive connection the dead worker held is sent
 again once on a new connection, as browsers and urllib3 do. Prints the requests answered and those
 that failed even so (connection reset, no answer, or any 5xx) after each kill, how long until the
@@ -35,7 +35,7 @@ def free_port() -> int:
 
 
 def children(pid: int) -> list[int]:
-    """Worker processes of a gunicorn master (its children running gunicorn's worker)."""
+    """Web workers of `dailypapers serve`: its children, but for the workers it starts beside them."""
     found = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -136,7 +136,7 @@ def main() -> None:
                 time.sleep(0.5)
         else:
             raise SystemExit("the site did not start")
-        master = server.pid  # `dailypapers serve` is gunicorn's master process
+        master = server.pid  # `dailypapers serve` is granian's main process
         load = Load(port, args.clients)
         threads = [threading.Thread(target=load.run, args=(n,), daemon=True) for n in range(args.clients)]
         start = time.monotonic()
@@ -152,7 +152,7 @@ def main() -> None:
             victim = workers[0]
             killed_at = time.monotonic()
             os.kill(victim, signal.SIGKILL)
-            # The replacement: a new child of the master that answers (gunicorn forks it at once).
+            # The replacement: a new child of the master that answers (granian forks it at once).
             while time.monotonic() - killed_at < gap and set(children(master)) <= set(workers):
                 time.sleep(0.01)
             replaced = time.monotonic() - killed_at

@@ -1,4 +1,4 @@
-"""WSGI entry point, for gunicorn or any other WSGI server."""
+"""WSGI entry point, for granian (`dailypapers serve`) or any other WSGI server."""
 
 import os
 

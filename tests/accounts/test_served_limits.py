@@ -1,5 +1,5 @@
 """Limits and the API-token cap hold exactly under parallel clients, end to end: the real server
-(gunicorn, four worker processes of four threads) on the run's database, with small limits set in
+(granian, four worker processes of four threads) on the run's database, with small limits set in
 its environment; and two such nodes counting in one Redis. Each test fires its requests together
 from many threads and counts the answers; every 429 says when to come back (Retry-After)."""
 

@@ -1,4 +1,4 @@
-"""The unchanged `huggingface_hub` client against the real server (gunicorn, in a subprocess).
+"""The unchanged `huggingface_hub` client against the real server (granian, in a subprocess).
 
 The site starts with its bundled demo (20 real Hugging Face feed days, 2026-05-21 to 2026-06-19);
 one more day from ../shared is imported with the `import hf-daily` command, so what the client

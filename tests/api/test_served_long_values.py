@@ -1,5 +1,6 @@
-"""Over-long values through the real server (gunicorn in a subprocess): every one reaches the API,
-which answers with its JSON error, never gunicorn's bare HTML "414 URI Too Long"."""
+"""Over-long values through the real server (`dailypapers serve`, granian, in a subprocess): every
+value in an address the server passes on (up to 64 KB) reaches the API, which answers with its JSON
+error naming it; past that the server answers 414 itself, and nothing reaches the site."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ import urllib.request
 
 import pytest
 
+from dailypapers.front.management.commands.serve import MAX_ADDRESS_BYTES
 from tests.support.served import prepared_site
 
-SIZES = {"20 KB": 20_000, "200 KB": 200_000}
+SIZES = {"20 KB": 20_000, "60 KB": 60_000}
 
 
 @pytest.fixture(scope="module")
@@ -58,3 +60,11 @@ def test_an_over_long_search_is_refused_by_its_own_bound(site):
 def test_an_over_long_id_for_the_markdown_page_is_a_plain_404(site):
     status, content_type, body = get(site.url + "/papers/" + "x" * 20_000 + ".md")
     assert status == 404 and content_type.startswith("text/plain") and "is not an arXiv id" in body
+
+
+def test_an_address_past_the_servers_limit_is_a_414(site):
+    """Nothing behind it is reached; the address as the limit allows still is."""
+    status, _, _ = get(site.url + "/api/papers/search?q=" + "x" * MAX_ADDRESS_BYTES)
+    assert status == 414
+    status, _, body = get(site.url + "/api/papers/search?q=" + "x" * (MAX_ADDRESS_BYTES - 1_000))
+    assert status == 400 and "characters long" in json.loads(body)["error"]

@@ -8,6 +8,7 @@ import json
 import time
 import urllib.error
 import urllib.request
+from email.message import Message
 
 import dj_database_url
 import pytest
@@ -21,12 +22,12 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def _get(url: str) -> tuple[int, dict[str, str], bytes]:
+def _get(url: str) -> tuple[int, Message, bytes]:
     try:
         with urllib.request.urlopen(url, timeout=10) as response:
-            return response.status, dict(response.headers), response.read()
+            return response.status, response.headers, response.read()
     except urllib.error.HTTPError as exc:
-        return exc.code, dict(exc.headers), exc.read()
+        return exc.code, exc.headers, exc.read()
 
 
 def test_the_site_answers_503_while_the_database_is_away_and_recovers(tmp_path):

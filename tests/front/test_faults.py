@@ -1,4 +1,4 @@
-"""Faults under load, on the served site (gunicorn, 2 workers): a worker killed with SIGKILL, and
+"""Faults under load, on the served site (granian, 2 workers): a worker killed with SIGKILL, and
 PostgreSQL going away while members vote through the API (the loopback proxy plays the restart).
 The measured figures are in bench/worker_kill.py and the README's "Reliability" section."""
 
@@ -20,6 +20,7 @@ from pathlib import Path
 import dj_database_url
 import pytest
 
+from dailypapers.front.management.commands import serve as serve_command
 from tests.support.db_outage import DatabaseProxy
 from tests.support.served import prepared_site, serve, server_database
 
@@ -28,7 +29,7 @@ POSTGRES = os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgr
 
 
 def _workers(master: int) -> set[int]:
-    """gunicorn's workers: the children of `dailypapers serve` (gunicorn's master), not its indexer
+    """The web workers: the children of `dailypapers serve` (granian's main process), not its indexer
     nor its recommendations worker."""
     found = set()
     for entry in Path("/proc").iterdir():
@@ -193,3 +194,27 @@ def test_no_vote_that_got_a_2xx_is_lost_while_postgresql_restarts(tmp_path, monk
         assert stored["counts"] == per_paper  # and each count is exact
         print(f"{len(acknowledged)} votes acknowledged, {len(votes)} stored, {len(during)} answered 503")
     assert not [line for line in site.output if "Traceback" in line]
+
+
+def test_workers_that_keep_dying_get_the_whole_server_started_again(tmp_path):
+    """Granian gives up on a worker that dies twice within 5.5 s of its replacement; serve then
+    starts the server again (once it has run long enough to show it is no start-up failure)."""
+    with prepared_site(tmp_path / "home", "--workers", "2", demo=False) as site:
+        master = site.process.pid
+        time.sleep(serve_command.RESTART_AFTER_SECONDS + 1)
+        first = _workers(master)
+        victim = min(first)
+        os.kill(victim, signal.SIGKILL)
+        deadline = time.monotonic() + 15
+        while not (_workers(master) - first) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        (replacement,) = _workers(master) - first
+        os.kill(replacement, signal.SIGKILL)  # again, at once: granian stops
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if _status(site.url + "/healthz") == 200 and len(_workers(master)) == 2:
+                break
+            time.sleep(0.2)
+        assert _status(site.url + "/healthz") == 200
+        assert site.process.poll() is None
+        assert "starting the server again" in "\n".join(site.output)

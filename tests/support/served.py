@@ -1,4 +1,4 @@
-"""Start the real `dailypapers serve` (gunicorn, whitenoise, demo loading) in a subprocess.
+"""Start the real `dailypapers serve` (granian, whitenoise, demo loading) in a subprocess.
 
 `serve` starts on the home it is given (an empty one: a first start, migrations and the demo included);
 `prepared_site` starts on a copy of a home, and a database, that a first start already set up once per

@@ -42,7 +42,7 @@ class PaperFeed(Feed):
     feed_type = _Rss
     kind = ""  # names the feed in URLs: "daily", "trending", ...
 
-    # One instance serves every request (and gunicorn runs threads): no per-request state on self.
+    # One instance serves every request (and the server runs threads): no per-request state on self.
 
     def __call__(self, request: HttpRequest, *args, **kwargs):
         response = super().__call__(request, *args, **kwargs)

@@ -1,4 +1,4 @@
-"""`dailypapers serve`: migrate, load the demo on an empty home, and serve with gunicorn."""
+"""`dailypapers serve`: migrate, load the demo on an empty home, and serve with granian."""
 
 from __future__ import annotations
 
@@ -7,22 +7,28 @@ import os
 import socket
 import subprocess
 import sys
+import time
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connections
-from gunicorn.app.base import BaseApplication
 
 from dailypapers.core import env
 from dailypapers.core.schema import ensure_schema
 from dailypapers.papers.models import Paper
 
-MAX_HEADER_BYTES = 64 * 1024  # one header line (gunicorn's default is 8,190)
+# The server's own limits on an address: granian (hyper) answers 414 past 65,534 bytes, about 64 KB;
+# anything shorter reaches the site, which answers it itself (a search cut to its first 1,000
+# characters with a notice, a JSON 400 from the API naming the value).
+MAX_ADDRESS_BYTES = 65_534
+# A server whose workers keep dying (granian stops after a worker dies twice within 5.5 s) is started
+# again, unless it ran for less than this: then something is wrong at start-up, and we stop with it.
+RESTART_AFTER_SECONDS = 10.0
 
 
 class Command(BaseCommand):
-    help = "Run the site with a production web server (gunicorn), on localhost unless told otherwise."
+    help = "Run the site with a production web server (granian), on localhost unless told otherwise."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
@@ -104,26 +110,7 @@ class Command(BaseCommand):
 
         self.stdout.write(f"{settings.SITE_NAME} is running at {address}/ (Ctrl-C to stop)")
         self.stdout.flush()
-        _Gunicorn(
-            {
-                "bind": bind,
-                "workers": workers,
-                "threads": threads,
-                "worker_class": "gthread",
-                "accesslog": "-",
-                "errorlog": "-",
-                "graceful_timeout": 10,
-                "proc_name": "dailypapers",
-                "control_socket_disable": True,
-                # Long addresses reach the site, which answers them itself (a search cut to its first
-                # 1,000 characters with a notice, a JSON 400 from the API), rather than gunicorn's bare
-                # "414 URI Too Long" after 4,094 bytes. Gunicorn takes no line limit above 8,190 but 0,
-                # "unlimited", and a pasted abstract percent-encodes past that; its headers may then carry
-                # the address too (htmx's HX-Current-URL), so they get room to match.
-                "limit_request_line": 0,
-                "limit_request_field_size": MAX_HEADER_BYTES,
-            }
-        ).run()
+        _serve(host, port, workers, threads)
 
 
 def _use_site_url(address: str) -> None:
@@ -145,19 +132,31 @@ def _check_free(host: str, port: int) -> None:
             ) from None
 
 
-class _Gunicorn(BaseApplication):
-    """Gunicorn run in-process, configured from our options rather than a config file."""
+def _serve(host: str, port: int, workers: int, threads: int) -> None:
+    """Serve until stopped (Ctrl-C, SIGTERM). Granian: a Rust HTTP server running the WSGI app in
+    `threads` threads in each of `workers` forked processes; a worker that dies is replaced at once."""
+    from granian import Granian
+    from granian.constants import HTTPModes, Interfaces
 
-    def __init__(self, options: dict) -> None:
-        self.options = options
-        super().__init__()
-
-    def load_config(self) -> None:
-        for key, value in self.options.items():
-            if key in self.cfg.settings:  # control_socket_disable exists only from gunicorn 24
-                self.cfg.set(key, value)
-
-    def load(self):
-        from dailypapers.wsgi import application
-
-        return application
+    while True:
+        started = time.monotonic()
+        server = Granian(
+            "dailypapers.wsgi:application",
+            address=host,
+            port=port,
+            interface=Interfaces.WSGI,
+            http=HTTPModes.http1,
+            websockets=False,
+            workers=workers,
+            blocking_threads=threads,
+            respawn_failed_workers=True,
+            workers_kill_timeout=10,  # a graceful stop waits this long for requests in flight
+            log_access=True,
+        )
+        try:
+            server.serve()
+            return
+        except SystemExit as stop:
+            if not stop.code or time.monotonic() - started < RESTART_AFTER_SECONDS:
+                raise
+        sys.stderr.write("dailypapers: web workers kept failing; starting the server again\n")
