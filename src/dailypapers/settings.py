@@ -282,8 +282,10 @@ if SESSIONS_IN_CACHE and not CACHE_URL:
 SESSION_ENGINE = (
     "django.contrib.sessions.backends.cached_db"
     if SESSIONS_IN_CACHE
-    else "django.contrib.sessions.backends.db"
+    else "dailypapers.accounts.sessions"  # Django's database sessions, read in one plain statement
 )
+# Django's ModelBackend, the signed-in member read in one plain statement on each request.
+AUTHENTICATION_BACKENDS = ["dailypapers.accounts.backends.MemberBackend"]
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False

@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm, UserCreationForm, UsernameField
 from django.contrib.auth.hashers import make_password
 
+from dailypapers.accounts import backends
 from dailypapers.accounts.models import Profile
 
 User = get_user_model()
@@ -84,7 +85,7 @@ class SignInForm(AuthenticationForm):
             if user is None:
                 raise self.get_invalid_login_error()
             self.confirm_login_allowed(user)
-            user.backend = "django.contrib.auth.backends.ModelBackend"  # the one backend the site uses
+            user.backend = backends.PATH  # the one backend the site uses
             self.user_cache = user
         return self.cleaned_data
 

@@ -19,7 +19,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from dailypapers.accounts import member_data, throttles, verification
+from dailypapers.accounts import backends, member_data, throttles, verification
 from dailypapers.accounts.forms import (
     ChangeEmailForm,
     DeleteAccountForm,
@@ -87,7 +87,7 @@ def verify(request: HttpRequest, token: str) -> HttpResponse:
         except verification.BadLink as exc:
             return render(request, "accounts/verify.html", {"error": str(exc)}, status=400)
         if purpose == "signup":
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend=backends.PATH)
             messages.success(request, f"Welcome, {user.get_username()}! Your e-mail address is confirmed.")
             return redirect("front:home")
         messages.success(request, f"Your account now uses {email}.")
