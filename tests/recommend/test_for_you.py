@@ -259,6 +259,23 @@ def test_why_here_names_followed_authors_as_the_paper_writes_them(client, ada, p
     )
 
 
+def test_why_here_says_a_paper_of_ones_own_is_ones_own_not_close_to_itself(ada, papers):
+    for paper in earlier(papers, "robots"):
+        Save.add(ada, paper)
+    own, liked = papers[arxiv_id("robots", 0)], papers[arxiv_id("robots", 1)]
+    Save.add(ada, own)
+    Upvote.objects.create(user=ada, paper=liked)
+    ranking = for_you(ada, DAY)
+    picks = ranking.load()
+    ranking.explain(picks)
+    why = {p.paper.arxiv_id: " ".join(p.listing.placement.sentences()) for p in picks}
+    assert "You saved it." in why[own.arxiv_id] and f"“{own.title}”" not in why[own.arxiv_id]
+    assert "Close to “" in why[own.arxiv_id]  # its neighbours in the library are still named
+    assert "You upvoted it." in why[liked.arxiv_id] and f"“{liked.title}”" not in why[liked.arxiv_id]
+    other = arxiv_id("robots", 2)
+    assert "You saved it." not in why[other] and f"“{own.title}” (you saved it)" in why[other]
+
+
 def test_a_cold_member_is_told_how_to_start(client, ada, papers):
     client.force_login(ada)
     html = client.get("/for-you/date/2026-06-19").content.decode()
