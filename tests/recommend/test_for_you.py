@@ -276,6 +276,28 @@ def test_why_here_says_a_paper_of_ones_own_is_ones_own_not_close_to_itself(ada, 
     assert "You saved it." not in why[other] and f"“{own.title}” (you saved it)" in why[other]
 
 
+def test_a_model_stored_by_an_earlier_version_is_trained_again_on_the_next_read(ada, papers):
+    # Version 1 counted the parts of links as words ("https", "github"): its models are not read.
+    import datetime as dt
+    import json
+
+    from dailypapers.recommend import learning
+
+    for paper in earlier(papers, "robots"):
+        Save.add(ada, paper)
+    for_you(ada, DAY)
+    taste = Taste.objects.get(user=ada)
+    old = json.loads(bytes(taste.model))
+    old.update(version=1, terms={"https": 9.0, "github": 8.0})
+    # As an earlier version stored it: another model, another time (the decoded models kept are keyed by it).
+    later = taste.trained_at + dt.timedelta(seconds=1)
+    Taste.objects.filter(pk=taste.pk).update(model=json.dumps(old).encode(), trained_at=later)
+    ranking = for_you(ada, DAY)
+    assert not ranking.cold and not {"https", "github"} & set(ranking.model.terms)
+    stored = json.loads(bytes(Taste.objects.get(user=ada).model))
+    assert stored["version"] == learning.MODEL_VERSION and "https" not in stored["terms"]
+
+
 def test_a_cold_member_is_told_how_to_start(client, ada, papers):
     client.force_login(ada)
     html = client.get("/for-you/date/2026-06-19").content.decode()

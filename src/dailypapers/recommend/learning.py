@@ -56,7 +56,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-MODEL_VERSION = 1
+MODEL_VERSION = 2  # 2: links and boilerplate are no longer words (a version-1 model is trained again)
 MIN_POSITIVES_FOR_LOGISTIC = 3
 HALF_LIFE_DAYS = 180.0  # a signal's weight halves every half year
 LOGISTIC_C = 4.0  # inverse regularisation of the logistic regression on unit-length embeddings
