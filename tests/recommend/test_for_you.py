@@ -156,6 +156,17 @@ def test_mutes_take_papers_out_after_ranking_and_move_nothing_else(ada, papers):
     assert left == [r for r in before if r in left]
 
 
+def test_a_muted_phrase_is_found_across_a_line_break(ada, papers):
+    # Abstracts keep their source's line breaks: "fold into\nthree-dimensional" is the phrase still.
+    wrapped = papers[arxiv_id("protein", 1)]
+    wrapped.abstract = wrapped.abstract.replace("into three-dimensional", "into\n  three-dimensional")
+    wrapped.save(update_fields=["abstract"])
+    Save.add(ada, papers[arxiv_id("robots", 4)])
+    Mute.add(ada, Mute.Kind.KEYWORD, "fold into three-dimensional")
+    left = ranked(ada)
+    assert not {arxiv_id("protein", n) for n in range(3)} & set(left) and len(left) == 9
+
+
 def test_the_mix_weighs_the_member_against_the_community(ada):
     votes = {
         arxiv_id(t, n): v for v, (t, n) in enumerate([(t, n) for t in corpus.TOPICS for n in range(3)], 1)

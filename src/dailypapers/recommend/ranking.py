@@ -403,10 +403,13 @@ _WORD_CHARS = r"[^\W_]"
 
 
 def _keyword_pattern(keywords: Sequence[str]) -> re.Pattern | None:
-    """Whole words or phrases, any case (as the digests and auto-listing rules match keywords)."""
+    """Whole words or phrases, any case (as the digests and auto-listing rules match keywords); the
+    words of a phrase may be apart by any white space (an abstract's line break)."""
     if not keywords:
         return None
-    alternatives = "|".join(re.escape(k) for k in sorted(keywords, key=len, reverse=True))
+    alternatives = "|".join(
+        r"\s+".join(re.escape(word) for word in k.split()) for k in sorted(keywords, key=len, reverse=True)
+    )
     return re.compile(rf"(?<!{_WORD_CHARS})(?:{alternatives})(?!{_WORD_CHARS})", re.IGNORECASE)
 
 
