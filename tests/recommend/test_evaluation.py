@@ -165,3 +165,27 @@ def test_bad_options_are_named_not_a_traceback(tmp_path):
         call_command("eval-recommend", f"--shared={tmp_path}", stdout=StringIO(), stderr=StringIO())
     with pytest.raises(CommandError):
         call_command("eval-recommend", "--cutoff=tomorrow", stdout=StringIO(), stderr=StringIO())
+
+
+def test_max_members_draws_that_many_and_seed_decides_which(tiny_shared, tmp_path):
+    def run(seed: int) -> dict:
+        out = StringIO()
+        call_command(
+            "eval-recommend",
+            "--cutoff=2026-01-15",
+            "--weeks=1",
+            "--min-train=3",
+            "--max-members=1",
+            f"--seed={seed}",
+            f"--shared={tiny_shared}",
+            f"--cache={tmp_path / 'cache'}",
+            "--json",
+            stdout=out,
+            stderr=StringIO(),
+        )
+        return json.loads(out.getvalue())
+
+    first = run(0)
+    assert {figures["members"] for dataset in first.values() for figures in dataset.values()} == {1}
+    assert run(0) == first  # the same seed draws the same member and the same random baseline
+    assert any(run(seed) != first for seed in (1, 2, 3))

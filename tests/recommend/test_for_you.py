@@ -156,6 +156,17 @@ def test_mutes_take_papers_out_after_ranking_and_move_nothing_else(ada, papers):
     assert left == [r for r in before if r in left]
 
 
+def test_a_muted_phrase_is_found_across_a_line_break(ada, papers):
+    # Abstracts keep their source's line breaks: "fold into\nthree-dimensional" is the phrase still.
+    wrapped = papers[arxiv_id("protein", 1)]
+    wrapped.abstract = wrapped.abstract.replace("into three-dimensional", "into\n  three-dimensional")
+    wrapped.save(update_fields=["abstract"])
+    Save.add(ada, papers[arxiv_id("robots", 4)])
+    Mute.add(ada, Mute.Kind.KEYWORD, "fold into three-dimensional")
+    left = ranked(ada)
+    assert not {arxiv_id("protein", n) for n in range(3)} & set(left) and len(left) == 9
+
+
 def test_the_mix_weighs_the_member_against_the_community(ada):
     votes = {
         arxiv_id(t, n): v for v, (t, n) in enumerate([(t, n) for t in corpus.TOPICS for n in range(3)], 1)
@@ -257,6 +268,45 @@ def test_why_here_names_followed_authors_as_the_paper_writes_them(client, ada, p
         )
         == 2
     )
+
+
+def test_why_here_says_a_paper_of_ones_own_is_ones_own_not_close_to_itself(ada, papers):
+    for paper in earlier(papers, "robots"):
+        Save.add(ada, paper)
+    own, liked = papers[arxiv_id("robots", 0)], papers[arxiv_id("robots", 1)]
+    Save.add(ada, own)
+    Upvote.objects.create(user=ada, paper=liked)
+    ranking = for_you(ada, DAY)
+    picks = ranking.load()
+    ranking.explain(picks)
+    why = {p.paper.arxiv_id: " ".join(p.listing.placement.sentences()) for p in picks}
+    assert "You saved it." in why[own.arxiv_id] and f"“{own.title}”" not in why[own.arxiv_id]
+    assert "Close to “" in why[own.arxiv_id]  # its neighbours in the library are still named
+    assert "You upvoted it." in why[liked.arxiv_id] and f"“{liked.title}”" not in why[liked.arxiv_id]
+    other = arxiv_id("robots", 2)
+    assert "You saved it." not in why[other] and f"“{own.title}” (you saved it)" in why[other]
+
+
+def test_a_model_stored_by_an_earlier_version_is_trained_again_on_the_next_read(ada, papers):
+    # Version 1 counted the parts of links as words ("https", "github"): its models are not read.
+    import datetime as dt
+    import json
+
+    from dailypapers.recommend import learning
+
+    for paper in earlier(papers, "robots"):
+        Save.add(ada, paper)
+    for_you(ada, DAY)
+    taste = Taste.objects.get(user=ada)
+    old = json.loads(bytes(taste.model))
+    old.update(version=1, terms={"https": 9.0, "github": 8.0})
+    # As an earlier version stored it: another model, another time (the decoded models kept are keyed by it).
+    later = taste.trained_at + dt.timedelta(seconds=1)
+    Taste.objects.filter(pk=taste.pk).update(model=json.dumps(old).encode(), trained_at=later)
+    ranking = for_you(ada, DAY)
+    assert not ranking.cold and not {"https", "github"} & set(ranking.model.terms)
+    stored = json.loads(bytes(Taste.objects.get(user=ada).model))
+    assert stored["version"] == learning.MODEL_VERSION and "https" not in stored["terms"]
 
 
 def test_a_cold_member_is_told_how_to_start(client, ada, papers):

@@ -128,6 +128,23 @@ def test_explain_names_the_nearest_saved_papers_and_the_strongest_terms(model):
     assert why.categories and why.categories[0][0] == "cs.LG"
 
 
+def test_links_and_boilerplate_are_not_words_of_a_subject():
+    # Abstracts end with "Code is available at https://github.com/..." or "Project page: https://
+    # x.github.io": such words are in everyone's library, and "Why here?" named them as a member's.
+    text = (
+        "Graph message passing for molecules. Extensive experiments show it is highly effective. Code "
+        "and models are publicly available at https://github.com/ada/graph-mp and www.example.org; "
+        "project page: https://ada.github.io/graph-mp/ (ada@example.org)."
+    )
+    assert learning.terms_of(text) == ["graph", "message", "passing", "molecules"]
+    tail = " Extensive experiments: code at https://github.com/x/y, project page https://x.github.io."
+    library = Papers(LIBRARY.vectors, LIBRARY.authors, LIBRARY.categories, [t + tail for t in LIBRARY.texts])
+    trained = learning.train(base_input(positives=library))
+    assert {"graph", "message", "passing"} <= set(trained.terms)
+    boilerplate = {"https", "github", "io", "com", "project", "page", "code", "extensive", "experiments"}
+    assert not boilerplate & set(trained.terms)
+
+
 def test_a_part_of_a_batch_keeps_the_words_already_found(model):
     # "Why here?" explains each card from a one-paper part of the span's kept batch.
     batch = papers("ABCAB", seed=3)

@@ -282,6 +282,16 @@ def test_without_a_model_the_round_is_the_most_voted_of_the_followed_categories_
     assert [p.arxiv_id for p in picked] == ["2606.00003", "2606.00002", "2606.00001"]
 
 
+def test_the_round_page_says_how_its_papers_were_chosen(member, ada):
+    papers = corpus.load()
+    # Nothing known of her yet: the most voted, and the page says so rather than "least sure".
+    page = member.get("/for-you/start/rate").content.decode()
+    assert "the most voted recent papers" in page and "least sure" not in page
+    Save.add_many(ada, [papers[corpus.arxiv_id("protein", n)] for n in (3, 4)])
+    page = member.get("/for-you/start/rate").content.decode()
+    assert "least sure" in page and "the most voted recent papers" not in page
+
+
 def test_the_round_is_what_the_model_is_least_sure_of_after_the_import(ada):
     papers = corpus.load()
     taste_before = Taste.objects.filter(user=ada).first()

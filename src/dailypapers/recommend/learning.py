@@ -56,7 +56,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-MODEL_VERSION = 1
+MODEL_VERSION = 2  # 2: links and boilerplate are no longer words (a version-1 model is trained again)
 MIN_POSITIVES_FOR_LOGISTIC = 3
 HALF_LIFE_DAYS = 180.0  # a signal's weight halves every half year
 LOGISTIC_C = 4.0  # inverse regularisation of the logistic regression on unit-length embeddings
@@ -84,21 +84,43 @@ class Mix:
 DEFAULT_MIX = Mix()
 
 _WORD = re.compile(r"[a-z][a-z0-9]+(?:-[a-z0-9]+)*")
-# Words that say nothing of a paper's subject (with the search index's stop words).
+# Links and e-mail addresses are not words of a subject: "Code at https://github.com/x/y" and
+# "project page: https://x.github.io" end many abstracts, and their parts would otherwise be among a
+# member's strongest words (and named by "Why here?"). Matched in lowercased text.
+_LINK = re.compile(r"(?<!\S)\S*?(?:://|www\.|@[\w-]+\.[a-z]|\.(?:com|org|io|net|ai|co)\b)\S*")
+_LINK_MARKS = ("://", "www.", "@", ".com", ".org", ".io", ".net", ".ai", ".co")
+# Words that say nothing of a paper's subject: English function words, and what abstracts say of
+# themselves (their experiments, code, results, claims).
 STOP_WORDS = frozenset(
-    "a an and are as at be but by for from if in into is it its no not of on or our such that the "  # noqa: SIM905
-    "their then there these they this to via was we will with which while where when what how can "
-    "also both than more most using use used based new show shows propose proposed approach method "
-    "methods paper results model models existing however each other over across between under "
-    "without through two three one first well large work task tasks performance data different has "
-    "have been do does only achieve achieves significantly specific state-of-the-art via demonstrate "
-    "framework study".split()
+    "a about above after again against all almost along already also although always am among an and "  # noqa: SIM905
+    "another any are around as at be because been before being below besides between beyond both but "
+    "by can cannot could did do does doing done down during each either else enough even ever every "
+    "few for from further had has have having he her here hers him his how however i if in into is it "
+    "its itself just less many may me might more most much must my neither no nor not now of off often "
+    "on once one only onto or other others otherwise our ours out over own per perhaps rather same "
+    "several she should since so some such than that the their them themselves then there thereby "
+    "therefore these they this those though three through thus to together too toward towards two "
+    "under until up upon us very via was we well were what whatever when where whereas whether which "
+    "while who whom whose why will with within without would yet you your "
+    # what abstracts say of themselves
+    "able achieve achieved achieves achieving across approach approaches available based best better "
+    "code codes comprehensive consistently demonstrate demonstrates demonstrated different effective "
+    "effectiveness enable enables existing experiment experiments experimental extensive extensively "
+    "first framework github highly however http https improve improved improves including introduce "
+    "introduces large method methods model models new novel outperform outperforms page paper "
+    "performance project propose proposed proposes provide provides publicly release released remain "
+    "remains result results show shows shown significant significantly specific state-of-the-art "
+    "study superior task tasks use used uses using various work data".split()
 )
 
 
 def terms_of(text: str) -> list[str]:
-    """The distinct words of a title + abstract that can describe its subject, in order."""
-    return list(dict.fromkeys(w for w in _WORD.findall((text or "").lower()) if w not in STOP_WORDS))
+    """The distinct words of a title + abstract that can describe its subject, in order (links,
+    addresses and STOP_WORDS left out)."""
+    text = (text or "").lower()
+    if any(mark in text for mark in _LINK_MARKS):  # most abstracts have none: skip the slower search
+        text = _LINK.sub(" ", text)
+    return list(dict.fromkeys(w for w in _WORD.findall(text) if w not in STOP_WORDS))
 
 
 @dataclass

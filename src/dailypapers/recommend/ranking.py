@@ -67,6 +67,7 @@ BACKGROUND_POOL = 3000  # ... from this many of the latest listed papers
 DEFAULT_DIM = 384  # the bundled MiniLM's; used only when no paper has an embedding at all
 _CHUNK = 500  # ids per IN (...): SQLite builds older than 3.32 take at most 999 parameters
 NEAREST_MIN_COSINE = 0.3  # a library paper shown as "close to" must be at least this close
+NEAREST_SHOWN = 2  # library papers a card's "Why here?" names as close to it
 
 
 # --- reading papers ---------------------------------------------------------------------------------
@@ -402,10 +403,13 @@ _WORD_CHARS = r"[^\W_]"
 
 
 def _keyword_pattern(keywords: Sequence[str]) -> re.Pattern | None:
-    """Whole words or phrases, any case (as the digests and auto-listing rules match keywords)."""
+    """Whole words or phrases, any case (as the digests and auto-listing rules match keywords); the
+    words of a phrase may be apart by any white space (an abstract's line break)."""
     if not keywords:
         return None
-    alternatives = "|".join(re.escape(k) for k in sorted(keywords, key=len, reverse=True))
+    alternatives = "|".join(
+        r"\s+".join(re.escape(word) for word in k.split()) for k in sorted(keywords, key=len, reverse=True)
+    )
     return re.compile(rf"(?<!{_WORD_CHARS})(?:{alternatives})(?!{_WORD_CHARS})", re.IGNORECASE)
 
 
@@ -492,17 +496,21 @@ class Ranking:
             return
         ids, sources, titles, vectors = self.library()
         library = learning.Papers(vectors, [()] * len(ids), [()] * len(ids))
+        source_of = dict(zip(ids, sources, strict=True))
         for pick in picks:
             one = self.batch.subset([pick.index])
-            why = learning.explain(self.model, one, library, k=2)
+            # One more than shown: a paper of the member's own library is its own nearest, and is
+            # said to be theirs rather than "close to" itself.
+            why = learning.explain(self.model, one, library, k=NEAREST_SHOWN + 1)
             nearest = [
                 (ids[i], titles.get(ids[i], ""), sources[i], cos)
                 for i, cos in why.nearest
-                if cos >= NEAREST_MIN_COSINE
-            ]
+                if cos >= NEAREST_MIN_COSINE and ids[i] != pick.paper_id
+            ][:NEAREST_SHOWN]
             # The names come with the span's kept papers: a page reads only the authors cards show.
             names = one.names[0] if one.names is not None else {}
-            pick.listing.placement = Placement(pick, self, why, nearest, names)
+            placement = Placement(pick, self, why, nearest, names, own=source_of.get(pick.paper_id))
+            pick.listing.placement = placement
 
     def library(self) -> tuple[list[int], list[str], dict[int, str], np.ndarray]:
         """The member's own liked papers (saved, upvoted, rated up; the latest LIBRARY of them) for
@@ -664,6 +672,7 @@ class Placement:
     why: learning.Explanation | None
     nearest: list[tuple[int, str, str, float]]  # (paper id, title, signal, cosine)
     author_names: dict[str, str]
+    own: str | None = None  # the paper is in the member's library: how (SAVED, UPVOTED, RATED)
 
     sort = "for_you"  # not a community sort: a vote on the card leaves this explanation as it is
 
@@ -687,6 +696,8 @@ class Placement:
             f"Your mix weighs your taste at {round(ranking.mix * 100)}% and the votes at "
             f"{round((1 - ranking.mix) * 100)}%.",
         ]
+        if self.own:
+            out.append(_SAID[self.own].capitalize() + ".")
         if self.nearest:
             parts = [f"{_quoted(title)} ({_SAID[source]})" for _pk, title, source, _cos in self.nearest]
             out.append(f"Close to {_and(parts)}.")

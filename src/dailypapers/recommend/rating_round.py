@@ -44,16 +44,23 @@ def pool(user: Any, size: int = POOL) -> list[Paper]:
     return [papers[pk] for pk in ids if pk in papers]
 
 
-def choose(user: Any, k: int = ROUND) -> list[Paper]:
+class Round(list):
+    """The papers of a round; `least_sure`: chosen by the member's model (else, without one, the
+    most voted), which the page says."""
+
+    least_sure = False
+
+
+def choose(user: Any, k: int = ROUND) -> Round:
     """The papers of this round: the `k` of the pool the member's model is least sure about."""
     require_member(user, "rate papers")
     candidates = pool(user)
     if not candidates:
-        return []
+        return Round()
     picked = _least_sure(user, candidates, k)
-    if picked is None:
-        picked = _most_voted(user, candidates, k)
-    return prefetch_cards(picked)
+    chosen = Round(prefetch_cards(picked if picked is not None else _most_voted(user, candidates, k)))
+    chosen.least_sure = picked is not None
+    return chosen
 
 
 def _least_sure(user: Any, candidates: list[Paper], k: int) -> list[Paper] | None:
