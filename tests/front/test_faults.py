@@ -89,9 +89,13 @@ def test_a_worker_killed_under_load_comes_back_and_the_site_keeps_answering(tmp_
                 thread.join(timeout=15)
         after = _workers(master)
         assert victim not in after and len(after) == 2 and after - before, (before, after)
-        failed = [status for _, status in results if status != 200]
-        # Only what the killed worker held may fail: at most one request per client.
-        assert len(failed) <= len(clients), failed
+        # (when each request started, its status)
+        failed = [(round(t - killed_at, 3), status) for t, status in results if status != 200]
+        # Only what the killed worker held may fail: requests in flight, and connections it had taken
+        # from the listening socket in the moment before it died (a client that lost one request and
+        # sent the next at once may lose that one too: 6 clients lost 5-7 requests a kill).
+        assert len(failed) <= 2 * len(clients), failed
+        assert all(started <= 0.1 for started, _ in failed), failed
         assert [s for t, s in results if t > back_at + 0.1 and s != 200] == []
         assert sum(1 for t, s in results if t > back_at and s == 200) > 5
         print(

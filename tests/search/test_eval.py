@@ -66,10 +66,14 @@ def test_eval_search_compares_the_graph_with_an_exact_scan(tmp_path, capsys):
         elif line.split()[:1] in (["lexical"], ["dense"], ["hybrid"]):
             table[line.split()[0]] = line.split()[1:4]
     assert set(tables) == {"exact scan", "usearch graph"}
-    # A few dozen real abstracts: the graph finds what the scan finds, so the rankings agree.
-    assert tables["exact scan"] == tables["usearch graph"]
+    # A few dozen real abstracts: the graph finds what the scan finds, so the rankings agree. The
+    # graph is approximate and built by several threads, so a run may miss one neighbour of the
+    # ~40 (recall@100 0.976 in one CI run): near, not equal.
+    for mode, scan in tables["exact scan"].items():
+        graph = tables["usearch graph"][mode]
+        assert all(abs(float(a) - float(b)) <= 0.03 for a, b in zip(scan, graph, strict=True)), (mode, scan, graph)
     recall = re.search(r"recall@10 ([\d.]+), recall@100 ([\d.]+)", out)
-    assert recall and float(recall[1]) == 1.0 and float(recall[2]) == 1.0
+    assert recall and float(recall[1]) >= 0.95 and float(recall[2]) >= 0.95
 
 
 def test_eval_search_reports_bad_files(tmp_path, capsys):
