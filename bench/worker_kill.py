@@ -43,7 +43,8 @@ def children(pid: int) -> list[int]:
                 fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
             except OSError:
                 continue
-            if int(fields[1]) == pid and _is_worker(int(entry.name)):
+            # fields[0] is the state: a child that ended and is not yet reaped ("Z") is no worker.
+            if int(fields[1]) == pid and fields[0] != "Z" and _is_worker(int(entry.name)):
                 found.append(int(entry.name))
     return sorted(found)
 

@@ -5,6 +5,10 @@ indexing but `dailypapers index`, kept for repairs."""
 from __future__ import annotations
 
 import gzip
+import os
+import subprocess
+import sys
+import time
 from io import StringIO
 from types import SimpleNamespace
 
@@ -197,6 +201,9 @@ def test_the_background_indexer_is_dailypapers_index_for_those_papers(monkeypatc
         def poll(self):
             return 0
 
+        def wait(self):
+            return 0
+
     monkeypatch.undo()  # conftest's in-process stand-in for the background indexer goes
     monkeypatch.setattr(receivers.subprocess, "Popen", Popen)
     monkeypatch.setattr(receivers, "_running", [])
@@ -206,6 +213,23 @@ def test_the_background_indexer_is_dailypapers_index_for_those_papers(monkeypatc
     assert first[-4:] == ["index", "--no-progress", "--papers", "1,2,3"]
     assert every[-2:] == ["index", "--no-progress"]
     assert env["DAILYPAPERS_SEARCH_DIR"] == str(settings.SEARCH_DIR)
+
+
+def test_a_finished_background_indexer_is_reaped_at_once(monkeypatch):
+    """No zombie is left in `serve` (whose web server reaps only its own workers) until the next one."""
+    real = subprocess.Popen
+    monkeypatch.undo()
+    monkeypatch.setattr(
+        receivers.subprocess, "Popen", lambda command, env: real([sys.executable, "-c", "pass"])
+    )
+    monkeypatch.setattr(receivers, "_running", [])
+    process = receivers.index_in_background(None)
+    deadline = time.monotonic() + 20
+    while process.returncode is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert process.returncode == 0
+    with pytest.raises(ChildProcessError):
+        os.waitpid(process.pid, os.WNOHANG)
 
 
 def test_index_command_takes_a_list_of_papers():

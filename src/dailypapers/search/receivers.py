@@ -86,6 +86,9 @@ def index_in_background(paper_ids: Collection[int] | None) -> subprocess.Popen:
         _running[:] = [p for p in _running if p.poll() is None]  # reaps the finished ones
         process = subprocess.Popen(command, env=env)
         _running.append(process)
+    # Reaped as soon as it ends, not left a zombie until the next one starts: `serve`'s web server
+    # (granian) reaps only its own workers.
+    threading.Thread(target=process.wait, name="index-reaper", daemon=True).start()
     log.info("indexing %s for search in a background process (pid %d)", _count(paper_ids), process.pid)
     return process
 
