@@ -59,3 +59,41 @@ def test_the_site_keeps_serving_when_redis_goes_away(redis_site, caplog):
     # Signing out still works: the session goes from the database.
     client.post("/accounts/logout")
     assert client.get("/").wsgi_request.user.is_anonymous
+
+
+@pytest.mark.django_db
+def test_copies_from_redis_are_kept_in_the_process_and_change_with_the_stamps(
+    redis_site, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    from dailypapers.core import pagecache
+    from dailypapers.core.cache import TolerantRedisCache
+    from dailypapers.papers.models import Paper
+
+    settings.PAGE_CACHE_SECONDS = 60
+    monkeypatch.setattr(pagecache, "_memory", pagecache._Memory(8 * 1024 * 1024))
+    add_paper("2601.00101", "Quokkas in the wild", day=None)
+    page = "/papers/2601.00101"  # served to anonymous readers before the view (SharedPageMiddleware)
+    client = Client()
+    assert client.get(page)["X-Cache"] == "miss"
+    fetched = []
+    real_get = TolerantRedisCache.get
+    monkeypatch.setattr(
+        TolerantRedisCache,
+        "get",
+        lambda self, key, *a, **k: fetched.append(key) or real_get(self, key, *a, **k),
+    )
+    hit = client.get(page)
+    assert hit["X-Cache"] == "hit" and b"Quokkas in the wild" in hit.content
+    assert fetched == []  # the copy came from this process's memory: no trip to Redis for it
+
+    # Another process (or node) renews the copy after a change; this one still holds the old copy.
+    kept = dict(pagecache._memory.entries)
+    Paper.objects.filter(arxiv_id="2601.00101").update(title="Quokkas at night")
+    with django_capture_on_commit_callbacks(execute=True):  # PostgreSQL moves stamps on commit
+        Paper.objects.get(arxiv_id="2601.00101").save()  # the signal that moves its stamps
+    pagecache._memory.entries.clear()
+    assert client.get(page)["X-Cache"] == "miss"  # rendered "there", stored in Redis
+    pagecache._memory.entries.update(kept)
+    again = client.get(page)
+    assert again["X-Cache"] == "hit" and b"Quokkas at night" in again.content  # Redis's copy, not a render
+    assert client.get(page)["X-Cache"] == "hit"

@@ -25,6 +25,10 @@ The apps call `watch(...)` for the models whose rows pages show, and `bump()` th
 that send no model signals (bulk imports). Copies also expire after `settings.PAGE_CACHE_SECONDS`,
 so what changes with the clock alone (trending scores) is at most that old.
 
+With a cache shared by processes (Redis), each process also keeps the copies it served in its own
+memory (`_Memory`), checked against the stamps like any copy: Redis is asked only for a copy this
+process lacks or whose stamps moved.
+
 What differs between readers never enters a shared copy: a page is stored with a placeholder where
 the reader's CSRF token goes, filled for each request; pages of signed-in members are kept per member
 (their vote marks, their name); anonymous readers share one copy. Requests that carry something to
@@ -39,12 +43,14 @@ import functools
 import hashlib
 import logging
 import secrets
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import Model
 from django.db.models.signals import m2m_changed, post_delete, post_save
@@ -52,6 +58,7 @@ from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 
+from dailypapers.core.cache import TolerantRedisCache
 from dailypapers.core.models import ContentVersion
 
 log = logging.getLogger(__name__)
@@ -312,9 +319,84 @@ def _stored(response: HttpResponse, reader: int, per_member: bool) -> tuple | No
 
 def _fresh(entry: Entry) -> bool:
     """Whether the copy's stamps all stand (one query)."""
-    stamps = entry[0]
-    current = read_stamps(name for name, _ in stamps)
-    return all(current[name] == value for name, value in stamps)
+    return _stands(entry, read_stamps(name for name, _ in entry[0]))
+
+
+def _stands(entry: Entry, current: Stamps) -> bool:
+    return all(current.get(name, "?") == value for name, value in entry[0])
+
+
+class _Memory:
+    """Copies kept in this process in front of a cache shared by processes (Redis), most recently used
+    first, up to a size: a hit then costs no trip to Redis for the copy (a 356 kB API feed each time),
+    only the stamps' read that every hit makes. Correct as the shared copies are: a copy is served
+    only while its stamps stand, wherever it is kept."""
+
+    def __init__(self, limit_bytes: int) -> None:
+        self.limit = limit_bytes
+        self.size = 0
+        self.entries: OrderedDict[str, tuple[Entry, int]] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: str) -> Entry | None:
+        with self.lock:
+            found = self.entries.get(key)
+            if found is None:
+                return None
+            self.entries.move_to_end(key)
+            return found[0]
+
+    def set(self, key: str, entry: Entry) -> None:
+        size = len(entry[1][2]) + 1024  # the body, and about what the rest holds
+        if size > self.limit // 8:
+            return
+        with self.lock:
+            old = self.entries.pop(key, None)
+            if old is not None:
+                self.size -= old[1]
+            self.entries[key] = (entry, size)
+            self.size += size
+            while self.size > self.limit:
+                _, (_, dropped) = self.entries.popitem(last=False)
+                self.size -= dropped
+
+    def delete(self, key: str) -> None:
+        with self.lock:
+            old = self.entries.pop(key, None)
+            if old is not None:
+                self.size -= old[1]
+
+
+_memory = _Memory(64 * 1024 * 1024)
+
+
+def _in_memory() -> bool:
+    """Whether copies are also kept in this process: when the cache is shared by processes (Redis); a
+    local-memory cache is this process's memory already."""
+    return isinstance(caches["default"], TolerantRedisCache)
+
+
+def _lookup(key: str) -> tuple[Entry | None, bool]:
+    """The copy for `key` (None: none anywhere) and whether its stamps stand: this process's copy
+    first, then the cache's, which another process or node may have renewed since."""
+    near = _memory.get(key) if _in_memory() else None
+    current: Stamps = {}
+    if near is not None:
+        current = read_stamps(name for name, _ in near[0])
+        if _stands(near, current):
+            return near, True
+    entry = _cache_get(key)
+    if entry is None:
+        return near, False
+    if near is not None and entry[0] == near[0]:
+        return near, False  # the same copy, stale
+    names = [name for name, _ in entry[0]]
+    if any(name not in current for name in names):
+        current = read_stamps(names)
+    fresh = _stands(entry, current)
+    if fresh and _in_memory():
+        _memory.set(key, entry)
+    return entry, fresh
 
 
 def _cache_get(key: str) -> Entry | None:
@@ -328,6 +410,8 @@ def _cache_get(key: str) -> Entry | None:
 
 
 def _cache_set(key: str, entry: Entry) -> None:
+    if _in_memory():
+        _memory.set(key, entry)
     try:
         cache.set(key, entry, settings.PAGE_CACHE_SECONDS)
     except Exception:
@@ -335,6 +419,7 @@ def _cache_set(key: str, entry: Entry) -> None:
 
 
 def _cache_delete(key: str) -> None:
+    _memory.delete(key)
     try:
         cache.delete(key)
     except Exception:
@@ -460,8 +545,8 @@ def cached_page(view: Callable | None = None, *, per_member: bool = True, shortc
 
             if getattr(request, "_page_claimed", None) == key:
                 return render()  # SharedPageMiddleware found the copy stale and claimed it for us
-            entry = _cache_get(key)
-            if entry is not None and _fresh(entry):
+            entry, fresh = _lookup(key)
+            if fresh:
                 return _answer(request, entry[1], "hit")
             return _renew(request, key, entry, render)
 
@@ -489,14 +574,16 @@ class SharedPageMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         key = self._key(request)
-        entry = _cache_get(key) if key else None
-        if entry is None:
+        if key is None:
             return self.get_response(request)
         try:
-            state = "hit" if _fresh(entry) else None
+            entry, fresh = _lookup(key)
         except DatabaseError:
             # The database is away: the view meets it too, and answers the 503 page without a traceback.
             return self.get_response(request)
+        if entry is None:
+            return self.get_response(request)
+        state = "hit" if fresh else None
         if state is None:
             if _claim(key):
                 request._page_claimed = key
