@@ -97,3 +97,28 @@ def test_copies_from_redis_are_kept_in_the_process_and_change_with_the_stamps(
     again = client.get(page)
     assert again["X-Cache"] == "hit" and b"Quokkas at night" in again.content  # Redis's copy, not a render
     assert client.get(page)["X-Cache"] == "hit"
+
+
+@pytest.mark.django_db
+def test_an_api_read_asks_redis_for_no_copy_once_this_process_has_it(redis_site, settings, monkeypatch):
+    """The API counts each read before its copy is served, so its copies are never served before the
+    view (SharedPageMiddleware): this process remembers that, and asks Redis for nothing there."""
+    from dailypapers.core import pagecache
+    from dailypapers.core.cache import TolerantRedisCache
+
+    settings.PAGE_CACHE_SECONDS = 60
+    monkeypatch.setattr(pagecache, "_memory", pagecache._Memory(8 * 1024 * 1024))
+    add_paper("2601.00101", "Quokkas in the wild", day=None)
+    client = Client()
+    assert client.get("/api/papers/2601.00101")["X-Cache"] == "miss"
+    fetched = []
+    real_get = TolerantRedisCache.get
+    monkeypatch.setattr(
+        TolerantRedisCache,
+        "get",
+        lambda self, key, *a, **k: fetched.append(key) or real_get(self, key, *a, **k),
+    )
+    for _ in range(3):
+        response = client.get("/api/papers/2601.00101")
+        assert response["X-Cache"] == "hit" and response.json()["title"] == "Quokkas in the wild"
+    assert fetched == []

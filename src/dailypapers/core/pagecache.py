@@ -376,10 +376,17 @@ def _in_memory() -> bool:
     return isinstance(caches["default"], TolerantRedisCache)
 
 
+# In _Memory under a shortcut key whose address a view renders under its own key (shortcut=False: the
+# API, which counts each read first): SharedPageMiddleware then asks Redis for nothing there.
+_NOT_SHORTCUT: Any = ((), (0, (), b"", "", False))
+
+
 def _lookup(key: str) -> tuple[Entry | None, bool]:
     """The copy for `key` (None: none anywhere) and whether its stamps stand: this process's copy
     first, then the cache's, which another process or node may have renewed since."""
     near = _memory.get(key) if _in_memory() else None
+    if near is _NOT_SHORTCUT:
+        return None, False
     current: Stamps = {}
     if near is not None:
         current = read_stamps(name for name, _ in near[0])
@@ -545,6 +552,8 @@ def cached_page(view: Callable | None = None, *, per_member: bool = True, shortc
 
             if getattr(request, "_page_claimed", None) == key:
                 return render()  # SharedPageMiddleware found the copy stale and claimed it for us
+            if not shortcut and not reader and _in_memory():
+                _memory.set(_key(request, 0, shortcut=True), _NOT_SHORTCUT)
             entry, fresh = _lookup(key)
             if fresh:
                 return _answer(request, entry[1], "hit")
