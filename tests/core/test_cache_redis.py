@@ -122,3 +122,21 @@ def test_an_api_read_asks_redis_for_no_copy_once_this_process_has_it(redis_site,
         response = client.get("/api/papers/2601.00101")
         assert response["X-Cache"] == "hit" and response.json()["title"] == "Quokkas in the wild"
     assert fetched == []
+
+
+@pytest.mark.django_db
+def test_a_copy_kept_in_the_process_expires_as_the_caches_does(redis_site, settings, monkeypatch):
+    """What moves with the clock alone (trending scores) is renewed after PAGE_CACHE_SECONDS, from
+    this process's memory as from Redis."""
+    from dailypapers.core import pagecache
+
+    settings.PAGE_CACHE_SECONDS = 60
+    monkeypatch.setattr(pagecache, "_memory", pagecache._Memory(8 * 1024 * 1024))
+    add_paper("2601.00101", "Quokkas in the wild", day=None)
+    client = Client()
+    assert client.get("/papers/2601.00101")["X-Cache"] == "miss"
+    assert client.get("/papers/2601.00101")["X-Cache"] == "hit"
+    now = pagecache.time.time()
+    monkeypatch.setattr(pagecache.time, "time", lambda: now + 61)
+    cache.clear()  # Redis let its copy go at 60 s
+    assert client.get("/papers/2601.00101")["X-Cache"] == "miss"

@@ -42,6 +42,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
+import math
 import secrets
 import threading
 import time
@@ -256,9 +257,9 @@ def depends_on(request: HttpRequest, *names: str) -> None:
 
 # --- Copies -------------------------------------------------------------------------------------------
 
-# A stored copy: (stamps, stored), stamps a sorted tuple of (name, value) pairs as read for its render,
-# stored what _stored() keeps of the response.
-Entry = tuple[tuple[tuple[str, str | None], ...], tuple]
+# A stored copy: (stamps, stored, made), stamps a sorted tuple of (name, value) pairs as read for its render,
+# stored what _stored() keeps of the response, made when it was stored (time.time()).
+Entry = tuple[tuple[tuple[str, str | None], ...], tuple, float]
 
 
 def csrf_placeholder(request: HttpRequest) -> dict[str, str]:
@@ -343,6 +344,12 @@ class _Memory:
             found = self.entries.get(key)
             if found is None:
                 return None
+            if found[0][2] + settings.PAGE_CACHE_SECONDS <= time.time():
+                # As old as a copy in the cache may be (it has expired there too): what moves with
+                # the clock alone, such as trending scores, is renewed here as well.
+                del self.entries[key]
+                self.size -= found[1]
+                return None
             self.entries.move_to_end(key)
             return found[0]
 
@@ -378,7 +385,7 @@ def _in_memory() -> bool:
 
 # In _Memory under a shortcut key whose address a view renders under its own key (shortcut=False: the
 # API, which counts each read first): SharedPageMiddleware then asks Redis for nothing there.
-_NOT_SHORTCUT: Any = ((), (0, (), b"", "", False))
+_NOT_SHORTCUT: Any = ((), (0, (), b"", "", False), math.inf)
 
 
 def _lookup(key: str) -> tuple[Entry | None, bool]:
@@ -413,7 +420,7 @@ def _cache_get(key: str) -> Entry | None:
     except Exception:
         log.warning("page cache unreachable; rendering afresh", exc_info=True)
         return None
-    return entry if isinstance(entry, tuple) and len(entry) == 2 else None
+    return entry if isinstance(entry, tuple) and len(entry) == 3 else None
 
 
 def _cache_set(key: str, entry: Entry) -> None:
@@ -501,7 +508,7 @@ def _render(
         return response
     stamps = {SITE: base[SITE], **named} if named else {PAGES: base[PAGES]}
     stamps.update(own)
-    _cache_set(key, (tuple(sorted(stamps.items())), stored))
+    _cache_set(key, (tuple(sorted(stamps.items())), stored, time.time()))
     return _answer(request, stored, "miss")
 
 
