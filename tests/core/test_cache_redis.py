@@ -61,12 +61,25 @@ def test_the_site_keeps_serving_when_redis_goes_away(redis_site, caplog):
     assert client.get("/").wsgi_request.user.is_anonymous
 
 
+def redis_gets(monkeypatch) -> list[str]:
+    """The keys the site asks Redis for from now on, in order."""
+    from dailypapers.core.cache import TolerantRedisCache
+
+    fetched: list[str] = []
+    real_get = TolerantRedisCache.get
+    monkeypatch.setattr(
+        TolerantRedisCache,
+        "get",
+        lambda self, key, *a, **k: fetched.append(key) or real_get(self, key, *a, **k),
+    )
+    return fetched
+
+
 @pytest.mark.django_db
 def test_copies_from_redis_are_kept_in_the_process_and_change_with_the_stamps(
     redis_site, settings, monkeypatch, django_capture_on_commit_callbacks
 ):
     from dailypapers.core import pagecache
-    from dailypapers.core.cache import TolerantRedisCache
     from dailypapers.papers.models import Paper
 
     settings.PAGE_CACHE_SECONDS = 60
@@ -75,13 +88,7 @@ def test_copies_from_redis_are_kept_in_the_process_and_change_with_the_stamps(
     page = "/papers/2601.00101"  # served to anonymous readers before the view (SharedPageMiddleware)
     client = Client()
     assert client.get(page)["X-Cache"] == "miss"
-    fetched = []
-    real_get = TolerantRedisCache.get
-    monkeypatch.setattr(
-        TolerantRedisCache,
-        "get",
-        lambda self, key, *a, **k: fetched.append(key) or real_get(self, key, *a, **k),
-    )
+    fetched = redis_gets(monkeypatch)
     hit = client.get(page)
     assert hit["X-Cache"] == "hit" and b"Quokkas in the wild" in hit.content
     assert fetched == []  # the copy came from this process's memory: no trip to Redis for it
@@ -104,20 +111,13 @@ def test_an_api_read_asks_redis_for_no_copy_once_this_process_has_it(redis_site,
     """The API counts each read before its copy is served, so its copies are never served before the
     view (SharedPageMiddleware): this process remembers that, and asks Redis for nothing there."""
     from dailypapers.core import pagecache
-    from dailypapers.core.cache import TolerantRedisCache
 
     settings.PAGE_CACHE_SECONDS = 60
     monkeypatch.setattr(pagecache, "_memory", pagecache._Memory(8 * 1024 * 1024))
     add_paper("2601.00101", "Quokkas in the wild", day=None)
     client = Client()
     assert client.get("/api/papers/2601.00101")["X-Cache"] == "miss"
-    fetched = []
-    real_get = TolerantRedisCache.get
-    monkeypatch.setattr(
-        TolerantRedisCache,
-        "get",
-        lambda self, key, *a, **k: fetched.append(key) or real_get(self, key, *a, **k),
-    )
+    fetched = redis_gets(monkeypatch)
     for _ in range(3):
         response = client.get("/api/papers/2601.00101")
         assert response["X-Cache"] == "hit" and response.json()["title"] == "Quokkas in the wild"
