@@ -560,7 +560,9 @@ def cached_page(view: Callable | None = None, *, per_member: bool = True, shortc
             if getattr(request, "_page_claimed", None) == key:
                 return render()  # SharedPageMiddleware found the copy stale and claimed it for us
             if not shortcut and not reader and _in_memory():
-                _memory.set(_key(request, 0, shortcut=True), _NOT_SHORTCUT)
+                page_key = _key(request, 0, shortcut=True)
+                if _memory.get(page_key) is None:  # once, not a rewrite of the LRU on every read
+                    _memory.set(page_key, _NOT_SHORTCUT)
             entry, fresh = _lookup(key)
             if fresh:
                 return _answer(request, entry[1], "hit")
