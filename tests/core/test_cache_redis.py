@@ -108,8 +108,8 @@ def test_copies_from_redis_are_kept_in_the_process_and_change_with_the_stamps(
 
 @pytest.mark.django_db
 def test_an_api_read_asks_redis_for_no_copy_once_this_process_has_it(redis_site, settings, monkeypatch):
-    """The API counts each read before its copy is served, so its copies are never served before the
-    view (SharedPageMiddleware): this process remembers that, and asks Redis for nothing there."""
+    """An API copy is served through its gate (which counts the read in Redis) from this process's
+    memory: Redis is asked for no copy."""
     from dailypapers.core import pagecache
 
     settings.PAGE_CACHE_SECONDS = 60
@@ -121,6 +121,7 @@ def test_an_api_read_asks_redis_for_no_copy_once_this_process_has_it(redis_site,
     for _ in range(3):
         response = client.get("/api/papers/2601.00101")
         assert response["X-Cache"] == "hit" and response.json()["title"] == "Quokkas in the wild"
+        assert not hasattr(response.wsgi_request, "user")  # served before the view
     assert fetched == []
 
 

@@ -7,7 +7,9 @@ class ApiConfig(AppConfig):
     verbose_name = "API and feeds"
 
     def ready(self) -> None:
-        from dailypapers.api import member_data
+        from dailypapers.api import member_data, plumbing
+        from dailypapers.core import pagecache
         from dailypapers.core.member_data import register
 
         register(self.label, export=member_data.export)
+        pagecache.register_gate(plumbing.READ_GATE, plumbing.read_gate)

@@ -88,6 +88,28 @@ def check_rate(request: HttpRequest, kind: str) -> dict[str, str]:
     return headers
 
 
+def _with_rate(response: HttpResponse, request: HttpRequest, rate_headers: dict[str, str]) -> HttpResponse:
+    for name, value in rate_headers.items():
+        response.setdefault(name, value)
+    if request.method in READ_METHODS:
+        add_cors(response)
+    return response
+
+
+# The shared copies of API reads (core.pagecache) are served through this gate before the view's
+# middleware runs: each read is counted like any other, and the 429 is the endpoint's own.
+READ_GATE = "api-read"
+
+
+def read_gate(request: HttpRequest, answer: Callable[[], HttpResponse]) -> HttpResponse:
+    """Count an anonymous read of a shared copy against the client's allowance; the copy, or 429."""
+    try:
+        rate_headers = check_rate(request, "read")
+    except ApiError as exc:
+        return _with_rate(error_response(exc.status, exc.message, exc.headers, exc.code), request, {})
+    return _with_rate(answer(), request, rate_headers)
+
+
 def bearer_token(request: HttpRequest) -> str | None:
     header = request.META.get("HTTP_AUTHORIZATION", "")
     scheme, _, value = header.partition(" ")
@@ -188,11 +210,7 @@ def endpoint(*methods: str, auth: bool = False) -> Callable:
             except Http404 as exc:
                 message = exc.args[0] if exc.args and isinstance(exc.args[0], str) else "Not found."
                 response = error_response(404, message)
-            for name, value in rate_headers.items():
-                response.setdefault(name, value)
-            if request.method in READ_METHODS:
-                add_cors(response)
-            return response
+            return _with_rate(response, request, rate_headers)
 
         # CSRF-exempt by design. Writes authenticate with a bearer token only, never with the session
         # cookie: a browser never attaches an Authorization header by itself, so a forged cross-site

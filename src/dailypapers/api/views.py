@@ -13,6 +13,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from dailypapers.api.paper_markdown import as_markdown
 from dailypapers.api.plumbing import (
+    READ_GATE,
     ApiError,
     authenticate,
     bad_request,
@@ -154,7 +155,7 @@ def daily_papers(request: HttpRequest) -> HttpResponse:
     return _daily_shared(request)
 
 
-@cached_page(per_member=False, shortcut=False)  # the rate limit counts every read first
+@cached_page(per_member=False, gate=READ_GATE)  # the rate limit counts every read
 def _daily_shared(request: HttpRequest) -> HttpResponse:
     limit = limit_param(request)
     page = int_param(request, "p", 0, 0, MAX_PAGE)
@@ -215,7 +216,7 @@ def get_paper(ref: str, request: HttpRequest | None = None) -> Paper:
 
 
 @endpoint("GET")
-@cached_page(per_member=False, shortcut=False)  # the rate limit counts every read first
+@cached_page(per_member=False, gate=READ_GATE)  # the rate limit counts every read
 def paper_detail(request: HttpRequest, ref: str) -> HttpResponse:
     paper = get_paper(ref, request)
     prefetch_cards([paper], listings=True)
@@ -223,7 +224,7 @@ def paper_detail(request: HttpRequest, ref: str) -> HttpResponse:
 
 
 @endpoint("GET")
-@cached_page(per_member=False, shortcut=False)  # the rate limit counts every read first
+@cached_page(per_member=False, gate=READ_GATE)  # the rate limit counts every read
 def paper_list(request: HttpRequest) -> HttpResponse:
     """Every paper in the catalogue, newest arrival first, paged by an opaque cursor."""
     limit = limit_param(request)
@@ -372,7 +373,7 @@ def _comment_json(comment, request: HttpRequest) -> dict[str, Any]:
 
 
 @endpoint("GET", "POST")
-@cached_page(per_member=False, shortcut=False)  # the rate limit counts every read first
+@cached_page(per_member=False, gate=READ_GATE)  # the rate limit counts every read
 def comments(request: HttpRequest, ref: str) -> HttpResponse:
     """GET: the discussion here (top-level comments, each with its replies). POST: add a comment."""
     from dailypapers.community.models import Comment

@@ -25,6 +25,10 @@ The apps call `watch(...)` for the models whose rows pages show, and `bump()` th
 that send no model signals (bulk imports). Copies also expire after `settings.PAGE_CACHE_SECONDS`,
 so what changes with the clock alone (trending scores) is at most that old.
 
+A copy whose every read must be counted (the API's, against each client's rate limit) names a *gate*,
+a function its app registers (`register_gate`): SharedPageMiddleware serves it only through the gate,
+which counts the read and answers with the copy or refuses (a 429).
+
 With a cache shared by processes (Redis), each process also keeps the copies it served in its own
 memory (`_Memory`), checked against the stamps like any copy: Redis is asked only for a copy this
 process lacks or whose stamps moved.
@@ -42,7 +46,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
-import math
 import secrets
 import threading
 import time
@@ -88,6 +91,10 @@ _NOT_STORED = {
 }
 
 Stamps = dict[str, str | None]  # stamp name -> "<epoch>.<value>", None while the row does not exist
+# A gate: (request, answer) -> the response, answer() being the copy's; or None: this request goes
+# the whole way to the view (which then counts it itself).
+Gate = Callable[[HttpRequest, Callable[[], HttpResponse]], "HttpResponse | None"]
+_gates: dict[str, Gate] = {}
 
 
 # --- Stamps -------------------------------------------------------------------------------------------
@@ -307,7 +314,12 @@ def _key(request: HttpRequest, reader: int, shortcut: bool) -> str:
     return f"{kind}:{reader}:{hashlib.sha256(where.encode()).hexdigest()}"
 
 
-def _stored(response: HttpResponse, reader: int, per_member: bool) -> tuple | None:
+def register_gate(name: str, gate: Gate) -> None:
+    """Let SharedPageMiddleware serve the copies of views cached with `gate=name`, through `gate`."""
+    _gates[name] = gate
+
+
+def _stored(response: HttpResponse, reader: int, per_member: bool, gate: str) -> tuple | None:
     """What a response keeps in the cache, or None when it is not one to share."""
     if response.status_code != 200 or response.streaming or response.cookies:
         return None
@@ -315,7 +327,7 @@ def _stored(response: HttpResponse, reader: int, per_member: bool) -> tuple | No
     headers = tuple((k, v) for k, v in response.items() if k.lower() not in _NOT_STORED)
     # The reader is in the tag: two members' pages never answer each other's If-None-Match.
     etag = '"' + hashlib.sha256(body + b"\n" + str(reader).encode()).hexdigest()[:32] + '"'
-    return (response.status_code, headers, body, etag, per_member)
+    return (response.status_code, headers, body, etag, per_member, gate)
 
 
 def _fresh(entry: Entry) -> bool:
@@ -383,17 +395,10 @@ def _in_memory() -> bool:
     return isinstance(caches["default"], TolerantRedisCache)
 
 
-# In _Memory under a shortcut key whose address a view renders under its own key (shortcut=False: the
-# API, which counts each read first): SharedPageMiddleware then asks Redis for nothing there.
-_NOT_SHORTCUT: Any = ((), (0, (), b"", "", False), math.inf)
-
-
 def _lookup(key: str) -> tuple[Entry | None, bool]:
     """The copy for `key` (None: none anywhere) and whether its stamps stand: this process's copy
     first, then the cache's, which another process or node may have renewed since."""
     near = _memory.get(key) if _in_memory() else None
-    if near is _NOT_SHORTCUT:
-        return None, False
     current: Stamps = {}
     if near is not None:
         current = read_stamps(name for name, _ in near[0])
@@ -420,7 +425,8 @@ def _cache_get(key: str) -> Entry | None:
     except Exception:
         log.warning("page cache unreachable; rendering afresh", exc_info=True)
         return None
-    return entry if isinstance(entry, tuple) and len(entry) == 3 else None
+    # (A copy stored by an older version, laid out otherwise, is a miss.)
+    return entry if isinstance(entry, tuple) and len(entry) == 3 and len(entry[1]) == 6 else None
 
 
 def _cache_set(key: str, entry: Entry) -> None:
@@ -462,7 +468,7 @@ def _fill(request: HttpRequest, body: bytes) -> bytes:
 
 
 def _answer(request: HttpRequest, stored: tuple, state: str) -> HttpResponse:
-    status, headers, body, etag, per_member = stored
+    status, headers, body, etag, per_member, _gate = stored
     response = HttpResponse(_fill(request, body), status=status)
     for name, value in headers:
         response[name] = value
@@ -484,7 +490,14 @@ def _mark(response: HttpResponse, per_member: bool) -> None:
 
 
 def _render(
-    request: HttpRequest, view: Callable, args: tuple, kwargs: dict, key: str, reader: int, per_member: bool
+    request: HttpRequest,
+    view: Callable,
+    args: tuple,
+    kwargs: dict,
+    key: str,
+    reader: int,
+    per_member: bool,
+    gate: str,
 ) -> HttpResponse:
     """Render the page for everyone who reads this copy, store it, and answer with it."""
     base = _base_stamps()  # before the view reads anything: a change after this renews the copy
@@ -499,7 +512,7 @@ def _render(
     finally:
         request._page_cache_render = False
         named, request._page_stamps = request._page_stamps, None
-    stored = _stored(response, reader, per_member)
+    stored = _stored(response, reader, per_member, gate)
     if stored is None:  # not one to share: this reader's own answer, token filled in
         _cache_delete(key)  # and no older copy is left to stand in for it
         if not response.streaming:
@@ -534,15 +547,18 @@ def _renew(
             return _answer(request, entry[1], "hit")  # the copy just made
 
 
-def cached_page(view: Callable | None = None, *, per_member: bool = True, shortcut: bool = True) -> Callable:
+def cached_page(
+    view: Callable | None = None, *, per_member: bool = True, shortcut: bool = True, gate: str = ""
+) -> Callable:
     """Serve the view's GET answers from the cache while the copy's stamps stand.
 
     per_member: the page shows who reads it (sign-in state, vote marks, CSRF tokens), so members get
     copies of their own and anonymous readers share one; False: the answer is the same for everyone
     (the API's reads, RSS), and the reader is never looked at.
     shortcut: anonymous readers may get the stored copy from SharedPageMiddleware, before the rest of
-    the middleware and the view run; False where the view must run each time (the API counts every
-    read against its rate limit before this decorator is reached)."""
+    the middleware and the view run; False where the view must run each time.
+    gate: the name of a registered gate (`register_gate`) that SharedPageMiddleware serves the copy
+    through (the API's, which counts every read); the view's own path does what the gate does itself."""
 
     def decorate(view: Callable) -> Callable:
         @functools.wraps(view)
@@ -555,14 +571,10 @@ def cached_page(view: Callable | None = None, *, per_member: bool = True, shortc
             key = _key(request, reader, shortcut)
 
             def render() -> HttpResponse:
-                return _render(request, view, args, kwargs, key, reader, per_member)
+                return _render(request, view, args, kwargs, key, reader, per_member, gate)
 
             if getattr(request, "_page_claimed", None) == key:
                 return render()  # SharedPageMiddleware found the copy stale and claimed it for us
-            if not shortcut and not reader and _in_memory():
-                page_key = _key(request, 0, shortcut=True)
-                if _memory.get(page_key) is None:  # once, not a rewrite of the LRU on every read
-                    _memory.set(page_key, _NOT_SHORTCUT)
             entry, fresh = _lookup(key)
             if fresh:
                 return _answer(request, entry[1], "hit")
@@ -601,6 +613,9 @@ class SharedPageMiddleware:
             return self.get_response(request)
         if entry is None:
             return self.get_response(request)
+        gate = _gates.get(entry[1][5]) if entry[1][5] else None
+        if entry[1][5] and gate is None:
+            return self.get_response(request)  # its app did not register the gate in this process
         state = "hit" if fresh else None
         if state is None:
             if _claim(key):
@@ -610,10 +625,19 @@ class SharedPageMiddleware:
                 finally:
                     _release(key)
             state = "stale"
+        if gate is None:
+            response = self._answer(request, entry, state)
+        else:
+            response = gate(request, lambda: self._answer(request, entry, state))
+            if response is None:
+                return self.get_response(request)
+        return self.frame_options.process_response(request, response)
+
+    def _answer(self, request: HttpRequest, entry: Entry, state: str) -> HttpResponse:
         self.csrf.process_request(request)  # reads the reader's CSRF cookie, as the view would have
         response = _answer(request, entry[1], state)
         self.csrf.process_response(request, response)
-        return self.frame_options.process_response(request, response)
+        return response
 
     @staticmethod
     def _key(request: HttpRequest) -> str | None:

@@ -1,0 +1,106 @@
+"""The API's shared copies, served before the view (core.pagecache's SharedPageMiddleware) through the
+API's read gate: every read still counts against the client's allowance, exactly once, and the answer
+is the one the view gives (rate headers, CORS, 429 with Retry-After)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+
+from dailypapers.api import plumbing
+from dailypapers.core import pagecache
+from tests.support.factories import add_paper
+
+ADDRESSES = ["/api/daily_papers?limit=5", "/api/papers/2608.00001", "/api/papers/2608.00001/comments"]
+# What the endpoint's own answer carries, and a copy served before it must carry too.
+SAME_HEADERS = [
+    "Content-Type",
+    "Access-Control-Allow-Origin",
+    "Access-Control-Expose-Headers",
+    "X-RateLimit-Limit",
+    "X-Frame-Options",
+    "Cache-Control",
+    "ETag",
+]
+
+
+@pytest.fixture
+def site(db, settings):
+    settings.PAGE_CACHE_SECONDS = 60
+    settings.API_READ_RATE = "1000/m"
+    cache.clear()
+    add_paper("2608.00001", "Attention for Robots", day=dt.date(2026, 8, 18))
+    yield
+    cache.clear()
+
+
+def test_a_copy_is_served_before_the_view_with_the_views_own_headers(site):
+    client = Client()
+    for address in ADDRESSES:
+        rendered = client.get(address)
+        served = client.get(address)
+        assert (rendered["X-Cache"], served["X-Cache"]) == ("miss", "hit"), address
+        # Sessions and authentication never ran: the copy was answered before them.
+        assert not hasattr(served.wsgi_request, "user")
+        assert served.content == rendered.content
+        for header in SAME_HEADERS:
+            assert served[header] == rendered[header], (address, header)
+        assert int(served["X-RateLimit-Remaining"]) == int(rendered["X-RateLimit-Remaining"]) - 1
+
+
+def test_each_read_counts_once_whichever_way_it_is_served(site, settings):
+    settings.API_READ_RATE = "4/m"
+    client = Client()
+    answers = [client.get("/api/papers/2608.00001") for _ in range(5)]
+    assert [a.status_code for a in answers] == [200, 200, 200, 200, 429]
+    assert [a.get("X-Cache") for a in answers[:4]] == ["miss", "hit", "hit", "hit"]
+    assert [a["X-RateLimit-Remaining"] for a in answers[:4]] == ["3", "2", "1", "0"]
+    refused = answers[4]
+    assert 1 <= int(refused["Retry-After"]) <= 60 and refused["Access-Control-Allow-Origin"] == "*"
+    assert "Too many requests" in refused.json()["error"]
+    assert not hasattr(refused.wsgi_request, "user")  # refused by the gate, before the view
+    # Another client has its own allowance, and gets the copy.
+    other = client.get("/api/papers/2608.00001", REMOTE_ADDR="10.1.2.3")
+    assert other.status_code == 200 and other["X-Cache"] == "hit"
+
+
+def test_a_conditional_read_still_counts(site, settings):
+    settings.API_READ_RATE = "2/m"
+    client = Client()
+    etag = client.get("/api/daily_papers")["ETag"]
+    not_modified = client.get("/api/daily_papers", HTTP_IF_NONE_MATCH=etag)
+    assert not_modified.status_code == 304 and not_modified["X-RateLimit-Remaining"] == "0"
+    assert client.get("/api/daily_papers", HTTP_IF_NONE_MATCH=etag).status_code == 429
+
+
+def test_a_stale_copy_renewed_by_this_read_counts_it_once(site, settings, django_capture_on_commit_callbacks):
+    settings.API_READ_RATE = "3/m"
+    client = Client()
+    assert client.get("/api/papers/2608.00001")["X-Cache"] == "miss"
+    with django_capture_on_commit_callbacks(execute=True):  # PostgreSQL moves stamps on commit
+        pagecache.bump()
+    renewed = client.get("/api/papers/2608.00001")  # the middleware claims it; the view renders it
+    assert renewed["X-Cache"] == "miss" and renewed["X-RateLimit-Remaining"] == "1"
+    assert client.get("/api/papers/2608.00001")["X-RateLimit-Remaining"] == "0"
+
+
+def test_a_gate_this_process_lacks_leaves_the_read_to_the_view(site, settings, monkeypatch):
+    settings.API_READ_RATE = "3/m"
+    client = Client()
+    client.get("/api/papers/2608.00001")
+    monkeypatch.delitem(pagecache._gates, plumbing.READ_GATE)
+    served = client.get("/api/papers/2608.00001")
+    assert served["X-Cache"] == "hit" and hasattr(served.wsgi_request, "user")  # the view's path
+    assert served["X-RateLimit-Remaining"] == "1"  # counted once there, not also before it
+
+
+def test_a_copy_stored_by_an_older_version_is_a_miss(site):
+    client = Client()
+    client.get("/api/papers/2608.00001")
+    key = pagecache._key(client.get("/api/papers/2608.00001").wsgi_request, 0, shortcut=True)
+    stamps, stored, made = cache.get(key)
+    cache.set(key, (stamps, stored[:5], made))  # laid out as before gates
+    assert client.get("/api/papers/2608.00001")["X-Cache"] == "miss"
