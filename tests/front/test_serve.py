@@ -61,11 +61,15 @@ def test_first_start_loads_the_demo_and_a_second_start_reuses_it(tmp_path):
         assert "Empty site: loading the demo papers…" in first
         assert "Loaded 470 papers on 471 feed listings." in first
         assert f"Daily Papers is running at {site.url}/" in first
+        assert "GET /papers/2606.19195" not in first  # no access log unless asked for
 
-        with serve(tmp_path, database_url) as again:
+        with serve(tmp_path, database_url, "--access-log") as again:
             assert "Moebius" in fetch(again.url + "/")[2]
             _long_addresses_get_the_sites_own_answer(again.url)
-        assert "loading the demo" not in "\n".join(again.output)
+            fetch(again.url + "/papers/2606.19195")
+        second = "\n".join(again.output)
+        assert "loading the demo" not in second
+        assert re.search(r'"GET /papers/2606\.19195 HTTP/1\.1" 200', second), second[-2000:]
 
 
 def test_busy_port_is_a_clear_error(tmp_path):

@@ -186,7 +186,7 @@ def serve(
             served.output.append(line.rstrip("\n"))
             if "is running at" in line or time.monotonic() > deadline:
                 break
-        # Keep reading what the server prints (its access log): a full pipe would stop it mid-request.
+        # Keep reading what the server prints (its logs): a full pipe would stop it mid-request.
         reader = threading.Thread(target=_keep_reading, args=(process, served.output), daemon=True)
         reader.start()
         _wait_until_answering(served, deadline)
