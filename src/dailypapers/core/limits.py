@@ -37,6 +37,7 @@ from django.core.cache import caches
 from django.db import connection
 from django.db.models import F
 
+from dailypapers.core import prepared
 from dailypapers.core.cache import TolerantRedisCache
 from dailypapers.core.env import parse_rate
 from dailypapers.core.models import RateCounter
@@ -108,29 +109,13 @@ class DatabaseStore:
         return sql
 
     def hit(self, key: str, now: float, seconds: float) -> tuple[int, float]:
-        params = [key, now + seconds, now, now]
-        if connection.vendor == "postgresql":  # psycopg 3, a dependency
-            count, expires_at = self._hit_prepared(params)
-        else:
-            with connection.cursor() as cursor:
-                cursor.execute(self._upsert_sql(), params)
-                # fetchall: SQLite applies the statement only once it has run to the end.
-                ((count, expires_at),) = cursor.fetchall()
+        # On PostgreSQL the health check Django runs on a connection's first statement of a request
+        # is made here, as it would be by a Django cursor.
+        connection.close_if_health_check_failed()
+        ((count, expires_at),) = prepared.fetch(self._upsert_sql(), [key, now + seconds, now, now])
         if count == 1:
             self._sweep(now)
         return count, expires_at
-
-    def _hit_prepared(self, params: list[Any]) -> tuple[int, float]:
-        import psycopg
-
-        # Django's cursors bind parameters on the client, which PostgreSQL must parse and plan
-        # afresh each time; a server-side cursor runs the statement prepared once per connection.
-        connection.close_if_health_check_failed()
-        connection.ensure_connection()
-        connection.validate_thread_sharing()
-        with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
-            cursor.execute(self._upsert_sql(), params, prepare=True)
-            return cursor.fetchone()
 
     def _sweep(self, now: float) -> None:
         # A window started: now and then delete the rows whose window has ended, so the table stays

@@ -59,10 +59,11 @@ from django.db import DatabaseError, InterfaceError, OperationalError, connectio
 from django.db.models import Model
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpRequest, HttpResponse
-from django.middleware.csrf import get_token
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 
+from dailypapers.core import prepared
 from dailypapers.core.cache import TolerantRedisCache
+from dailypapers.core.csrf_token import get_token
 from dailypapers.core.models import ContentVersion
 
 log = logging.getLogger(__name__)
@@ -116,18 +117,12 @@ def _execute(sql: str, params: list[Any]) -> list[tuple]:
     if check:
         connection.health_check_done = True
         try:
-            return _run(sql, params)
+            return prepared.fetch(sql, params)
         except (OperationalError, InterfaceError):
             # What the health check is for: a connection that broke since its last request (a
             # database restart). Open a new one and ask again; a second failure is the caller's.
             connection.close()
-    return _run(sql, params)
-
-
-def _run(sql: str, params: list[Any]) -> list[tuple]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall() if cursor.description else []
+    return prepared.fetch(sql, params)
 
 
 @functools.cache
