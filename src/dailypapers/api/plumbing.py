@@ -41,8 +41,10 @@ def bad_request(message: str) -> ApiError:
 
 
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> JsonResponse:
+    # Compact, as Hugging Face's API answers: the feed's 50 items are about 10 kB smaller.
+    dumps = {"ensure_ascii": False, "separators": (",", ":")}
     response = JsonResponse(
-        data, status=status, safe=False, encoder=DjangoJSONEncoder, json_dumps_params={"ensure_ascii": False}
+        data, status=status, safe=False, encoder=DjangoJSONEncoder, json_dumps_params=dumps
     )
     for name, value in (headers or {}).items():
         response[name] = value

@@ -113,6 +113,7 @@ class DatabaseStore:
         # is made here, as it would be by a Django cursor.
         connection.close_if_health_check_failed()
         ((count, expires_at),) = prepared.fetch(self._upsert_sql(), [key, now + seconds, now, now])
+        count, expires_at = int(count), float(expires_at)  # text from PostgreSQL's prepared statements
         if count == 1:
             self._sweep(now)
         return count, expires_at

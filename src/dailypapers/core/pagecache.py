@@ -55,7 +55,15 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache, caches
-from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
+from django.db import (
+    DEFAULT_DB_ALIAS,
+    DatabaseError,
+    InterfaceError,
+    OperationalError,
+    connection,
+    connections,
+    transaction,
+)
 from django.db.models import Model
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpRequest, HttpResponse
@@ -108,21 +116,22 @@ def _table() -> str:
 def _execute(sql: str, params: list[Any]) -> list[tuple]:
     """Run one statement; a stamp read that opens a request's use of the database doubles as Django's
     connection health check (on PostgreSQL a `SELECT 1`, one more round trip per request)."""
+    db = connections[DEFAULT_DB_ALIAS]  # looked up once: every `connection.x` is a lookup of its own
     check = (
-        connection.connection is not None
-        and connection.health_check_enabled
-        and not connection.health_check_done
-        and not connection.in_atomic_block
+        db.connection is not None
+        and db.health_check_enabled
+        and not db.health_check_done
+        and not db.in_atomic_block
     )
     if check:
-        connection.health_check_done = True
+        db.health_check_done = True
         try:
-            return prepared.fetch(sql, params)
+            return prepared.fetch(sql, params, db)
         except (OperationalError, InterfaceError):
             # What the health check is for: a connection that broke since its last request (a
             # database restart). Open a new one and ask again; a second failure is the caller's.
-            connection.close()
-    return prepared.fetch(sql, params)
+            db.close()
+    return prepared.fetch(sql, params, db)
 
 
 @functools.cache
@@ -319,6 +328,8 @@ def _stored(response: HttpResponse, reader: int, per_member: bool, gate: str) ->
     if response.status_code != 200 or response.streaming or response.cookies:
         return None
     body = response.content
+    if not per_member and _PLACEHOLDER_BYTES in body:
+        return None  # a form in an answer that is the same for everyone: never kept (no token to fill)
     headers = tuple((k, v) for k, v in response.items() if k.lower() not in _NOT_STORED)
     # The reader is in the tag: two members' pages never answer each other's If-None-Match.
     etag = '"' + hashlib.sha256(body + b"\n" + str(reader).encode()).hexdigest()[:32] + '"'
@@ -464,7 +475,9 @@ def _fill(request: HttpRequest, body: bytes) -> bytes:
 
 def _answer(request: HttpRequest, stored: tuple, state: str) -> HttpResponse:
     status, headers, body, etag, per_member, _gate = stored
-    response = HttpResponse(_fill(request, body), status=status)
+    # Only pages shown to a reader hold a token to fill: the shared answers (the API's feed, 356 kB)
+    # are not searched for one.
+    response = HttpResponse(_fill(request, body) if per_member else body, status=status)
     for name, value in headers:
         response[name] = value
     response["ETag"] = etag
