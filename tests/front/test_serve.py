@@ -67,9 +67,14 @@ def test_first_start_loads_the_demo_and_a_second_start_reuses_it(tmp_path):
             assert "Moebius" in fetch(again.url + "/")[2]
             _long_addresses_get_the_sites_own_answer(again.url)
             fetch(again.url + "/papers/2606.19195")
+            # The line is written after the answer is sent: wait for it while the server runs.
+            logged = re.compile(r'"GET /papers/2606\.19195 HTTP/1\.1" 200')
+            deadline = time.monotonic() + 10
+            while not logged.search("\n".join(again.output)) and time.monotonic() < deadline:
+                time.sleep(0.1)
         second = "\n".join(again.output)
         assert "loading the demo" not in second
-        assert re.search(r'"GET /papers/2606\.19195 HTTP/1\.1" 200', second), second[-2000:]
+        assert logged.search(second), second[-2000:]
 
 
 def test_busy_port_is_a_clear_error(tmp_path):
