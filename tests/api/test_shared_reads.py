@@ -104,3 +104,29 @@ def test_a_copy_stored_by_an_older_version_is_a_miss(site):
     stamps, stored, made = cache.get(key)
     cache.set(key, (stamps, stored[:5], made))  # laid out as before gates
     assert client.get("/api/papers/2608.00001")["X-Cache"] == "miss"
+
+
+def test_on_postgresql_a_read_is_counted_in_the_statement_that_reads_its_stamps(site, settings, monkeypatch):
+    """Without Redis, PostgreSQL keeps the counts: a copy's read is counted in the same statement as
+    its stamps' read (one round trip), never a second time by itself."""
+    from django.db import connection
+
+    from dailypapers.core import limits
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite counts in the counter file, beside the database")
+    settings.API_READ_RATE = "3/m"
+    client = Client()
+    assert client.get("/api/papers/2608.00001")["X-RateLimit-Remaining"] == "2"  # the view counted it
+
+    def counted_alone(*args, **kwargs):
+        raise AssertionError("counted in a statement of its own")
+
+    monkeypatch.setattr(limits.DatabaseStore, "hit", counted_alone)
+    answers = [client.get("/api/papers/2608.00001") for _ in range(3)]
+    assert [(a.status_code, a["X-RateLimit-Remaining"]) for a in answers] == [
+        (200, "1"),
+        (200, "0"),
+        (429, "0"),
+    ]
+    assert answers[0]["X-Cache"] == "hit" and not hasattr(answers[0].wsgi_request, "user")

@@ -16,6 +16,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
+from dailypapers.core import pagecache
 from dailypapers.core.clients import client_ip
 from dailypapers.core.limits import Limit
 from dailypapers.core.user_text import BadInput, parse_json
@@ -73,13 +74,22 @@ def _client_key(request: HttpRequest) -> str:
     return "ip:" + client_ip(request)
 
 
+def _limit(kind: str) -> Limit:
+    return Limit(f"api-{kind}", getattr(settings, f"API_{kind.upper()}_RATE"))
+
+
 def check_rate(request: HttpRequest, kind: str) -> dict[str, str]:
-    """Count this request against the caller's allowance; ApiError(429) when it is spent."""
+    """Count this request against the caller's allowance; ApiError(429) when it is spent. A read
+    already counted along with its copy's stamps (`read_along`) is not counted again."""
+    limit = _limit(kind)
     rate = getattr(settings, f"API_{kind.upper()}_RATE")
-    limit = Limit(f"api-{kind}", rate)
     if not limit.enabled:
         return {}
-    usage = limit.hit(_client_key(request))
+    row = pagecache.along_row(request) if kind == "read" else None
+    if row is not None:
+        usage = limit.usage_of(row, request._api_read_counted_at)
+    else:
+        usage = limit.hit(_client_key(request))
     headers = {"X-RateLimit-Limit": str(usage.limit), "X-RateLimit-Remaining": str(usage.remaining)}
     if not usage.allowed:
         raise ApiError(
@@ -101,6 +111,16 @@ def _with_rate(response: HttpResponse, request: HttpRequest, rate_headers: dict[
 # The shared copies of API reads (core.pagecache) are served through this gate before the view's
 # middleware runs: each read is counted like any other, and the 429 is the endpoint's own.
 READ_GATE = "api-read"
+
+
+def read_along(request: HttpRequest) -> tuple[str, list] | None:
+    """The statement that counts this read, to run with its copy's stamps: one round trip for both
+    where the limit counts in PostgreSQL (core.limits.Limit.hit_along)."""
+    statement = _limit("read").hit_along(_client_key(request))
+    if statement is None:
+        return None
+    sql, params, request._api_read_counted_at = statement
+    return sql, params
 
 
 def read_gate(request: HttpRequest, answer: Callable[[], HttpResponse]) -> HttpResponse:

@@ -112,8 +112,16 @@ class DatabaseStore:
         # On PostgreSQL the health check Django runs on a connection's first statement of a request
         # is made here, as it would be by a Django cursor.
         connection.close_if_health_check_failed()
-        ((count, expires_at),) = prepared.fetch(self._upsert_sql(), [key, now + seconds, now, now])
-        count, expires_at = int(count), float(expires_at)  # text from PostgreSQL's prepared statements
+        ((count, expires_at),) = prepared.fetch(*self.hit_statement(key, now, seconds))
+        return self.counted((count, expires_at), now)
+
+    def hit_statement(self, key: str, now: float, seconds: float) -> tuple[str, list]:
+        """The statement `hit` runs (one row: the count, the window's end), to run along another."""
+        return self._upsert_sql(), [key, now + seconds, now, now]
+
+    def counted(self, row: tuple, now: float) -> tuple[int, float]:
+        """What `hit` answers, from the row of its statement (text from PostgreSQL's fast path)."""
+        count, expires_at = int(row[0]), float(row[1])
         if count == 1:
             self._sweep(now)
         return count, expires_at
@@ -453,6 +461,25 @@ class Limit:
             return Usage(True, 0, 0, 0)
         now = clock()
         count, expires_at = self._store().hit(self._row_key(key), now, self.rate.seconds)
+        return self._usage(count, expires_at, now)
+
+    def hit_along(self, key: str) -> tuple[str, list, float] | None:
+        """Where this limit counts in PostgreSQL (no Redis): the statement that counts one event for
+        `key`, to run along another in one round trip (core.pagecache's gates), and the time it
+        counts at; `usage_of` reads its row. None elsewhere: count with `hit`."""
+        store = self._store()
+        if self.rate is None or not key or store is not _database or connection.vendor != "postgresql":
+            return None
+        now = clock()
+        sql, params = _database.hit_statement(self._row_key(key), now, self.rate.seconds)
+        return sql, params, now
+
+    def usage_of(self, row: tuple, now: float) -> Usage:
+        """What `hit` would have answered, from the row of the statement `hit_along` gave."""
+        count, expires_at = _database.counted(row, now)
+        return self._usage(count, expires_at, now)
+
+    def _usage(self, count: int, expires_at: float, now: float) -> Usage:
         return Usage(
             allowed=count <= self.rate.count,
             limit=self.rate.count,

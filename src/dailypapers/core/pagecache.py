@@ -104,6 +104,11 @@ Stamps = dict[str, str | None]  # stamp name -> "<epoch>.<value>", None while th
 # the whole way to the view (which then counts it itself).
 Gate = Callable[[HttpRequest, Callable[[], HttpResponse]], "HttpResponse | None"]
 _gates: dict[str, Gate] = {}
+# A gate's statement to run with the copy's stamps (one round trip for both): request -> (sql with %s,
+# params), a statement returning one row of two columns, or None. Its row waits for the gate, or for
+# the view if the copy goes there, in `along_row`.
+Along = Callable[[HttpRequest], "tuple[str, list] | None"]
+_alongs: dict[str, Along] = {}
 
 
 # --- Stamps -------------------------------------------------------------------------------------------
@@ -141,10 +146,33 @@ def _read_sql(table: str, count: int) -> str:
 
 def read_stamps(names: Iterable[str]) -> Stamps:
     """The stamps' current values, in one query."""
+    return _read_stamps_along(names, None)[0]
+
+
+@functools.cache
+def _along_sql(table: str, count: int, along: str) -> str:
+    # A data-modifying WITH runs once, whether or not the SELECT reads it; its two columns come back
+    # as one more row, named NULL.
+    return (
+        f"WITH along_ (c1, c2) AS ({along}) "
+        f"SELECT name, epoch, CAST(value AS TEXT) FROM {table} WHERE name IN ({', '.join(['%s'] * count)}) "
+        "UNION ALL SELECT NULL, CAST(c1 AS TEXT), CAST(c2 AS TEXT) FROM along_"
+    )
+
+
+def _read_stamps_along(names: Iterable[str], along: tuple[str, list] | None) -> tuple[Stamps, tuple | None]:
+    """The stamps, and the row of `along` (a statement returning one row of two columns, run in the
+    same statement: one round trip for both), or None without one."""
     names = list(dict.fromkeys(names))
-    rows = _execute(_read_sql(_table(), len(names)), names)
+    if along is None:
+        rows, extra = _execute(_read_sql(_table(), len(names)), names), None
+    else:
+        sql, params = along
+        rows = _execute(_along_sql(_table(), len(names), sql), [*params, *names])
+        extra = next((row[1:] for row in rows if row[0] is None), None)
+        rows = [row for row in rows if row[0] is not None]
     found = {name: f"{epoch}.{value}" for name, epoch, value in rows}
-    return {name: found.get(name) for name in names}
+    return {name: found.get(name) for name in names}, extra
 
 
 def _base_stamps() -> Stamps:
@@ -318,9 +346,18 @@ def _key(request: HttpRequest, reader: int, shortcut: bool) -> str:
     return f"{kind}:{reader}:{hashlib.sha256(where.encode()).hexdigest()}"
 
 
-def register_gate(name: str, gate: Gate) -> None:
-    """Let SharedPageMiddleware serve the copies of views cached with `gate=name`, through `gate`."""
+def register_gate(name: str, gate: Gate, along: Along | None = None) -> None:
+    """Let SharedPageMiddleware serve the copies of views cached with `gate=name`, through `gate`;
+    with `along`, the statement it names runs with the copy's stamps (see Along)."""
     _gates[name] = gate
+    if along is not None:
+        _alongs[name] = along
+
+
+def along_row(request: HttpRequest) -> tuple | None:
+    """The row of the gate's statement run with this request's stamps, once (None: it did not run):
+    for the gate, or the view the copy went to."""
+    return request.__dict__.pop("_page_along_row", None)
 
 
 def _stored(response: HttpResponse, reader: int, per_member: bool, gate: str) -> tuple | None:
@@ -401,27 +438,40 @@ def _in_memory() -> bool:
     return isinstance(caches["default"], TolerantRedisCache)
 
 
-def _lookup(key: str) -> tuple[Entry | None, bool]:
+def _lookup(
+    key: str, along: Callable[[Entry], tuple[str, list] | None] | None = None
+) -> tuple[Entry | None, bool, tuple | None]:
     """The copy for `key` (None: none anywhere) and whether its stamps stand: this process's copy
-    first, then the cache's, which another process or node may have renewed since."""
+    first, then the cache's, which another process or node may have renewed since. With `along`,
+    the statement it names for the copy runs with the first read of its stamps; the last item is its
+    row (None if it did not run)."""
+    extra = None
+
+    def read(entry: Entry) -> Stamps:
+        nonlocal along, extra
+        statement = along(entry) if along is not None else None
+        along = None
+        current, extra = _read_stamps_along((name for name, _ in entry[0]), statement)
+        return current
+
     near = _memory.get(key) if _in_memory() else None
     current: Stamps = {}
     if near is not None:
-        current = read_stamps(name for name, _ in near[0])
+        current = read(near)
         if _stands(near, current):
-            return near, True
+            return near, True, extra
     entry = _cache_get(key)
     if entry is None:
-        return near, False
+        return near, False, extra
     if near is not None and entry[0] == near[0]:
-        return near, False  # the same copy, stale
+        return near, False, extra  # the same copy, stale
     names = [name for name, _ in entry[0]]
     if any(name not in current for name in names):
-        current = read_stamps(names)
+        current = read(entry)
     fresh = _stands(entry, current)
     if fresh and _in_memory():
         _memory.set(key, entry)
-    return entry, fresh
+    return entry, fresh, extra
 
 
 def _cache_get(key: str) -> Entry | None:
@@ -583,7 +633,7 @@ def cached_page(
 
             if getattr(request, "_page_claimed", None) == key:
                 return render()  # SharedPageMiddleware found the copy stale and claimed it for us
-            entry, fresh = _lookup(key)
+            entry, fresh, _ = _lookup(key)
             if fresh:
                 return _answer(request, entry[1], "hit")
             return _renew(request, key, entry, render)
@@ -614,11 +664,18 @@ class SharedPageMiddleware:
         key = self._key(request)
         if key is None:
             return self.get_response(request)
+
+        def along(entry: Entry) -> tuple[str, list] | None:
+            name = entry[1][5]
+            return _alongs[name](request) if name in _alongs and name in _gates else None
+
         try:
-            entry, fresh = _lookup(key)
+            entry, fresh, row = _lookup(key, along)
         except DatabaseError:
             # The database is away: the view meets it too, and answers the 503 page without a traceback.
             return self.get_response(request)
+        if row is not None:
+            request._page_along_row = row  # for the gate, or the view if the copy goes there
         if entry is None:
             return self.get_response(request)
         gate = _gates.get(entry[1][5]) if entry[1][5] else None
