@@ -404,12 +404,20 @@ class RedisStore:
 
 _database = DatabaseStore()
 _files: dict[Path, FileStore] = {}
+_by_home: dict[Any, FileStore] = {}
 _files_guard = threading.Lock()
 
 
 def file_store(path: Path | None = None) -> FileStore:
     """The node's counter file (one FileStore per file and process)."""
-    path = Path(path or settings.HOME / "limit-counters")
+    if path is None:
+        # Asked for on every counted request: looked up by the home as set, without making a path.
+        home = settings.HOME
+        store = _by_home.get(home)
+        if store is None:
+            store = _by_home[home] = file_store(Path(home) / "limit-counters")
+        return store
+    path = Path(path)
     store = _files.get(path)
     if store is None:
         with _files_guard:
