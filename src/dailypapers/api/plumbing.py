@@ -82,7 +82,6 @@ def check_rate(request: HttpRequest, kind: str) -> dict[str, str]:
     """Count this request against the caller's allowance; ApiError(429) when it is spent. A read
     already counted along with its copy's stamps (`read_along`) is not counted again."""
     limit = _limit(kind)
-    rate = getattr(settings, f"API_{kind.upper()}_RATE")
     if not limit.enabled:
         return {}
     row = pagecache.along_row(request) if kind == "read" else None
@@ -94,7 +93,7 @@ def check_rate(request: HttpRequest, kind: str) -> dict[str, str]:
     if not usage.allowed:
         raise ApiError(
             429,
-            f"Too many requests: at most {rate} for {kind}s. Try again in {usage.retry_after} s.",
+            f"Too many requests: at most {limit.text} for {kind}s. Try again in {usage.retry_after} s.",
             {**headers, "Retry-After": str(usage.retry_after)},
         )
     return headers

@@ -449,6 +449,7 @@ class Limit:
 
     def __init__(self, name: str, rate: str, store: Store | None = None) -> None:
         self.name = name
+        self.text = rate  # as written, for messages
         self.rate = parse_rate(rate)
         self.store = store
 

@@ -27,7 +27,8 @@ so what changes with the clock alone (trending scores) is at most that old.
 
 A copy whose every read must be counted (the API's, against each client's rate limit) names a *gate*,
 a function its app registers (`register_gate`): SharedPageMiddleware serves it only through the gate,
-which counts the read and answers with the copy or refuses (a 429).
+which counts the read and answers with the copy or refuses (a 429). A gate may also name a statement
+to run with the copy's stamps (the count, where the limits are kept in PostgreSQL): one round trip.
 
 With a cache shared by processes (Redis), each process also keeps the copies it served in its own
 memory (`_Memory`), checked against the stamps like any copy: Redis is asked only for a copy this
@@ -100,15 +101,13 @@ _NOT_STORED = {
 }
 
 Stamps = dict[str, str | None]  # stamp name -> "<epoch>.<value>", None while the row does not exist
-# A gate: (request, answer) -> the response, answer() being the copy's; or None: this request goes
-# the whole way to the view (which then counts it itself).
-Gate = Callable[[HttpRequest, Callable[[], HttpResponse]], "HttpResponse | None"]
-_gates: dict[str, Gate] = {}
+# A gate: (request, answer) -> the response: answer() (the copy's) or its own (a refusal).
+Gate = Callable[[HttpRequest, Callable[[], HttpResponse]], HttpResponse]
 # A gate's statement to run with the copy's stamps (one round trip for both): request -> (sql with %s,
 # params), a statement returning one row of two columns, or None. Its row waits for the gate, or for
 # the view if the copy goes there, in `along_row`.
 Along = Callable[[HttpRequest], "tuple[str, list] | None"]
-_alongs: dict[str, Along] = {}
+_gates: dict[str, tuple[Gate, Along | None]] = {}
 
 
 # --- Stamps -------------------------------------------------------------------------------------------
@@ -349,9 +348,7 @@ def _key(request: HttpRequest, reader: int, shortcut: bool) -> str:
 def register_gate(name: str, gate: Gate, along: Along | None = None) -> None:
     """Let SharedPageMiddleware serve the copies of views cached with `gate=name`, through `gate`;
     with `along`, the statement it names runs with the copy's stamps (see Along)."""
-    _gates[name] = gate
-    if along is not None:
-        _alongs[name] = along
+    _gates[name] = (gate, along)
 
 
 def along_row(request: HttpRequest) -> tuple | None:
@@ -371,11 +368,6 @@ def _stored(response: HttpResponse, reader: int, per_member: bool, gate: str) ->
     # The reader is in the tag: two members' pages never answer each other's If-None-Match.
     etag = '"' + hashlib.sha256(body + b"\n" + str(reader).encode()).hexdigest()[:32] + '"'
     return (response.status_code, headers, body, etag, per_member, gate)
-
-
-def _fresh(entry: Entry) -> bool:
-    """Whether the copy's stamps all stand (one query)."""
-    return _stands(entry, read_stamps(name for name, _ in entry[0]))
 
 
 def _stands(entry: Entry, current: Stamps) -> bool:
@@ -666,8 +658,8 @@ class SharedPageMiddleware:
             return self.get_response(request)
 
         def along(entry: Entry) -> tuple[str, list] | None:
-            name = entry[1][5]
-            return _alongs[name](request) if name in _alongs and name in _gates else None
+            statement = _gates.get(entry[1][5], (None, None))[1]
+            return statement(request) if statement is not None else None
 
         try:
             entry, fresh, row = _lookup(key, along)
@@ -678,7 +670,7 @@ class SharedPageMiddleware:
             request._page_along_row = row  # for the gate, or the view if the copy goes there
         if entry is None:
             return self.get_response(request)
-        gate = _gates.get(entry[1][5]) if entry[1][5] else None
+        gate = _gates[entry[1][5]][0] if entry[1][5] in _gates else None
         if entry[1][5] and gate is None:
             return self.get_response(request)  # its app did not register the gate in this process
         state = "hit" if fresh else None
@@ -691,14 +683,12 @@ class SharedPageMiddleware:
                     _release(key)
             state = "stale"
         if gate is None:
-            response = self._answer(request, entry, state)
+            response = self._copy(request, entry, state)
         else:
-            response = gate(request, lambda: self._answer(request, entry, state))
-            if response is None:
-                return self.get_response(request)
+            response = gate(request, lambda: self._copy(request, entry, state))
         return self.frame_options.process_response(request, response)
 
-    def _answer(self, request: HttpRequest, entry: Entry, state: str) -> HttpResponse:
+    def _copy(self, request: HttpRequest, entry: Entry, state: str) -> HttpResponse:
         self.csrf.process_request(request)  # reads the reader's CSRF cookie, as the view would have
         response = _answer(request, entry[1], state)
         self.csrf.process_response(request, response)
