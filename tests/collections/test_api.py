@@ -145,3 +145,23 @@ def test_a_rename_may_not_take_the_title_of_another_of_ones_collections():
         f"/api/collections/{first['slug']}", {"title": "agents"}, content_type="application/json"
     )
     assert kept.status_code == 200 and kept.json()["data"]["title"] == "agents"  # its own, recased
+
+
+def test_a_title_taken_twice_is_a_409_even_when_it_holds_a_percent_sign():
+    """Found by the API's fuzz test: the refusal named the title as a format string, so a title with
+    "%&" in it turned the 409 into a 500."""
+    ada = api("ada")
+    made = ada.post("/api/collections", {"title": "100%& more"}, content_type="application/json")
+    assert made.status_code == 201
+    again = ada.post("/api/collections", {"title": "100%& MORE"}, content_type="application/json")
+    assert again.status_code == 409
+    assert again.json() == {
+        "error": "You have a collection called “100%& more” already.",
+        "code": "exists",
+        "slug": made.json()["slug"],
+    }
+    other = ada.post("/api/collections", {"title": "%(slug)s"}, content_type="application/json").json()
+    renamed = ada.patch(
+        f"/api/collections/{other['slug']}", {"title": "100%& more"}, content_type="application/json"
+    )
+    assert renamed.status_code == 409 and "“100%& more”" in renamed.json()["error"]

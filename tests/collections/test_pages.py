@@ -177,6 +177,10 @@ def test_profiles_lists_and_paper_pages_show_collections(papers):
     made = ada.post("/collections", {"title": "From the list page", "description": "d"})
     assert made["Location"] == Collection.objects.get(title="From the list page").get_absolute_url()
     assert "already" in ada.post("/collections", {"title": "public LIST"}, follow=True).content.decode()
+    # A title with a "%" in it is named in the refusal, not read as a format (it was a 500).
+    ada.post("/collections", {"title": "50% off"})
+    refused = ada.post("/collections", {"title": "50% OFF"}, follow=True)
+    assert refused.status_code == 200 and "collection called “50% off” already" in refused.content.decode()
 
 
 @pytest.mark.django_db(transaction=True)

@@ -35,6 +35,15 @@ MAX_ITEMS = 1000  # per collection
 THEMES = ("orange", "blue", "green", "purple", "pink", "indigo")  # Hugging Face's
 
 
+def _exists(same: Collection) -> ValidationError:
+    # The title goes in as a parameter: a title holding "%" is text, not a format.
+    return ValidationError(
+        "You have a collection called “%(title)s” already.",
+        code="exists",
+        params={"slug": same.slug, "title": same.title},
+    )
+
+
 def _text(value: Any, name: str, limit: int, required: bool = False) -> str:
     """A title, description or note as stored: text, trimmed, within its limit."""
     if value is None:
@@ -153,11 +162,7 @@ class Collection(models.Model):
             mine = cls.objects.filter(owner=user)
             same = mine.filter(title__iexact=title).select_related("owner").first()
             if same is not None:  # as on Hugging Face: one title, one collection
-                raise ValidationError(
-                    f"You have a collection called “{same.title}” already.",
-                    code="exists",
-                    params={"slug": same.slug},
-                )
+                raise _exists(same)
             if mine.count() >= MAX_COLLECTIONS:
                 raise ValidationError(
                     f"You have {MAX_COLLECTIONS} collections already; delete one first.", code="too_many"
@@ -188,11 +193,7 @@ class Collection(models.Model):
                 .first()
             )
             if same is not None:
-                raise ValidationError(
-                    f"You have a collection called “{same.title}” already.",
-                    code="exists",
-                    params={"slug": same.slug},
-                )
+                raise _exists(same)
             self.title = title
             update.append("title")
         if "description" in fields:
