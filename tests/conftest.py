@@ -83,6 +83,16 @@ def _limits_count_from_nothing():
         limits.file_store().clear()
 
 
+@pytest.fixture(autouse=True)
+def _no_page_copies_in_memory():
+    """Each test starts with no shared page kept in this process's memory (core.pagecache), as a test
+    that empties the cache expects; copies a test leaves would be checked against its stamps anyway."""
+    from dailypapers.core import pagecache
+
+    pagecache._memory.clear()
+    yield
+
+
 @pytest.fixture
 def site_password_hashers(settings):
     """The site's own password hashers (Argon2 first) in place of the test settings' fast one."""

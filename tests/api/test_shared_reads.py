@@ -13,6 +13,7 @@ from django.test import Client
 from dailypapers.api import plumbing
 from dailypapers.core import pagecache
 from tests.support.factories import add_paper
+from tests.support.redis_server import redis_server
 
 ADDRESSES = ["/api/daily_papers?limit=5", "/api/papers/2608.00001", "/api/papers/2608.00001/comments"]
 # What the endpoint's own answer carries, and a copy served before it must carry too.
@@ -97,24 +98,64 @@ def test_a_gate_this_process_lacks_leaves_the_read_to_the_view(site, settings, m
     assert served["X-RateLimit-Remaining"] == "1"  # counted once there, not also before it
 
 
+def test_a_hit_is_served_from_the_process_memory_not_unpickled_from_the_cache(
+    site, monkeypatch, django_capture_on_commit_callbacks
+):
+    """Django's local-memory cache keeps values pickled: each hit read from it would copy the whole
+    answer (346 kB for the API's feed). The process keeps the copy it served as an object."""
+    from django.core.cache.backends.locmem import LocMemCache
+
+    client = Client()
+    assert client.get("/api/papers/2608.00001")["X-Cache"] == "miss"
+    asked: list[str] = []
+    real_get = LocMemCache.get
+    monkeypatch.setattr(
+        LocMemCache, "get", lambda self, key, *a, **k: asked.append(key) or real_get(self, key, *a, **k)
+    )
+    hit = client.get("/api/papers/2608.00001")
+    assert hit["X-Cache"] == "hit" and b"Attention for Robots" in hit.content
+    assert asked == []
+    with django_capture_on_commit_callbacks(execute=True):  # on PostgreSQL stamps move on commit
+        add_paper("2608.00002", "Another paper", day=dt.date(2026, 8, 18))
+    assert client.get("/api/papers/2608.00001")["X-Cache"] == "miss"  # the kept copy stands no more
+
+
 def test_a_copy_stored_by_an_older_version_is_a_miss(site):
     client = Client()
     client.get("/api/papers/2608.00001")
     key = pagecache._key(client.get("/api/papers/2608.00001").wsgi_request, 0, shortcut=True)
     stamps, stored, made = cache.get(key)
     cache.set(key, (stamps, stored[:5], made))  # laid out as before gates
+    pagecache._memory.delete(key)  # as a process that has not served it finds it
     assert client.get("/api/papers/2608.00001")["X-Cache"] == "miss"
 
 
-def test_on_postgresql_a_read_is_counted_in_the_statement_that_reads_its_stamps(site, settings, monkeypatch):
-    """Without Redis, PostgreSQL keeps the counts: a copy's read is counted in the same statement as
-    its stamps' read (one round trip), never a second time by itself."""
+@pytest.fixture(params=["database", "redis"])
+def cache_kind(request, settings):
+    """The site's cache in each process's memory, or in Redis (DAILYPAPERS_CACHE_URL)."""
+    if request.param == "database":
+        yield request.param
+        return
+    with redis_server() as (url, _):
+        settings.CACHES = {
+            "default": {"BACKEND": "dailypapers.core.cache.TolerantRedisCache", "LOCATION": url}
+        }
+        yield request.param
+
+
+def test_on_postgresql_a_read_is_counted_in_the_statement_that_reads_its_stamps(
+    site, cache_kind, settings, monkeypatch
+):
+    """On PostgreSQL the API's reads count in the database, with Redis or without: a copy's read is
+    counted in the same statement as its stamps' read (one round trip), never a second time by
+    itself, nor in Redis (a second round trip)."""
     from django.db import connection
 
     from dailypapers.core import limits
 
     if connection.vendor != "postgresql":
         pytest.skip("SQLite counts in the counter file, beside the database")
+    monkeypatch.setattr(limits.RedisStore, "hit", lambda *a, **k: pytest.fail("counted in Redis"))
     settings.API_READ_RATE = "3/m"
     client = Client()
     assert client.get("/api/papers/2608.00001")["X-RateLimit-Remaining"] == "2"  # the view counted it

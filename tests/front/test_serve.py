@@ -51,6 +51,14 @@ def test_first_start_loads_the_demo_and_a_second_start_reuses_it(tmp_path):
             assert status == 200 and "max-age=315360000" in headers["Cache-Control"]
             status, _, html = fetch(site.url + "/papers/2606.19195")
             assert status == 200 and "37 on Hugging Face" in html
+            # A whole body goes out in one piece with its length, the stored copy's as the view's.
+            for state in ("miss", "hit"):
+                status, headers, body = fetch(site.url + "/api/papers/2606.19195")
+                assert (status, headers["X-Cache"]) == (200, state)
+                assert (
+                    int(headers["Content-Length"]) == len(body.encode())
+                    and "Transfer-Encoding" not in headers
+                )
             # The demo is indexed beside the server: its papers become findable by title.
             query = site.url + "/api/papers/search?q=Moebius+Lightweight+Image+Inpainting"
             deadline = time.monotonic() + 120

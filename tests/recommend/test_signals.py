@@ -312,6 +312,7 @@ def test_a_trained_model_retires_only_the_members_for_you_pages(
     day, mine = "/papers/date/2026-06-19", "/for-you/date/2026-06-19"
     client.get(day)  # sets the CSRF cookie: an answer that sets a cookie is not stored
     cache.clear()
+    pagecache._memory.clear()
     for url in (day, mine):
         assert client.get(url)["X-Cache"] == "miss"
         assert client.get(url)["X-Cache"] == "hit"

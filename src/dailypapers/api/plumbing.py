@@ -16,7 +16,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from dailypapers.core import pagecache
+from dailypapers.core import limits, pagecache
 from dailypapers.core.clients import client_ip
 from dailypapers.core.limits import Limit
 from dailypapers.core.user_text import BadInput, parse_json
@@ -75,7 +75,9 @@ def _client_key(request: HttpRequest) -> str:
 
 
 def _limit(kind: str) -> Limit:
-    return Limit(f"api-{kind}", getattr(settings, f"API_{kind.upper()}_RATE"))
+    # Reads count where their copies' stamps are read (PostgreSQL), in the same statement.
+    store = limits.along_store() if kind == "read" else None
+    return Limit(f"api-{kind}", getattr(settings, f"API_{kind.upper()}_RATE"), store)
 
 
 def check_rate(request: HttpRequest, kind: str) -> dict[str, str]:

@@ -11,7 +11,9 @@ step in a store that every server process shares, so concurrent requests never l
   process of every node. While Redis is unreachable the store below counts instead, so a limit never
   lapses: a client's count there starts afresh, at worst one more window's allowance per outage.
 - Otherwise on PostgreSQL, in the database (`DatabaseStore`, core.RateCounter): one prepared
-  INSERT ... ON CONFLICT DO UPDATE ... RETURNING, exact across nodes.
+  INSERT ... ON CONFLICT DO UPDATE ... RETURNING, exact across nodes. A limit counted on every read
+  of a shared page (the API's reads) counts here on PostgreSQL even with Redis (`along_store`): the
+  count then runs in the statement that reads the page's stamps, one round trip for both.
 - Otherwise (SQLite, one node by nature) in a memory-mapped table beside the database
   (`FileStore`, $DAILYPAPERS_HOME/limit-counters): a few microseconds under an flock, exact across
   the node's processes, and never waiting on (or holding up) the database's write lock.
@@ -438,6 +440,14 @@ def default_store() -> Store:
     return local_store()
 
 
+def along_store() -> Store:
+    """For a limit counted on every read of a shared page (the API's reads): the database on
+    PostgreSQL, Redis or not, where the count rides in the statement that reads the page's stamps
+    (`Limit.hit_along`): one round trip for both, where Redis would be a second one. Elsewhere the
+    default store."""
+    return _database if connection.vendor == "postgresql" else default_store()
+
+
 # --- limits ------------------------------------------------------------------------------------
 
 
@@ -473,7 +483,7 @@ class Limit:
         return self._usage(count, expires_at, now)
 
     def hit_along(self, key: str) -> tuple[str, list, float] | None:
-        """Where this limit counts in PostgreSQL (no Redis): the statement that counts one event for
+        """Where this limit counts in PostgreSQL: the statement that counts one event for
         `key`, to run along another in one round trip (core.pagecache's gates), and the time it
         counts at; `usage_of` reads its row. None elsewhere: count with `hit`."""
         store = self._store()
