@@ -2,7 +2,7 @@
 
     python bench/load.py [--database-url URL] [--cache-url redis://...] [--seconds 15]
                          [--connections 200] [--signed-in 50] [--writes] [--no-page-cache]
-                         [--only SUBSTRING ...]
+                         [--only SUBSTRING ...] [--gzip]
 
 Needs wrk (`apt-get install -y wrk`). Starts `dailypapers serve` (2 workers x 4 threads) on the demo
 in a fresh home (SQLite, or the empty PostgreSQL database --database-url names), waits for the search
@@ -23,6 +23,9 @@ wrk reads the home page, then again while it reads a day none of them is on; aft
 count must equal its vote rows and what the answers said (no 5xx). Comments per member per hour are
 raised for it (DAILYPAPERS_COMMENTS_PER_HOUR).
 --no-page-cache: DAILYPAPERS_PAGE_CACHE_SECONDS=0, the figures before the page cache.
+--gzip: then the shared answers (API, RSS) again, and the static file as their baseline, all sent
+with `Accept-Encoding: gzip` (as browsers, requests and httpx send it; plain wrk sends none): the
+site keeps those answers compressed too, and whitenoise its static files.
 """
 
 from __future__ import annotations
@@ -47,6 +50,7 @@ from pathlib import Path
 
 PASSWORD = "a long and unusual passphrase for the bench"
 UNITS = {"us": 1e-3, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
+GZIP = "Accept-Encoding: gzip"  # as browsers, requests and httpx send it
 
 
 def free_port() -> int:
@@ -129,10 +133,14 @@ class Site:
         shutil.rmtree(self.home, ignore_errors=True)
 
 
-def wrk(url: str, seconds: int, connections: int, script: str | None = None) -> dict[str, float]:
+def wrk(
+    url: str, seconds: int, connections: int, script: str | None = None, header: str | None = None
+) -> dict[str, float]:
     args = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "2s"]
     if script:
         args += ["-s", script]
+    if header:
+        args += ["-H", header]
     out = subprocess.run([*args, url], capture_output=True, text=True, check=True).stdout
     result = {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))}
     for pct in ("50", "99"):
@@ -368,6 +376,12 @@ def main() -> None:
         "still counted); 0/m: no limit",
     )
     parser.add_argument("--only", nargs="*", default=[], help="only addresses holding one of these")
+    parser.add_argument(
+        "--gzip",
+        action="store_true",
+        help="then the shared answers (API, RSS) again, with the static file as their baseline, sending "
+        "Accept-Encoding: gzip as browsers and HTTP clients do",
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("bench/load.py needs wrk: apt-get install -y wrk")
@@ -408,6 +422,11 @@ def main() -> None:
         results = [(url, wrk(site.url + url, args.seconds, args.connections)) for url in urls]
         last = wrk(site.url + css, args.seconds, args.connections)
         baseline = (first["rps"] + last["rps"]) / 2
+        packed = []
+        if args.gzip:
+            shared = [u for u in urls if u.startswith(("/api/", "/feeds/"))]
+            for url in [css, *shared, css]:
+                packed.append((url, wrk(site.url + url, args.seconds, args.connections, header=GZIP)))
         signed_in = None
         members = []
         if args.signed_in:
@@ -435,6 +454,12 @@ def main() -> None:
         for page, reads in mix:
             print(row(f"{page} while 50 members write", reads, baseline))
         print(row(f"{css} (baseline, last)", last, None))
+        if packed:
+            packed_baseline = (packed[0][1]["rps"] + packed[-1][1]["rps"]) / 2
+            print(row(f"{css} (gzip baseline, first)", packed[0][1], None))
+            for url, r in packed[1:-1]:
+                print(row(f"{url} (gzip)", r, packed_baseline))
+            print(row(f"{css} (gzip baseline, last)", packed[-1][1], None))
         if mix:
             print(summary)
     finally:

@@ -5,6 +5,7 @@ is the one the view gives (rate headers, CORS, 429 with Retry-After)."""
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 
 import pytest
 from django.core.cache import cache
@@ -171,3 +172,40 @@ def test_on_postgresql_a_read_is_counted_in_the_statement_that_reads_its_stamps(
         (429, "0"),
     ]
     assert answers[0]["X-Cache"] == "hit" and not hasattr(answers[0].wsgi_request, "user")
+
+
+@pytest.mark.parametrize("address", ["/api/daily_papers?limit=5", "/feeds/daily.rss"])
+def test_shared_answers_go_compressed_to_clients_that_accept_gzip(site, address):
+    """An answer the same for everyone (the API's, a feed) is kept compressed too, made once: a
+    client that accepts gzip gets that, a representation with its own ETag; any other gets it whole.
+    Either way the answer says that it varies by Accept-Encoding."""
+    for n in range(2, 8):
+        add_paper(f"2608.0000{n}", f"Attention for Robots, part {n}", day=dt.date(2026, 8, 18))
+    client = Client()
+    whole = client.get(address)
+    assert whole["X-Cache"] == "miss" and "Content-Encoding" not in whole
+    assert "Accept-Encoding" in whole["Vary"]
+    for state in ("hit", "hit"):
+        packed = client.get(address, HTTP_ACCEPT_ENCODING="gzip, deflate, br")
+        assert (packed.status_code, packed["X-Cache"], packed["Content-Encoding"]) == (200, state, "gzip")
+        assert gzip.decompress(packed.content) == whole.content
+        assert len(packed.content) < len(whole.content) / 3
+        assert packed["ETag"] != whole["ETag"] and "Accept-Encoding" in packed["Vary"]
+        assert packed["Content-Type"] == whole["Content-Type"]
+    # Each representation answers its own tag with a 304.
+    same = client.get(address, HTTP_ACCEPT_ENCODING="gzip", HTTP_IF_NONE_MATCH=packed["ETag"])
+    assert same.status_code == 304 and same["ETag"] == packed["ETag"]
+    assert client.get(address, HTTP_IF_NONE_MATCH=whole["ETag"]).status_code == 304
+    # A weight of 0 refuses gzip, even beside `*`; `*` alone accepts it.
+    for header, encoded in [("gzip;q=0, *", False), ("identity", False), ("*;q=0.5", True), ("x-gzip", True)]:
+        answer = client.get(address, HTTP_ACCEPT_ENCODING=header)
+        assert ("Content-Encoding" in answer) is encoded, header
+        assert answer.content == (packed.content if encoded else whole.content), header
+
+
+def test_pages_shown_to_a_reader_are_never_compressed(site):
+    """A page holds its reader's CSRF token: compressed beside text the reader chooses (a search
+    query), its length would give the token away (BREACH). Pages go out whole."""
+    page = Client().get("/papers/2608.00001", HTTP_ACCEPT_ENCODING="gzip")
+    assert page.status_code == 200 and "Content-Encoding" not in page
+    assert b"csrfmiddlewaretoken" in page.content or b"csrf" in page.content.lower()

@@ -30,6 +30,10 @@ a function its app registers (`register_gate`): SharedPageMiddleware serves it o
 which counts the read and answers with the copy or refuses (a 429). A gate may also name a statement
 to run with the copy's stamps (the count, where the limits are kept in PostgreSQL): one round trip.
 
+An answer that is the same for everyone (the API's, a feed) is also kept gzipped, compressed once
+when stored, for the clients whose Accept-Encoding takes it; pages shown to a reader never are
+(their CSRF token beside text the reader chooses would leak through the length: BREACH).
+
 Each process also keeps the copies it served in its own memory, as objects (`_Memory`), checked
 against the stamps like any copy: the cache (Redis, or Django's local memory, which pickles) is
 asked only for a copy this process lacks or whose stamps moved.
@@ -45,6 +49,7 @@ hid from their feeds), so their next page shows it and nobody else's copy is ret
 from __future__ import annotations
 
 import functools
+import gzip
 import hashlib
 import logging
 import secrets
@@ -86,6 +91,7 @@ _MESSAGES_COOKIE = "messages"  # django.contrib.messages' cookie storage (its de
 # Stands for the reader's CSRF token in a stored page (the csrf_placeholder context processor).
 PLACEHOLDER = "csrf-placeholder-6f1d0c2a9b7e4e83"
 _PLACEHOLDER_BYTES = PLACEHOLDER.encode()
+GZIP_MIN_BYTES = 1024  # a shorter answer gains less than compressing it costs the client
 # Headers that belong to one request, never to a stored copy.
 _NOT_STORED = {
     "content-length",
@@ -357,7 +363,8 @@ def along_row(request: HttpRequest) -> tuple | None:
 
 
 def _stored(response: HttpResponse, reader: int, per_member: bool, gate: str) -> tuple | None:
-    """What a response keeps in the cache, or None when it is not one to share."""
+    """What a response keeps in the cache, or None when it is not one to share: (status, headers,
+    body, ETag, per_member, gate, gzipped body or None)."""
     if response.status_code != 200 or response.streaming or response.cookies:
         return None
     body = response.content
@@ -366,7 +373,18 @@ def _stored(response: HttpResponse, reader: int, per_member: bool, gate: str) ->
     headers = tuple((k, v) for k, v in response.items() if k.lower() not in _NOT_STORED)
     # The reader is in the tag: two members' pages never answer each other's If-None-Match.
     etag = '"' + hashlib.sha256(body + b"\n" + str(reader).encode()).hexdigest()[:32] + '"'
-    return (response.status_code, headers, body, etag, per_member, gate)
+    return (response.status_code, headers, body, etag, per_member, gate, _gzipped(response, body, per_member))
+
+
+def _gzipped(response: HttpResponse, body: bytes, per_member: bool) -> bytes | None:
+    """The body compressed once, for the clients that accept gzip (browsers, requests, httpx: the
+    API's 346 kB feed goes out as about a sixth of that), or None. Only answers that are the same for
+    everyone: a page holds its reader's CSRF token, which compression next to text a reader can
+    choose would expose (BREACH)."""
+    if per_member or len(body) < GZIP_MIN_BYTES or response.has_header("Content-Encoding"):
+        return None
+    packed = gzip.compress(body, compresslevel=6, mtime=0)
+    return packed if len(packed) < len(body) else None
 
 
 def _stands(entry: Entry, current: Stamps) -> bool:
@@ -401,7 +419,7 @@ class _Memory:
             return found[0]
 
     def set(self, key: str, entry: Entry) -> None:
-        size = len(entry[1][2]) + 1024  # the body, and about what the rest holds
+        size = len(entry[1][2]) + len(entry[1][6] or b"") + 1024  # the bodies, and about what the rest holds
         if size > self.limit // 8:
             return
         with self.lock:
@@ -473,7 +491,7 @@ def _cache_get(key: str) -> Entry | None:
         log.warning("page cache unreachable; rendering afresh", exc_info=True)
         return None
     # (A copy stored by an older version, laid out otherwise, is a miss.)
-    return entry if isinstance(entry, tuple) and len(entry) == 3 and len(entry[1]) == 6 else None
+    return entry if isinstance(entry, tuple) and len(entry) == 3 and len(entry[1]) == 7 else None
 
 
 def _cache_set(key: str, entry: Entry) -> None:
@@ -514,16 +532,43 @@ def _fill(request: HttpRequest, body: bytes) -> bytes:
 
 
 def _answer(request: HttpRequest, stored: tuple, state: str) -> HttpResponse:
-    status, headers, body, etag, per_member, _gate = stored
-    # Only pages shown to a reader hold a token to fill: the shared answers (the API's feed, 356 kB)
+    status, headers, body, etag, per_member, _gate, packed = stored
+    if packed is not None and accepts_gzip(request):
+        body, etag = packed, etag[:-1] + '-gzip"'  # another representation: a tag of its own
+    # Only pages shown to a reader hold a token to fill: the shared answers (the API's feed, 346 kB)
     # are not searched for one.
     response = HttpResponse(_fill(request, body) if per_member else body, status=status)
     for name, value in headers:
         response[name] = value
+    if body is packed:
+        response["Content-Encoding"] = "gzip"
     response["ETag"] = etag
     response["X-Cache"] = state
     _mark(response, per_member)
+    if packed is not None:
+        patch_vary_headers(response, ["Accept-Encoding"])
     return get_conditional_response(request, etag=etag, response=response) or response
+
+
+def accepts_gzip(request: HttpRequest) -> bool:
+    """Whether the request's Accept-Encoding takes gzip: named (or `*`) with a weight above 0."""
+    header = request.META.get("HTTP_ACCEPT_ENCODING", "")
+    if "gzip" not in header and "*" not in header:
+        return False
+    weights: dict[str, float] = {}
+    for part in header.lower().split(","):
+        coding, *params = (item.strip() for item in part.split(";"))
+        weight = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip() == "q":
+                try:
+                    weight = float(value)
+                except ValueError:
+                    weight = 0.0
+        weights[coding] = weight
+    weight = weights.get("gzip", weights.get("x-gzip", weights.get("*", 0.0)))
+    return weight > 0
 
 
 def _mark(response: HttpResponse, per_member: bool) -> None:
