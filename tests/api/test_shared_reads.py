@@ -209,3 +209,32 @@ def test_pages_shown_to_a_reader_are_never_compressed(site):
     page = Client().get("/papers/2608.00001", HTTP_ACCEPT_ENCODING="gzip")
     assert page.status_code == 200 and "Content-Encoding" not in page
     assert b"csrfmiddlewaretoken" in page.content or b"csrf" in page.content.lower()
+
+
+@pytest.mark.django_db
+def test_an_aged_copy_answers_stale_while_its_successor_renders(settings, monkeypatch):
+    """Past PAGE_CACHE_SECONDS a copy is renewed by the first request, and the requests that come
+    while it renders get the aged copy, marked stale, at once: none waits for that render (they all
+    did, when the copy expired from memory and cache at the same moment)."""
+    from dailypapers.core import pagecache
+
+    settings.PAGE_CACHE_SECONDS = 60
+    add_paper("2601.00101", "Quokkas in the wild", day=None)
+    client = Client()
+    assert client.get("/api/papers/2601.00101")["X-Cache"] == "miss"
+    hit = client.get("/api/papers/2601.00101")
+    assert hit["X-Cache"] == "hit"
+    key = pagecache._key(hit.wsgi_request, 0, shortcut=True)
+    now = pagecache.time.time()
+    monkeypatch.setattr(pagecache.time, "time", lambda: now + 61)
+    assert pagecache._claim(key)  # another request is rendering its successor
+    waited = pagecache.time.monotonic()
+    aged = client.get("/api/papers/2601.00101")
+    assert aged["X-Cache"] == "stale" and b"Quokkas in the wild" in aged.content
+    assert pagecache.time.monotonic() - waited < pagecache.RENDER_CLAIM_SECONDS / 2
+    pagecache._release(key)
+    assert client.get("/api/papers/2601.00101")["X-Cache"] == "miss"  # the renewal
+    assert client.get("/api/papers/2601.00101")["X-Cache"] == "hit"
+    # Past twice the limit a copy is gone: nothing that old stands in for the page.
+    monkeypatch.setattr(pagecache.time, "time", lambda: now + 61 + 121)
+    assert pagecache._memory.get(key) is None

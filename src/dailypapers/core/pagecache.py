@@ -22,8 +22,10 @@ lapses after RENDER_CLAIM_SECONDS); once stored, the next one answers. Every ans
 hit`, `stale` or `miss` (rendered for this request).
 
 The apps call `watch(...)` for the models whose rows pages show, and `bump()` themselves after writes
-that send no model signals (bulk imports). Copies also expire after `settings.PAGE_CACHE_SECONDS`,
-so what changes with the clock alone (trending scores) is at most that old.
+that send no model signals (bulk imports). A copy older than `settings.PAGE_CACHE_SECONDS` is renewed
+the same way, so what changes with the clock alone (trending scores) is at most that old: the aged
+copy answers, marked stale, only while its successor renders (copies are kept twice that long for
+it), so no reader waits for that render either.
 
 A copy whose every read must be counted (the API's, against each client's rate limit) names a *gate*,
 a function its app registers (`register_gate`): SharedPageMiddleware serves it only through the gate,
@@ -391,6 +393,18 @@ def _stands(entry: Entry, current: Stamps) -> bool:
     return all(current.get(name, "?") == value for name, value in entry[0])
 
 
+def _aged(entry: Entry) -> bool:
+    """Older than PAGE_CACHE_SECONDS: renewed like a copy whose stamps moved (what moves with the
+    clock alone, such as trending scores, is at most that old)."""
+    return entry[2] + settings.PAGE_CACHE_SECONDS <= time.time()
+
+
+def _kept_seconds() -> int:
+    # A copy is kept twice its age limit: an aged copy still answers, marked stale, the requests that
+    # come while one of them renders its successor, rather than every one waiting for that render.
+    return 2 * settings.PAGE_CACHE_SECONDS
+
+
 class _Memory:
     """Copies kept in this process, as objects, in front of the cache, most recently used first, up to
     a size: a hit then costs no trip to Redis for the copy, and no unpickling of it from Django's
@@ -409,9 +423,8 @@ class _Memory:
             found = self.entries.get(key)
             if found is None:
                 return None
-            if found[0][2] + settings.PAGE_CACHE_SECONDS <= time.time():
-                # As old as a copy in the cache may be (it has expired there too): what moves with
-                # the clock alone, such as trending scores, is renewed here as well.
+            if found[0][2] + _kept_seconds() <= time.time():
+                # As old as a copy in the cache may be: it has expired there too.
                 del self.entries[key]
                 self.size -= found[1]
                 return None
@@ -450,8 +463,9 @@ _memory = _Memory(64 * 1024 * 1024)
 def _lookup(
     key: str, along: Callable[[Entry], tuple[str, list] | None] | None = None
 ) -> tuple[Entry | None, bool, tuple | None]:
-    """The copy for `key` (None: none anywhere) and whether its stamps stand: this process's copy
-    first, then the cache's, which another process or node may have renewed since. With `along`,
+    """The copy for `key` (None: none anywhere) and whether it is fresh (its stamps stand and it has
+    not aged): this process's copy first, then the cache's, which another process or node may have
+    renewed since. With `along`,
     the statement it names for the copy runs with the first read of its stamps; the last item is its
     row (None if it did not run)."""
     extra = None
@@ -467,17 +481,17 @@ def _lookup(
     current: Stamps = {}
     if near is not None:
         current = read(near)
-        if _stands(near, current):
+        if _stands(near, current) and not _aged(near):
             return near, True, extra
     entry = _cache_get(key)
     if entry is None:
         return near, False, extra
-    if near is not None and entry[0] == near[0]:
+    if near is not None and entry[2] == near[2] and entry[0] == near[0]:
         return near, False, extra  # the same copy, stale
     names = [name for name, _ in entry[0]]
     if any(name not in current for name in names):
         current = read(entry)
-    fresh = _stands(entry, current)
+    fresh = _stands(entry, current) and not _aged(entry)
     if fresh:
         _memory.set(key, entry)
     return entry, fresh, extra
@@ -497,7 +511,7 @@ def _cache_get(key: str) -> Entry | None:
 def _cache_set(key: str, entry: Entry) -> None:
     _memory.set(key, entry)
     try:
-        cache.set(key, entry, settings.PAGE_CACHE_SECONDS)
+        cache.set(key, entry, _kept_seconds())
     except Exception:
         log.warning("page cache unreachable; the page is not kept", exc_info=True)
 
