@@ -2,7 +2,7 @@
 
     python bench/load.py [--database-url URL] [--cache-url redis://...] [--seconds 15]
                          [--connections 200] [--signed-in 50] [--writes] [--no-page-cache]
-                         [--only SUBSTRING ...] [--gzip]
+                         [--only SUBSTRING ...] [--gzip] [--clients N]
 
 Needs wrk (`apt-get install -y wrk`). Starts `dailypapers serve` (2 workers x 4 threads) on the demo
 in a fresh home (SQLite, or the empty PostgreSQL database --database-url names), waits for the search
@@ -23,6 +23,9 @@ wrk reads the home page, then again while it reads a day none of them is on; aft
 count must equal its vote rows and what the answers said (no 5xx). Comments per member per hour are
 raised for it (DAILYPAPERS_COMMENTS_PER_HOUR).
 --no-page-cache: DAILYPAPERS_PAGE_CACHE_SECONDS=0, the figures before the page cache.
+--clients N: the anonymous requests come from N client addresses in turn (X-Forwarded-For, which the
+site is told to trust, as behind a proxy), as N real readers would: each has its own count under
+the API's limit. By default all of wrk's connections are one address, counting on one row.
 --gzip: then the shared answers (API, RSS) again, and the static file as their baseline, all sent
 with `Accept-Encoding: gzip` (as browsers, requests and httpx send it; plain wrk sends none): the
 site keeps those answers compressed too, and whitenoise its static files.
@@ -139,7 +142,7 @@ def wrk(
     args = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "2s"]
     if script:
         args += ["-s", script]
-    if header:
+    if header:  # (wrk.format in a script keeps the -H headers: both may be given)
         args += ["-H", header]
     out = subprocess.run([*args, url], capture_output=True, text=True, check=True).stdout
     result = {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))}
@@ -230,6 +233,22 @@ def cookie_script(members: list[Member], path: str) -> str:
         "request = function()\n  i = i + 1\n"
         f'  return wrk.format("GET", {json.dumps(path)}, {{["Cookie"] = cookies[(i % #cookies) + 1]}})\n'
         "end\n"
+    )
+    return str(script)
+
+
+def clients_script(count: int) -> str:
+    """A wrk script whose requests come from `count` addresses in turn, as a proxy names them."""
+    script = Path(tempfile.mkstemp(suffix=".lua")[1])
+    script.write_text(
+        f"local n = {count}\nlocal requests = {{}}\nlocal i = 0\n"
+        "init = function(args)\n"
+        "  for k = 1, n do\n"
+        '    local address = "10." .. math.floor(k / 65536) .. "." .. (math.floor(k / 256) % 256)\n'
+        '      .. "." .. (k % 256)\n'
+        '    requests[k] = wrk.format(nil, nil, {["X-Forwarded-For"] = address})\n'
+        "  end\nend\n"
+        "request = function()\n  i = i % n + 1\n  return requests[i]\nend\n"
     )
     return str(script)
 
@@ -377,6 +396,13 @@ def main() -> None:
     )
     parser.add_argument("--only", nargs="*", default=[], help="only addresses holding one of these")
     parser.add_argument(
+        "--clients",
+        type=int,
+        default=0,
+        help="anonymous requests come from this many client addresses in turn (X-Forwarded-For, "
+        "trusted as behind a proxy); default: wrk's one address",
+    )
+    parser.add_argument(
         "--gzip",
         action="store_true",
         help="then the shared answers (API, RSS) again, with the static file as their baseline, sending "
@@ -386,6 +412,8 @@ def main() -> None:
     if shutil.which("wrk") is None:
         sys.exit("bench/load.py needs wrk: apt-get install -y wrk")
     extra = {"DAILYPAPERS_API_READ_RATE": args.api_rate, "DAILYPAPERS_CACHE_URL": args.cache_url}
+    if args.clients:
+        extra["DAILYPAPERS_CLIENT_IP_HEADER"] = "HTTP_X_FORWARDED_FOR"
     if args.writes:
         extra["DAILYPAPERS_COMMENTS_PER_HOUR"] = "100000"
     site = Site(args.database_url, page_cache=not args.no_page_cache, extra_env=extra)
@@ -418,15 +446,16 @@ def main() -> None:
             f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}",
             flush=True,
         )
-        first = wrk(site.url + css, args.seconds, args.connections)
-        results = [(url, wrk(site.url + url, args.seconds, args.connections)) for url in urls]
-        last = wrk(site.url + css, args.seconds, args.connections)
+        clients = clients_script(args.clients) if args.clients else None
+        first = wrk(site.url + css, args.seconds, args.connections, clients)
+        results = [(url, wrk(site.url + url, args.seconds, args.connections, clients)) for url in urls]
+        last = wrk(site.url + css, args.seconds, args.connections, clients)
         baseline = (first["rps"] + last["rps"]) / 2
         packed = []
         if args.gzip:
             shared = [u for u in urls if u.startswith(("/api/", "/feeds/"))]
             for url in [css, *shared, css]:
-                packed.append((url, wrk(site.url + url, args.seconds, args.connections, header=GZIP)))
+                packed.append((url, wrk(site.url + url, args.seconds, args.connections, clients, GZIP)))
         signed_in = None
         members = []
         if args.signed_in:

@@ -465,9 +465,8 @@ def _lookup(
 ) -> tuple[Entry | None, bool, tuple | None]:
     """The copy for `key` (None: none anywhere) and whether it is fresh (its stamps stand and it has
     not aged): this process's copy first, then the cache's, which another process or node may have
-    renewed since. With `along`,
-    the statement it names for the copy runs with the first read of its stamps; the last item is its
-    row (None if it did not run)."""
+    renewed since. With `along`, the statement it names for the copy runs with the first read of its
+    stamps; the last item is its row (None if it did not run)."""
     extra = None
 
     def read(entry: Entry) -> Stamps:
