@@ -59,7 +59,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.core.cache import cache
@@ -302,9 +302,22 @@ def depends_on(request: HttpRequest, *names: str) -> None:
 
 # --- Copies -------------------------------------------------------------------------------------------
 
+
+class Stored(NamedTuple):
+    """What a copy keeps of its response (`_stored`)."""
+
+    status: int
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+    etag: str
+    per_member: bool
+    gate: str  # the registered gate it is served through, or ""
+    packed: bytes | None  # the body gzipped, for the clients that accept it
+
+
 # A stored copy: (stamps, stored, made), stamps a sorted tuple of (name, value) pairs as read for its render,
 # stored what _stored() keeps of the response, made when it was stored (time.time()).
-Entry = tuple[tuple[tuple[str, str | None], ...], tuple, float]
+Entry = tuple[tuple[tuple[str, str | None], ...], Stored, float]
 
 
 def csrf_placeholder(request: HttpRequest) -> dict[str, str]:
@@ -364,9 +377,8 @@ def along_row(request: HttpRequest) -> tuple | None:
     return request.__dict__.pop("_page_along_row", None)
 
 
-def _stored(response: HttpResponse, reader: int, per_member: bool, gate: str) -> tuple | None:
-    """What a response keeps in the cache, or None when it is not one to share: (status, headers,
-    body, ETag, per_member, gate, gzipped body or None)."""
+def _stored(response: HttpResponse, reader: int, per_member: bool, gate: str) -> Stored | None:
+    """What a response keeps in the cache, or None when it is not one to share."""
     if response.status_code != 200 or response.streaming or response.cookies:
         return None
     body = response.content
@@ -375,7 +387,8 @@ def _stored(response: HttpResponse, reader: int, per_member: bool, gate: str) ->
     headers = tuple((k, v) for k, v in response.items() if k.lower() not in _NOT_STORED)
     # The reader is in the tag: two members' pages never answer each other's If-None-Match.
     etag = '"' + hashlib.sha256(body + b"\n" + str(reader).encode()).hexdigest()[:32] + '"'
-    return (response.status_code, headers, body, etag, per_member, gate, _gzipped(response, body, per_member))
+    packed = _gzipped(response, body, per_member)
+    return Stored(response.status_code, headers, body, etag, per_member, gate, packed)
 
 
 def _gzipped(response: HttpResponse, body: bytes, per_member: bool) -> bytes | None:
@@ -432,7 +445,7 @@ class _Memory:
             return found[0]
 
     def set(self, key: str, entry: Entry) -> None:
-        size = len(entry[1][2]) + len(entry[1][6] or b"") + 1024  # the bodies, and about what the rest holds
+        size = len(entry[1].body) + len(entry[1].packed or b"") + 1024  # the bodies, and about the rest
         if size > self.limit // 8:
             return
         with self.lock:
@@ -504,7 +517,7 @@ def _cache_get(key: str) -> Entry | None:
         log.warning("page cache unreachable; rendering afresh", exc_info=True)
         return None
     # (A copy stored by an older version, laid out otherwise, is a miss.)
-    return entry if isinstance(entry, tuple) and len(entry) == 3 and len(entry[1]) == 7 else None
+    return entry if isinstance(entry, tuple) and len(entry) == 3 and isinstance(entry[1], Stored) else None
 
 
 def _cache_set(key: str, entry: Entry) -> None:
@@ -544,7 +557,7 @@ def _fill(request: HttpRequest, body: bytes) -> bytes:
     return body
 
 
-def _answer(request: HttpRequest, stored: tuple, state: str) -> HttpResponse:
+def _answer(request: HttpRequest, stored: Stored, state: str) -> HttpResponse:
     status, headers, body, etag, per_member, _gate, packed = stored
     if packed is not None and accepts_gzip(request):
         body, etag = packed, etag[:-1] + '-gzip"'  # another representation: a tag of its own
@@ -714,7 +727,7 @@ class SharedPageMiddleware:
             return self.get_response(request)
 
         def along(entry: Entry) -> tuple[str, list] | None:
-            statement = _gates.get(entry[1][5], (None, None))[1]
+            statement = _gates.get(entry[1].gate, (None, None))[1]
             return statement(request) if statement is not None else None
 
         try:
@@ -726,8 +739,8 @@ class SharedPageMiddleware:
             request._page_along_row = row  # for the gate, or the view if the copy goes there
         if entry is None:
             return self.get_response(request)
-        gate = _gates[entry[1][5]][0] if entry[1][5] in _gates else None
-        if entry[1][5] and gate is None:
+        gate = _gates[entry[1].gate][0] if entry[1].gate in _gates else None
+        if entry[1].gate and gate is None:
             return self.get_response(request)  # its app did not register the gate in this process
         state = "hit" if fresh else None
         if state is None:
@@ -745,7 +758,7 @@ class SharedPageMiddleware:
         return self.frame_options.process_response(request, response)
 
     def _copy(self, request: HttpRequest, entry: Entry, state: str) -> HttpResponse:
-        if not entry[1][4]:
+        if not entry[1].per_member:
             return _answer(request, entry[1], state)  # the same for everyone: no token in it
         self.csrf.process_request(request)  # reads the reader's CSRF cookie, as the view would have
         response = _answer(request, entry[1], state)
