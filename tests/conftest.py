@@ -43,12 +43,16 @@ def pytest_configure(config):
     Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
 
 
-# When scripts/test runs the SQLite and PostgreSQL passes side by side it sets DAILYPAPERS_TEST_BROWSER
-# to the pass's database, and each browser module runs in one pass only: a browser test checks what a
-# reader sees and does, which both databases serve alike (every database behaviour has tests of its own
-# in both passes), and driving Chromium twice was a third of the suite's time. The split keeps the two
-# passes about equally long (the PostgreSQL pass is the slower one without them). Unset (plain pytest,
-# SERIAL=1): every browser test runs, on whichever database the run uses.
+# When scripts/test runs the SQLite and PostgreSQL passes side by side it sets DAILYPAPERS_TEST_PASS to
+# the pass's database, and two kinds of test run in one pass only, as every database behaviour has
+# tests of its own in both passes:
+# - browser modules: what a reader sees and does, which both databases serve alike (driving Chromium
+#   twice was a third of the suite's time); the table below says which pass runs each;
+# - tests marked `one_pass("sqlite")` or `one_pass("postgresql")`, whose subject the database does not
+#   change: a command that never opens it, process supervision, search quality over the index, a whole
+#   archive's files read (the importer's writes are tested on both databases by the rest of its module).
+# The choices keep the two passes about equally long. Unset (plain pytest, SERIAL=1): everything runs,
+# on whichever database the run uses.
 BROWSER_PASS_POSTGRESQL = {
     "tests/digests/test_browser.py",
     "tests/front/test_browser.py",
@@ -56,15 +60,24 @@ BROWSER_PASS_POSTGRESQL = {
 }
 
 
+def _pass_of(item: pytest.Item, module: str) -> str | None:
+    """The one pass this test runs in when the passes run side by side; None: both."""
+    marker = item.get_closest_marker("one_pass")
+    if marker is not None:
+        return marker.args[0]
+    if item.get_closest_marker("browser"):
+        return "postgresql" if module in BROWSER_PASS_POSTGRESQL else "sqlite"
+    return None
+
+
 def pytest_collection_modifyitems(config, items):
-    share = os.environ.get("DAILYPAPERS_TEST_BROWSER", "")
+    share = os.environ.get("DAILYPAPERS_TEST_PASS", "")
     if share not in {"sqlite", "postgresql"}:
         return
     keep, drop = [], []
     for item in items:
         module = Path(str(item.fspath)).relative_to(config.rootpath).as_posix()
-        elsewhere = (module in BROWSER_PASS_POSTGRESQL) != (share == "postgresql")
-        (drop if item.get_closest_marker("browser") and elsewhere else keep).append(item)
+        (drop if _pass_of(item, module) not in {None, share} else keep).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep

@@ -144,6 +144,7 @@ def test_files_that_are_not_one_days_list_are_named_with_the_reason(tmp_path):
     assert reasons["papers.json"] == "no day in the file name or wrapper"
 
 
+@pytest.mark.one_pass("sqlite")
 def test_the_script_prints_the_table_and_passes_when_counts_are_zero():
     need((HF_DIR / "2024-05-27.json").is_file(), f"the Hugging Face archive in {HF_DIR}")
     script = REPO / "tools" / "compare_hf_archive.py"

@@ -200,6 +200,7 @@ def test_no_vote_that_got_a_2xx_is_lost_while_postgresql_restarts(tmp_path, monk
     assert not [line for line in site.output if "Traceback" in line]
 
 
+@pytest.mark.one_pass("sqlite")
 def test_workers_that_keep_dying_get_the_whole_server_started_again(tmp_path):
     """Granian gives up on a worker that dies twice within 5.5 s of its replacement; serve then
     starts the server again (once it has run long enough to show it is no start-up failure)."""

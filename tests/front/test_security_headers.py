@@ -99,6 +99,7 @@ def deploy_check(tmp_path: Path, **variables: str) -> subprocess.CompletedProces
     )
 
 
+@pytest.mark.one_pass("sqlite")
 def test_the_deployment_check_leaves_only_what_the_readme_explains(tmp_path):
     """On main it warned of HSTS (W004) and of no redirect to HTTPS (W008). HSTS stays the operator's
     choice (README, "Security headers"); with it set through the environment, nothing is left."""

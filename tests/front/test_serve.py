@@ -13,6 +13,8 @@ import urllib.parse
 import urllib.request
 from email.message import Message
 
+import pytest
+
 from tests.support.served import serve, server_database
 
 
@@ -85,6 +87,7 @@ def test_first_start_loads_the_demo_and_a_second_start_reuses_it(tmp_path):
         assert logged.search(second), second[-2000:]
 
 
+@pytest.mark.one_pass("sqlite")
 def test_busy_port_is_a_clear_error(tmp_path):
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
@@ -102,6 +105,7 @@ def test_busy_port_is_a_clear_error(tmp_path):
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.one_pass("sqlite")
 def test_cli_lists_its_commands():
     command = [sys.executable, "-m", "dailypapers", "--help"]
     result = subprocess.run(command, capture_output=True, text=True, check=True)
@@ -138,6 +142,7 @@ def test_serve_with_sync_fetches_new_papers_from_arxiv(tmp_path, replay_server, 
     assert "oai: failed: " in output  # one source failing leaves the site and the other source alone
 
 
+@pytest.mark.one_pass("sqlite")
 def test_a_broken_setup_is_one_clear_line(tmp_path):
     cases = {
         "postgres://nobody@127.0.0.1:1/x": "dailypapers: error: the database cannot be used",

@@ -4,6 +4,7 @@ paper's text is the demo's, and runs the model only for the rest."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from dailypapers.papers.models import Paper
 from dailypapers.search import indexing
@@ -14,6 +15,7 @@ from dailypapers.sources.demo import load_demo
 from tests.support.factories import add_paper
 
 
+@pytest.mark.one_pass("sqlite")
 def test_the_shipped_vectors_are_what_the_bundled_model_gives_now(db):
     """A changed model or demo without a rerun of tools/demo_embeddings.py fails here."""
     load_demo()

@@ -7,11 +7,14 @@ import re
 import subprocess
 import sys
 
+import pytest
 from bench import eval_search
 
 from tests.support.shared import REPO, SHARED, need
 
 SCIFACT = SHARED / "data" / "scifact"
+# The script builds its own indexes in a temporary folder and never opens the database.
+pytestmark = pytest.mark.one_pass("sqlite")
 
 
 def tiny_scifact(tmp_path):

@@ -27,6 +27,8 @@ from tests.support.shared import HF_DIR, SHARED, need
 SEED = SHARED / "data" / "seed-search-retraining.json"
 CAR_WASH_DAY = HF_DIR / "2026-08-03.json"
 CAR_WASH = "Would You Walk to the Car Wash?"
+# Ranking is the search index's; the database only holds the papers (embedding them is most of the time).
+pytestmark = pytest.mark.one_pass("postgresql")
 
 
 @pytest.mark.parametrize(

@@ -27,6 +27,7 @@ def run_import(*paths: Path) -> tuple[str, str]:
     return out.getvalue(), err.getvalue()
 
 
+@pytest.mark.one_pass("sqlite")
 def test_whole_archive_imports_every_record_and_reimport_changes_nothing(hf_dir):
     out, err = run_import(hf_dir)
     assert "Files: 580 read, 0 unreadable. Records: 9881 read, 0 skipped." in out
