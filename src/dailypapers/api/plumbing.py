@@ -77,7 +77,14 @@ def _client_key(request: HttpRequest) -> str:
 def _limit(kind: str) -> Limit:
     # Reads count where their copies' stamps are read (PostgreSQL), in the same statement.
     store = limits.along_store() if kind == "read" else None
-    return Limit(f"api-{kind}", getattr(settings, f"API_{kind.upper()}_RATE"), store)
+    return _made_limit(kind, getattr(settings, f"API_{kind.upper()}_RATE"), store)
+
+
+@functools.lru_cache(maxsize=32)
+def _made_limit(kind: str, rate: str, store: limits.Store | None) -> Limit:
+    # A Limit keeps nothing between requests: one per rate and store, rather than parsing the rate
+    # twice for every counted read (once for the statement that rides with the stamps, once in the gate).
+    return Limit(f"api-{kind}", rate, store)
 
 
 def check_rate(request: HttpRequest, kind: str) -> dict[str, str]:
