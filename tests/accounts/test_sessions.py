@@ -114,3 +114,26 @@ def test_sessions_from_before_the_upgrade_stay_signed_in():
     assert whoami(client) == "ada"
     migration.backwards(apps, editor)
     assert Session.objects.get(pk=key).get_decoded()["_auth_user_backend"] == migration.OLD
+
+
+def test_the_member_read_equals_the_orms_and_saving_it_moves_no_date():
+    """On SQLite a plain cursor gives naive datetimes: the member read so had a naive `last_login`
+    and `date_joined`, and saving it (a password or e-mail change) stored them as the site's local
+    time, five hours off in New York. Each column now goes through the ORM's converters."""
+    ada = add_user("ada")
+    client = signed_in(ada)
+    request_user = client.get("/account/").wsgi_request.user
+    orm = type(ada).objects.get(pk=ada.pk)
+    for field in type(ada)._meta.concrete_fields:
+        assert getattr(request_user, field.attname) == getattr(orm, field.attname), field.name
+        assert type(getattr(request_user, field.attname)) is type(getattr(orm, field.attname)), field.name
+    assert timezone.is_aware(request_user.last_login) and timezone.is_aware(request_user.date_joined)
+
+    new = "yet another passphrase"
+    old = "correct horse battery"  # add_user's
+    response = client.post(
+        "/account/password", {"old_password": old, "new_password1": new, "new_password2": new}
+    )
+    assert response.status_code == 302
+    after = type(ada).objects.get(pk=ada.pk)
+    assert (after.last_login, after.date_joined) == (orm.last_login, orm.date_joined)

@@ -11,17 +11,31 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.db import connections, router
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models.expressions import Col
 
 PATH = "dailypapers.accounts.backends.MemberBackend"  # as sessions and settings name it
 
 
 @functools.cache
-def _columns() -> tuple[list[str], str]:
+def _columns() -> tuple[list[str], str, list[tuple[int, Col]]]:
     meta = get_user_model()._meta
     fields = meta.concrete_fields
     columns = ", ".join(field.column for field in fields)
     select = f"SELECT {columns} FROM {meta.db_table} WHERE {meta.pk.column} = %s"
-    return [field.attname for field in fields], select
+    cols = [(index, field.get_col(meta.db_table)) for index, field in enumerate(fields)]
+    return [field.attname for field in fields], select, cols
+
+
+def _converted(row: tuple, cols: list[tuple[int, Col]], connection: BaseDatabaseWrapper) -> list:
+    """The row as the ORM would have read it: each column through the backend's and the field's
+    converters (on SQLite a plain cursor gives naive datetimes, which a save would then shift by the
+    site's time zone)."""
+    values = list(row)
+    for index, col in cols:
+        for convert in connection.ops.get_db_converters(col) + col.output_field.get_db_converters(connection):
+            values[index] = convert(values[index], col, connection)
+    return values
 
 
 class MemberBackend(ModelBackend):
@@ -31,12 +45,13 @@ class MemberBackend(ModelBackend):
             pk = user_model._meta.pk.to_python(user_id)
         except Exception:
             return None
-        names, select = _columns()
+        names, select, cols = _columns()
         alias = router.db_for_read(user_model)
-        with connections[alias].cursor() as cursor:
+        connection = connections[alias]
+        with connection.cursor() as cursor:
             cursor.execute(select, [pk])
             row = cursor.fetchone()
         if row is None:
             return None
-        user = user_model.from_db(alias, names, row)
+        user = user_model.from_db(alias, names, _converted(row, cols, connection))
         return user if self.user_can_authenticate(user) else None
