@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 from pathlib import Path
 
 import pytest
@@ -38,6 +39,13 @@ def _commands_run_the_site_settings():
 
 def pytest_configure(config):
     from django.conf import settings
+
+    # Started in the background without job control (a script's `cmd &`), the suite ignores SIGINT,
+    # and so would every command it starts: a test that stops a `--loop` worker as Ctrl-C does would
+    # wait in vain, and the worker would run on into later tests. A handler here is reset to the
+    # default in each child.
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
     # Before collection: a module that builds the WSGI app on import would have WhiteNoise warn.
     Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
