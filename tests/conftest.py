@@ -72,6 +72,8 @@ def _pass_of(item: pytest.Item, module: str) -> str | None:
     """The one pass this test runs in when the passes run side by side; None: both."""
     marker = item.get_closest_marker("one_pass")
     if marker is not None:
+        if marker.args[:1] not in (("sqlite",), ("postgresql",)):  # a typo would drop it from both
+            raise pytest.UsageError(f"{item.nodeid}: one_pass takes 'sqlite' or 'postgresql'")
         return marker.args[0]
     if item.get_closest_marker("browser"):
         return "postgresql" if module in BROWSER_PASS_POSTGRESQL else "sqlite"
