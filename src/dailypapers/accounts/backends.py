@@ -6,6 +6,7 @@ times the query; bench/load.py's signed-in run). Password checks, permissions an
 from __future__ import annotations
 
 import functools
+import weakref
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -27,13 +28,27 @@ def _columns() -> tuple[list[str], str, list[tuple[int, Col]]]:
     return [field.attname for field in fields], select, cols
 
 
+# Per connection (each thread has its own): the columns that have converters, and those converters.
+_converters: weakref.WeakKeyDictionary[BaseDatabaseWrapper, list] = weakref.WeakKeyDictionary()
+
+
 def _converted(row: tuple, cols: list[tuple[int, Col]], connection: BaseDatabaseWrapper) -> list:
     """The row as the ORM would have read it: each column through the backend's and the field's
     converters (on SQLite a plain cursor gives naive datetimes, which a save would then shift by the
     site's time zone)."""
+    found = _converters.get(connection)
+    if found is None:
+        found = _converters[connection] = [
+            (index, col, converters)
+            for index, col in cols
+            if (
+                converters := connection.ops.get_db_converters(col)
+                + col.output_field.get_db_converters(connection)
+            )
+        ]
     values = list(row)
-    for index, col in cols:
-        for convert in connection.ops.get_db_converters(col) + col.output_field.get_db_converters(connection):
+    for index, col, converters in found:
+        for convert in converters:
             values[index] = convert(values[index], col, connection)
     return values
 
