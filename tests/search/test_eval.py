@@ -14,7 +14,7 @@ from tests.support.shared import REPO, SHARED, need
 
 SCIFACT = SHARED / "data" / "scifact"
 # The script builds its own indexes in a temporary folder and never opens the database.
-pytestmark = pytest.mark.one_pass("sqlite")
+pytestmark = pytest.mark.one_pass("postgresql")
 
 
 def tiny_scifact(tmp_path):
