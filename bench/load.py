@@ -225,22 +225,26 @@ def make_members(site: Site, count: int) -> list[Member]:
     return [Member(site.url, f"reader{i}") for i in range(count)]
 
 
+def lua_script(text: str) -> str:
+    """A wrk script in a temporary file (the caller removes it)."""
+    script = Path(tempfile.mkstemp(suffix=".lua")[1])
+    script.write_text(text)
+    return str(script)
+
+
 def cookie_script(members: list[Member], path: str) -> str:
     cookies = ",\n".join(json.dumps(m.cookie_header()) for m in members)
-    script = Path(tempfile.mkstemp(suffix=".lua")[1])
-    script.write_text(
+    return lua_script(
         f"local cookies = {{\n{cookies}\n}}\nlocal i = 0\n"
         "request = function()\n  i = i + 1\n"
         f'  return wrk.format("GET", {json.dumps(path)}, {{["Cookie"] = cookies[(i % #cookies) + 1]}})\n'
         "end\n"
     )
-    return str(script)
 
 
 def clients_script(count: int) -> str:
     """A wrk script whose requests come from `count` addresses in turn, as a proxy names them."""
-    script = Path(tempfile.mkstemp(suffix=".lua")[1])
-    script.write_text(
+    return lua_script(
         f"local n = {count}\nlocal requests = {{}}\nlocal i = 0\n"
         "init = function(args)\n"
         "  for k = 1, n do\n"
@@ -250,7 +254,6 @@ def clients_script(count: int) -> str:
         "  end\nend\n"
         "request = function()\n  i = i % n + 1\n  return requests[i]\nend\n"
     )
-    return str(script)
 
 
 DUE = (
@@ -456,6 +459,8 @@ def main() -> None:
             shared = [u for u in urls if u.startswith(("/api/", "/feeds/"))]
             for url in [css, *shared, css]:
                 packed.append((url, wrk(site.url + url, args.seconds, args.connections, clients, GZIP)))
+        if clients:
+            os.unlink(clients)
         signed_in = None
         members = []
         if args.signed_in:

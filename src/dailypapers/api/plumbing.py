@@ -83,7 +83,8 @@ def _limit(kind: str) -> Limit:
 @functools.lru_cache(maxsize=32)
 def _made_limit(kind: str, rate: str, store: limits.Store | None) -> Limit:
     # A Limit keeps nothing between requests: one per rate and store, rather than parsing the rate
-    # twice for every counted read (once for the statement that rides with the stamps, once in the gate).
+    # twice for every counted read (once for the statement that rides with the stamps, once in the
+    # gate). `store` is the database or None (the default store, looked up when counting): a few keys.
     return Limit(f"api-{kind}", rate, store)
 
 

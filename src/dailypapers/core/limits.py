@@ -440,12 +440,12 @@ def default_store() -> Store:
     return local_store()
 
 
-def along_store() -> Store:
+def along_store() -> Store | None:
     """For a limit counted on every read of a shared page (the API's reads): the database on
     PostgreSQL, Redis or not, where the count rides in the statement that reads the page's stamps
-    (`Limit.hit_along`): one round trip for both, where Redis would be a second one. Elsewhere the
-    default store."""
-    return _database if connection.vendor == "postgresql" else default_store()
+    (`Limit.hit_along`): one round trip for both, where Redis would be a second one. Elsewhere None:
+    the limit counts in the default store, as any other does."""
+    return _database if connection.vendor == "postgresql" else None
 
 
 # --- limits ------------------------------------------------------------------------------------

@@ -558,13 +558,13 @@ def _fill(request: HttpRequest, body: bytes) -> bytes:
 
 
 def _answer(request: HttpRequest, stored: Stored, state: str) -> HttpResponse:
-    status, headers, body, etag, per_member, _gate, packed = stored
+    body, etag, per_member, packed = stored.body, stored.etag, stored.per_member, stored.packed
     if packed is not None and accepts_gzip(request):
         body, etag = packed, etag[:-1] + '-gzip"'  # another representation: a tag of its own
     # Only pages shown to a reader hold a token to fill: the shared answers (the API's feed, 346 kB)
     # are not searched for one.
-    response = HttpResponse(_fill(request, body) if per_member else body, status=status)
-    for name, value in headers:
+    response = HttpResponse(_fill(request, body) if per_member else body, status=stored.status)
+    for name, value in stored.headers:
         response[name] = value
     if body is packed:
         response["Content-Encoding"] = "gzip"
@@ -581,6 +581,12 @@ def accepts_gzip(request: HttpRequest) -> bool:
     header = request.META.get("HTTP_ACCEPT_ENCODING", "")
     if "gzip" not in header and "*" not in header:
         return False
+    return _takes_gzip(header)
+
+
+@functools.lru_cache(maxsize=128)
+def _takes_gzip(header: str) -> bool:
+    # Parsed once per header text: clients send a handful of them, each on every request.
     weights: dict[str, float] = {}
     for part in header.lower().split(","):
         coding, *params = (item.strip() for item in part.split(";"))
