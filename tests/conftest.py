@@ -107,6 +107,18 @@ def _limits_count_from_nothing():
 
 
 @pytest.fixture(autouse=True)
+def _no_worker_heartbeats():
+    """Each test starts with no worker heartbeat in the home: a `--loop` worker a test (or an
+    interrupted run) killed leaves its heartbeat overdue, and /healthz would answer 503 in every later
+    test (core.heartbeat)."""
+    from dailypapers.core import heartbeat
+
+    shutil.rmtree(heartbeat.folder(), ignore_errors=True)
+    yield
+    shutil.rmtree(heartbeat.folder(), ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
 def _no_page_copies_in_memory():
     """Each test starts with no shared page kept in this process's memory (core.pagecache), as a test
     that empties the cache expects; copies a test leaves would be checked against its stamps anyway."""
