@@ -122,9 +122,10 @@ def _no_worker_heartbeats():
 def _no_page_copies_in_memory():
     """Each test starts with no shared page kept in this process's memory (core.pagecache), as a test
     that empties the cache expects; copies a test leaves would be checked against its stamps anyway."""
-    from dailypapers.core import pagecache
+    from dailypapers.core import door, pagecache
 
     pagecache._memory.clear()
+    door.forget()
     yield
 
 

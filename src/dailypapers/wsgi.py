@@ -10,10 +10,16 @@ from django.http import HttpResponse
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dailypapers.settings")
 _django = get_wsgi_application()
 
+from dailypapers.core import door  # noqa: E402 (its models need the apps that line sets up)
+
 
 def application(environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
+    served = door.serve(environ, start_response)  # a shared copy answered before (core.door)
+    if served is not None:
+        return served
     response = _django(environ, start_response)
     if isinstance(response, HttpResponse):
+        door.record(environ, response)
         # A body already whole is handed over as a list of one: granian then sends it in one piece
         # with its length, rather than pulling it from an iterator through a channel, and the
         # response's close() (the request_finished signal) runs here, not in a second call back.

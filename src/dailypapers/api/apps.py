@@ -12,4 +12,6 @@ class ApiConfig(AppConfig):
         from dailypapers.core.member_data import register
 
         register(self.label, export=member_data.export)
-        pagecache.register_gate(plumbing.READ_GATE, plumbing.read_gate, along=plumbing.read_along)
+        pagecache.register_gate(
+            plumbing.READ_GATE, plumbing.read_gate, along=plumbing.read_along, door=plumbing.read_door
+        )

@@ -88,17 +88,26 @@ def _made_limit(kind: str, rate: str, store: limits.Store | None) -> Limit:
     return Limit(f"api-{kind}", rate, store)
 
 
+def _counted_as(kind: str) -> str:
+    return f"dailypapers.api.{kind}_usage"
+
+
 def check_rate(request: HttpRequest, kind: str) -> dict[str, str]:
-    """Count this request against the caller's allowance; ApiError(429) when it is spent. A read
-    already counted along with its copy's stamps (`read_along`) is not counted again."""
+    """Count this request against the caller's allowance; ApiError(429) when it is spent. A request
+    is counted once: a read counted along with its copy's stamps (`read_along`) is not counted
+    again, nor one the WSGI door counted before handing it to Django (the count is kept in the
+    request's environ, which the door and Django share)."""
     limit = _limit(kind)
     if not limit.enabled:
         return {}
-    row = pagecache.along_row(request) if kind == "read" else None
-    if row is not None:
-        usage = limit.usage_of(row, request._api_read_counted_at)
-    else:
-        usage = limit.hit(_client_key(request))
+    usage = request.META.get(_counted_as(kind))
+    if usage is None:
+        row = pagecache.along_row(request) if kind == "read" else None
+        if row is not None:
+            usage = limit.usage_of(row, request._api_read_counted_at)
+        else:
+            usage = limit.hit(_client_key(request))
+        request.META[_counted_as(kind)] = usage
     headers = {"X-RateLimit-Limit": str(usage.limit), "X-RateLimit-Remaining": str(usage.remaining)}
     if not usage.allowed:
         raise ApiError(
@@ -124,7 +133,10 @@ READ_GATE = "api-read"
 
 def read_along(request: HttpRequest) -> tuple[str, list] | None:
     """The statement that counts this read, to run with its copy's stamps: one round trip for both
-    where the limit counts in PostgreSQL (core.limits.Limit.hit_along)."""
+    where the limit counts in PostgreSQL (core.limits.Limit.hit_along). None for a read counted
+    already."""
+    if _counted_as("read") in request.META:
+        return None
     statement = _limit("read").hit_along(_client_key(request))
     if statement is None:
         return None
@@ -139,6 +151,16 @@ def read_gate(request: HttpRequest, answer: Callable[[], HttpResponse]) -> HttpR
     except ApiError as exc:
         return _with_rate(error_response(exc.status, exc.message, exc.headers, exc.code), request, {})
     return _with_rate(answer(), request, rate_headers)
+
+
+def read_door(request: HttpRequest) -> dict[str, str] | None:
+    """The gate's part at the WSGI door (core.door): count the read as `read_gate` does; the headers
+    it adds to the copy, or None when it refuses (Django's `read_gate` then answers the 429, from
+    the count made here)."""
+    try:
+        return check_rate(request, "read")
+    except ApiError:
+        return None
 
 
 def bearer_token(request: HttpRequest) -> str | None:

@@ -34,7 +34,9 @@ to run with the copy's stamps (the count, where the limits are kept in PostgreSQ
 
 An answer that is the same for everyone (the API's, a feed) is also kept gzipped, compressed once
 when stored, for the clients whose Accept-Encoding takes it; pages shown to a reader never are
-(their CSRF token beside text the reader chooses would leak through the length: BREACH).
+(their CSRF token beside text the reader chooses would leak through the length: BREACH). Once
+SharedPageMiddleware has answered such a copy whole, the next requests for it are served at the
+WSGI door, before Django's handler (core.door), as long as the copy stands.
 
 Each process also keeps the copies it served in its own memory, as objects (`_Memory`), checked
 against the stamps like any copy: the cache (Redis, or Django's local memory, which pickles) is
@@ -89,7 +91,7 @@ SITE = "site"  # moves on every change that names no finer stamp: read by every 
 # while rendering) holds the others on the older copy no longer than that.
 RENDER_CLAIM_SECONDS = 5.0
 _WAIT_STEP = 0.01  # how often a request with no copy at all looks for the one being rendered
-_MESSAGES_COOKIE = "messages"  # django.contrib.messages' cookie storage (its default name)
+MESSAGES_COOKIE = "messages"  # django.contrib.messages' cookie storage (its default name)
 # Stands for the reader's CSRF token in a stored page (the csrf_placeholder context processor).
 PLACEHOLDER = "csrf-placeholder-6f1d0c2a9b7e4e83"
 _PLACEHOLDER_BYTES = PLACEHOLDER.encode()
@@ -114,7 +116,19 @@ Gate = Callable[[HttpRequest, Callable[[], HttpResponse]], HttpResponse]
 # params), a statement returning one row of two columns, or None. Its row waits for the gate, or for
 # the view if the copy goes there, in `along_row`.
 Along = Callable[[HttpRequest], "tuple[str, list] | None"]
-_gates: dict[str, tuple[Gate, Along | None]] = {}
+# A gate's part at the WSGI door (core.door): request -> the headers the gate adds to an answered
+# read, counting it as the gate does; None when the gate would answer otherwise (a refusal). Either
+# way the read is counted once: the request goes on to Django, whose gate must not count it again.
+Door = Callable[[HttpRequest], "dict[str, str] | None"]
+
+
+class _Gate(NamedTuple):
+    gate: Gate
+    along: Along | None
+    door: Door | None
+
+
+_gates: dict[str, _Gate] = {}
 
 
 # --- Stamps -------------------------------------------------------------------------------------------
@@ -365,10 +379,17 @@ def _key(request: HttpRequest, reader: int, shortcut: bool) -> str:
     return f"{kind}:{reader}:{hashlib.sha256(where.encode()).hexdigest()}"
 
 
-def register_gate(name: str, gate: Gate, along: Along | None = None) -> None:
+def register_gate(name: str, gate: Gate, along: Along | None = None, door: Door | None = None) -> None:
     """Let SharedPageMiddleware serve the copies of views cached with `gate=name`, through `gate`;
-    with `along`, the statement it names runs with the copy's stamps (see Along)."""
-    _gates[name] = (gate, along)
+    with `along`, the statement it names runs with the copy's stamps (see Along); with `door`, the
+    WSGI door (core.door) may serve them too (see Door)."""
+    _gates[name] = _Gate(gate, along, door)
+
+
+def gate_door(name: str) -> Door | None:
+    """The door part of the gate registered as `name`, or None: none registered in this process."""
+    found = _gates.get(name)
+    return found.door if found is not None else None
 
 
 def along_row(request: HttpRequest) -> tuple | None:
@@ -507,6 +528,30 @@ def _lookup(
     if fresh:
         _memory.set(key, entry)
     return entry, fresh, extra
+
+
+def shared_copy(request: HttpRequest, key: str) -> tuple[Entry | None, bool]:
+    """The copy for `key` and whether it is fresh, as `_lookup` finds it, with the statement of the
+    copy's gate (Along) run in the same round trip as its stamps: its row is left for the gate, or
+    the view if the copy goes there (`along_row`)."""
+
+    def along(entry: Entry) -> tuple[str, list] | None:
+        found = _gates.get(entry[1].gate)
+        return found.along(request) if found is not None and found.along is not None else None
+
+    entry, fresh, row = _lookup(key, along)
+    if row is not None:
+        request._page_along_row = row
+    return entry, fresh
+
+
+class SharedCopy(NamedTuple):
+    """Set on a response SharedPageMiddleware answered with a fresh copy that is the same for every
+    reader (`response.shared_copy`): what the WSGI door needs to serve that copy again."""
+
+    key: str
+    gate: str
+    etag: str  # the stored copy's (Stored.etag): a copy renewed since is another
 
 
 def _cache_get(key: str) -> Entry | None:
@@ -731,21 +776,14 @@ class SharedPageMiddleware:
         key = self._key(request)
         if key is None:
             return self.get_response(request)
-
-        def along(entry: Entry) -> tuple[str, list] | None:
-            statement = _gates.get(entry[1].gate, (None, None))[1]
-            return statement(request) if statement is not None else None
-
         try:
-            entry, fresh, row = _lookup(key, along)
+            entry, fresh = shared_copy(request, key)
         except DatabaseError:
             # The database is away: the view meets it too, and answers the 503 page without a traceback.
             return self.get_response(request)
-        if row is not None:
-            request._page_along_row = row  # for the gate, or the view if the copy goes there
         if entry is None:
             return self.get_response(request)
-        gate = _gates[entry[1].gate][0] if entry[1].gate in _gates else None
+        gate = _gates[entry[1].gate].gate if entry[1].gate in _gates else None
         if entry[1].gate and gate is None:
             return self.get_response(request)  # its app did not register the gate in this process
         state = "hit" if fresh else None
@@ -758,14 +796,19 @@ class SharedPageMiddleware:
                     _release(key)
             state = "stale"
         if gate is None:
-            response = self._copy(request, entry, state)
+            response = self._copy(request, key, entry, state)
         else:
-            response = gate(request, lambda: self._copy(request, entry, state))
+            response = gate(request, lambda: self._copy(request, key, entry, state))
         return self.frame_options.process_response(request, response)
 
-    def _copy(self, request: HttpRequest, entry: Entry, state: str) -> HttpResponse:
+    def _copy(self, request: HttpRequest, key: str, entry: Entry, state: str) -> HttpResponse:
         if not entry[1].per_member:
-            return _answer(request, entry[1], state)  # the same for everyone: no token in it
+            # The same for everyone: no token in it. A fresh one answered whole may be served at the
+            # WSGI door (core.door) next time, which learns the answer's final headers from this one.
+            response = _answer(request, entry[1], state)
+            if state == "hit" and response.status_code == 200:
+                response.shared_copy = SharedCopy(key, entry[1].gate, entry[1].etag)
+            return response
         self.csrf.process_request(request)  # reads the reader's CSRF cookie, as the view would have
         response = _answer(request, entry[1], state)
         self.csrf.process_response(request, response)
@@ -777,7 +820,7 @@ class SharedPageMiddleware:
             settings.PAGE_CACHE_SECONDS <= 0
             or request.method not in ("GET", "HEAD")
             or settings.SESSION_COOKIE_NAME in request.COOKIES
-            or _MESSAGES_COOKIE in request.COOKIES
+            or MESSAGES_COOKIE in request.COOKIES
         ):
             return None
         try:
