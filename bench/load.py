@@ -8,7 +8,8 @@ Needs wrk (`apt-get install -y wrk`). Starts `dailypapers serve` (2 workers x 4 
 in a fresh home (SQLite, or the empty PostgreSQL database --database-url names), waits for the search
 indexer it starts beside the workers to finish, then runs `wrk -t2 -c200 -d15s --latency` on each
 address in turn, a static file first and last (the baseline: the same server's whitenoise, in the same
-run). Prints req/s, p50, p99, errors (non-2xx/3xx answers, socket errors) and wrk's timeouts (2 s),
+run), each once the server has no work left from the one before (search's queue takes a second or two
+to drain). Prints req/s, p50, p99, errors (non-2xx/3xx answers, socket errors) and wrk's timeouts (2 s),
 and each address's req/s as a share of the baseline (the mean of the two static runs).
 
 API reads are limited per client address (DAILYPAPERS_API_READ_RATE, 300/m); wrk is one address, so
@@ -117,6 +118,17 @@ class Site:
             ):
                 return True
         return False
+
+    def settle(self, path: str) -> None:
+        """Wait until the server has no work left from the run before (search's queue drains for a
+        second or two after wrk stops): three quick answers in a row, or 20 s at most. Otherwise the
+        next address is measured with that backlog."""
+        quick, deadline = 0, time.monotonic() + 20
+        while quick < 3 and time.monotonic() < deadline:
+            started = time.monotonic()
+            urllib.request.urlopen(self.url + path, timeout=30).read()
+            quick = quick + 1 if time.monotonic() - started < 0.02 else 0
+            time.sleep(0.1)
 
     def command(self, *args: str) -> str:
         done = subprocess.run(
@@ -451,19 +463,25 @@ def main() -> None:
         )
         clients = clients_script(args.clients) if args.clients else None
         first = wrk(site.url + css, args.seconds, args.connections, clients)
-        results = [(url, wrk(site.url + url, args.seconds, args.connections, clients)) for url in urls]
+        results = []
+        for url in urls:
+            site.settle(css)
+            results.append((url, wrk(site.url + url, args.seconds, args.connections, clients)))
+        site.settle(css)
         last = wrk(site.url + css, args.seconds, args.connections, clients)
         baseline = (first["rps"] + last["rps"]) / 2
         packed = []
         if args.gzip:
             shared = [u for u in urls if u.startswith(("/api/", "/feeds/"))]
             for url in [css, *shared, css]:
+                site.settle(css)
                 packed.append((url, wrk(site.url + url, args.seconds, args.connections, clients, GZIP)))
         if clients:
             os.unlink(clients)
         signed_in = None
         members = []
         if args.signed_in:
+            site.settle(css)
             members = make_members(site, max(args.signed_in, 50 if args.writes else 0))
             feed = f"/papers/date/{day}"
             signed_in = (
@@ -476,6 +494,7 @@ def main() -> None:
             other_day = next(d for d in re.findall(r'href="/papers/date/([\d-]+)"', home) if d != str(day))
             done = Writes()
             for page in ("/", f"/papers/date/{other_day}"):
+                site.settle(css)
                 mix.append((page, write_mix(site, members, papers, args, page, done)))
             summary = check_writes(site, papers, done, min(len(members), 50))
         print("| URL | req/s | of baseline | p50 | p99 | errors | timeouts |")

@@ -222,3 +222,14 @@ def test_a_copy_renewed_with_other_content_is_never_answered_from_the_old_record
     assert [(a.by_door, a["X-Cache"]) for a in answers] == [(False, "miss"), (False, "hit"), (True, "hit")]
     assert all(b"Quokkas in the wild" in a.body for a in answers)
     assert answers[2]["ETag"] == answers[1]["ETag"] == answers[0]["ETag"]
+
+
+def test_the_door_keeps_a_bounded_number_of_answers(site, monkeypatch):
+    """One recorded answer per signature, the oldest recorded forgotten first: a client asking for
+    endless addresses (each a copy of its own) never grows a process past the bound."""
+    monkeypatch.setattr(door, "MAX_RECORDED", 2)
+    for limit in (3, 4, 5):
+        site(f"/api/daily_papers?limit={limit}"), site(f"/api/daily_papers?limit={limit}")
+    assert len(door._recorded) == 2
+    assert not site("/api/daily_papers?limit=3").by_door
+    assert site("/api/daily_papers?limit=5").by_door

@@ -104,9 +104,10 @@ def record(environ: dict[str, Any], response: HttpResponse) -> None:
         return  # a gate the door cannot count through
     gzipped = response.get("Content-Encoding") == "gzip"
     recorded = _Recorded(copy.key, copy.gate, copy.etag, gzipped, tuple(response.items()))
+    signature = _signature(environ)
     with _recording:
-        _recorded.pop(_signature(environ), None)
-        _recorded[_signature(environ)] = recorded
+        _recorded.pop(signature, None)  # recorded again: the newest, the last to go
+        _recorded[signature] = recorded
         while len(_recorded) > MAX_RECORDED:
             del _recorded[next(iter(_recorded))]
 
