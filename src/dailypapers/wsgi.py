@@ -14,12 +14,15 @@ from dailypapers.core import door  # noqa: E402 (its models need the apps that l
 
 
 def application(environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
-    served = door.serve(environ, start_response)  # a shared copy answered before (core.door)
-    if served is not None:
-        return served
+    signature = door.signature(environ)  # a shared copy answered before may answer again (core.door)
+    if signature is not None:
+        served = door.serve(signature, environ, start_response)
+        if served is not None:
+            return served
     response = _django(environ, start_response)
     if isinstance(response, HttpResponse):
-        door.record(environ, response)
+        if signature is not None:
+            door.record(signature, response)
         # A body already whole is handed over as a list of one: granian then sends it in one piece
         # with its length, rather than pulling it from an iterator through a channel, and the
         # response's close() (the request_finished signal) runs here, not in a second call back.

@@ -89,22 +89,26 @@ def _at_the_door(environ: dict[str, Any]) -> bool:
     )
 
 
-def _signature(environ: dict[str, Any]) -> tuple:
+def signature(environ: dict[str, Any]) -> tuple | None:
+    """What names a request's answer at the door, or None: the door may not serve it. Taken before
+    Django sees the request (its handler fills in some of the environ)."""
+    if not _at_the_door(environ):
+        return None
     proxy = settings.SECURE_PROXY_SSL_HEADER
     extra = environ.get(proxy[0]) if proxy else None
     return (*(environ.get(name) for name in _SIGNED), extra)
 
 
-def record(environ: dict[str, Any], response: HttpResponse) -> None:
-    """After Django answered `environ`: keep the answer for the door if it was a shared copy, whole."""
+def record(signature: tuple, response: HttpResponse) -> None:
+    """After Django answered the request of `signature`: keep the answer for the door if it was a
+    shared copy, whole."""
     copy = getattr(response, "shared_copy", None)
-    if copy is None or response.status_code != 200 or response.cookies or not _at_the_door(environ):
+    if copy is None or response.status_code != 200 or response.cookies:
         return
     if copy.gate and pagecache.gate_door(copy.gate) is None:
         return  # a gate the door cannot count through
     gzipped = response.get("Content-Encoding") == "gzip"
     recorded = _Recorded(copy.key, copy.gate, copy.etag, gzipped, tuple(response.items()))
-    signature = _signature(environ)
     with _recording:
         _recorded.pop(signature, None)  # recorded again: the newest, the last to go
         _recorded[signature] = recorded
@@ -118,11 +122,10 @@ def forget() -> None:
         _recorded.clear()
 
 
-def serve(environ: dict[str, Any], start_response: Callable) -> list[bytes] | None:
-    """The WSGI answer to `environ` from a recorded one, or None: Django answers."""
-    if not _recorded or not _at_the_door(environ):
-        return None
-    recorded = _recorded.get(_signature(environ))
+def serve(signature: tuple, environ: dict[str, Any], start_response: Callable) -> list[bytes] | None:
+    """The WSGI answer to `environ` (whose `signature` this is) from a recorded one, or None: Django
+    answers."""
+    recorded = _recorded.get(signature)
     if recorded is None:
         return None
     door = pagecache.gate_door(recorded.gate) if recorded.gate else None
